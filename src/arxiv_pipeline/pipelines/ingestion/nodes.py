@@ -1,0 +1,257 @@
+"""Nodes of the ingestion pipeline: snapshot -> validated papers, labels and splits."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
+
+from arxiv_pipeline.datasets.snapshot_dataset import SnapshotSource
+
+from .categories import archive_of, canonical_categories, flatten_category_map, label_counts
+from .parsing import PARSED_SCHEMA, parse_block
+from .splitting import split_papers
+
+logger = logging.getLogger(__name__)
+
+PAPERS_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("title", pa.string()),
+        ("abstract", pa.string()),
+        ("categories", pa.list_(pa.string())),
+        ("primary_category", pa.string()),
+        ("archive", pa.string()),
+        ("update_date", pa.date32()),
+    ]
+)
+QUARANTINE_COLUMNS = ["line_number", "reject_reason", "raw_line"]
+_QUARANTINE_SCHEMA = pa.schema([PARSED_SCHEMA.field(name) for name in QUARANTINE_COLUMNS])
+
+
+class RejectedShareError(ValueError):
+    """More snapshot lines were rejected than the configured share allows."""
+
+
+def parse_snapshot(snapshot: SnapshotSource, ingestion: dict[str, Any]) -> Iterator[pa.Table]:
+    """Stream the snapshot as parsed blocks: one row per line, valid or with its reject reason.
+
+    The source's path travels in the schema metadata so later nodes can report it.
+    """
+    schema = PARSED_SCHEMA.with_metadata(
+        {"source": str(snapshot.path), "is_demo": json.dumps(snapshot.is_demo)}
+    )
+
+    def blocks() -> Iterator[pa.Table]:
+        with tqdm(
+            total=snapshot.size_bytes, unit="B", unit_scale=True, desc="Parsing snapshot"
+        ) as progress:
+            for block in snapshot.iter_line_blocks(ingestion["block_bytes"]):
+                yield parse_block(block).replace_schema_metadata(schema.metadata)
+                progress.update(len(block.data))
+
+    return blocks()
+
+
+def collect_rejected_lines(parsed_snapshot: pq.ParquetFile) -> pd.DataFrame:
+    """The quarantine: every rejected line with its number, reason and (truncated) text."""
+    rejected = pa.Table.from_batches(
+        [
+            batch.filter(pc.is_valid(batch["reject_reason"]))
+            for batch in parsed_snapshot.iter_batches(columns=QUARANTINE_COLUMNS)
+        ],
+        schema=_QUARANTINE_SCHEMA,
+    )
+    return rejected.to_pandas().rename(columns={"reject_reason": "reason"})
+
+
+def audit_rejections(
+    parsed_snapshot: pq.ParquetFile, quarantine: pd.DataFrame, ingestion: dict[str, Any]
+) -> dict[str, Any]:
+    """Count the rejected lines by reason and stop the run if there are too many.
+
+    Raises
+    ------
+    RejectedShareError
+        If the share of rejected lines exceeds ``ingestion["max_rejected_share"]``. The
+        quarantine has been saved by then, so the bad lines can be inspected.
+    """
+    metadata = parsed_snapshot.schema_arrow.metadata
+    source = metadata[b"source"].decode()
+    reasons = parsed_snapshot.read(columns=["reject_reason"])["reject_reason"]
+    counts = sorted(
+        (item["values"], item["counts"]) for item in pc.value_counts(reasons.drop_null()).to_pylist()
+    )
+    lines_read, rejected = len(reasons), len(reasons) - reasons.null_count
+    share = rejected / lines_read if lines_read else 0.0
+    audit = {
+        "source": source,
+        "is_demo": json.loads(metadata[b"is_demo"]),
+        "lines_read": lines_read,
+        "lines_rejected": rejected,
+        "rejected_share": share,
+        "rejected_by_reason": dict(counts),
+    }
+    limit = ingestion["max_rejected_share"]
+    if share > limit:
+        examples = "; ".join(
+            f"line {row.line_number}: {row.reason}" for row in quarantine.head(3).itertuples()
+        )
+        raise RejectedShareError(
+            f"{rejected} of {lines_read} lines of '{source}' were rejected "
+            f"({share:.2%} > max_rejected_share {limit:.2%}). By reason: "
+            f"{audit['rejected_by_reason']}. First: {examples}. Every rejected line is in the "
+            "quarantine file; raise ingestion.max_rejected_share to accept them."
+        )
+    return audit
+
+
+def build_papers(
+    parsed_snapshot: pq.ParquetFile,
+    rejection_audit: dict[str, Any],
+    category_map: dict[str, dict[str, str]],
+) -> Iterator[pa.Table]:
+    """Stream the kept papers: valid, deduplicated, whitespace-normalised, canonical labels.
+
+    When an id appears on several lines the most recent version wins: the record with
+    the most versions, then the latest ``update_date``, then the last line.
+    """
+    keep = _latest_version_mask(parsed_snapshot)
+    mapping = flatten_category_map(category_map)
+    columns = ["id", "title", "abstract", "categories", "update_date"]
+    expected = rejection_audit["lines_read"] - rejection_audit["lines_rejected"]
+
+    def batches() -> Iterator[pa.Table]:
+        start = 0
+        with tqdm(total=expected, unit="papers", desc="Building papers") as progress:
+            for batch in parsed_snapshot.iter_batches(columns=columns):
+                rows = batch.filter(pa.array(keep[start : start + batch.num_rows]))
+                start += batch.num_rows
+                yield _paper_table(rows, mapping)
+                progress.update(batch.num_rows)
+
+    return batches()
+
+
+def _latest_version_mask(parsed_snapshot: pq.ParquetFile) -> np.ndarray:
+    """True for the rows to keep: valid, and the latest version of their id."""
+    table = parsed_snapshot.read(
+        columns=["id", "n_versions", "update_date", "line_number", "reject_reason"]
+    )
+    frame = table.to_pandas()
+    valid = frame[frame["reject_reason"].isna()]
+    latest = valid.sort_values(["id", "n_versions", "update_date", "line_number"]).drop_duplicates(
+        "id", keep="last"
+    )
+    keep = np.zeros(table.num_rows, dtype=bool)
+    keep[latest.index.to_numpy()] = True
+    return keep
+
+
+def _normalise_whitespace(text: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " "))
+
+
+def _paper_table(rows: pa.RecordBatch, mapping: dict[str, str]) -> pa.Table:
+    labels = [canonical_categories(text, mapping) for text in rows["categories"].to_pylist()]
+    primary = [paper_labels[0] for paper_labels in labels]
+    dates = pc.strptime(rows["update_date"], format="%Y-%m-%d", unit="s", error_is_null=True)
+    return pa.table(
+        {
+            "id": rows["id"],
+            "title": _normalise_whitespace(rows["title"]),
+            "abstract": _normalise_whitespace(rows["abstract"]),
+            "categories": labels,
+            "primary_category": primary,
+            "archive": [archive_of(category) for category in primary],
+            "update_date": dates.cast(pa.date32()),
+        },
+        schema=PAPERS_SCHEMA,
+    )
+
+
+def build_label_vocabulary(papers: pq.ParquetFile, ingestion: dict[str, Any]) -> dict[str, Any]:
+    """The label set for classification: canonical labels on at least ``min_label_count`` papers.
+
+    Returns
+    -------
+    dict
+        ``labels`` (most frequent first, ties by name), ``counts`` per kept label,
+        ``min_label_count``, and ``dropped`` (rarer labels with their counts).
+    """
+    counts = label_counts(papers.read(columns=["categories"])["categories"].to_pylist())
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    minimum = ingestion["min_label_count"]
+    return {
+        "labels": [label for label, n in ranked if n >= minimum],
+        "counts": {label: n for label, n in ranked if n >= minimum},
+        "min_label_count": minimum,
+        "dropped": {label: n for label, n in ranked if n < minimum},
+    }
+
+
+def assign_splits(
+    papers: pq.ParquetFile, label_vocabulary: dict[str, Any], split: dict[str, Any]
+) -> pd.DataFrame:
+    """Disjoint, stratified, nested splits: one row per paper (id, split, size_fraction)."""
+    table = papers.read(columns=["id", "categories"])
+    vocabulary = set(label_vocabulary["labels"])
+    label_sets = [
+        [label for label in labels if label in vocabulary]
+        for labels in table["categories"].to_pylist()
+    ]
+    return split_papers(
+        ids=table["id"].to_pylist(),
+        label_sets=label_sets,
+        fractions=split["fractions"],
+        size_fractions=split["size_fractions"],
+        seed=split["seed"],
+        min_stratum_size=split["min_stratum_size"],
+    )
+
+
+def summarise_ingestion(
+    rejection_audit: dict[str, Any],
+    papers: pq.ParquetFile,
+    label_vocabulary: dict[str, Any],
+    paper_splits: pd.DataFrame,
+) -> dict[str, Any]:
+    """What ingestion read, kept, rejected and deduplicated, and how the papers were split."""
+    n_papers = papers.metadata.num_rows
+    valid = rejection_audit["lines_read"] - rejection_audit["lines_rejected"]
+    # Nested subsets: the subset of size f holds every paper with size_fraction <= f.
+    sizes = (
+        paper_splits.groupby(["split", "size_fraction"]).size().unstack(fill_value=0).cumsum(axis=1)
+    )
+    summary = {
+        **rejection_audit,
+        "duplicates_removed": valid - n_papers,
+        "papers": n_papers,
+        "labels": len(label_vocabulary["labels"]),
+        "labels_dropped": len(label_vocabulary["dropped"]),
+        "papers_per_split_and_size": {
+            split: {str(size): int(n) for size, n in row.items()}
+            for split, row in sizes.iterrows()
+        },
+    }
+    logger.info(
+        "Ingested %s%s: %d lines read, %d papers kept, %d rejected (%s), %d duplicates removed, "
+        "%d labels.",
+        summary["source"],
+        " (synthetic demo corpus)" if summary["is_demo"] else "",
+        summary["lines_read"],
+        n_papers,
+        summary["lines_rejected"],
+        summary["rejected_by_reason"] or "none",
+        summary["duplicates_removed"],
+        summary["labels"],
+    )
+    return summary
