@@ -1,6 +1,14 @@
 """Project settings. See https://docs.kedro.org/en/stable/kedro_project_setup/settings.html."""
 
+import warnings
+
 from kedro.config import OmegaConfigLoader
+
+# Kedro 1.7 registers its config resolvers through an OmegaConf call that OmegaConf now
+# deprecates. The warning is Kedro's to fix and would greet users on every run.
+warnings.filterwarnings(
+    "ignore", message=r"register_new_resolver\(\) is deprecated", category=UserWarning
+)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

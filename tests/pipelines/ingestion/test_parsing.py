@@ -5,6 +5,8 @@ import pytest
 from arxiv_pipeline.datasets.snapshot_dataset import LineBlock
 from arxiv_pipeline.pipelines.ingestion.parsing import RAW_LINE_CHARS, parse_block
 
+MAPPING = {"math.IT": "cs.IT", "alg-geom": "math.AG"}
+
 
 def record(**fields):
     base = {
@@ -43,7 +45,7 @@ def encode(reason: str, line: str) -> bytes:
 
 
 def parse(lines: list[bytes], first_line: int = 1):
-    return parse_block(LineBlock(first_line, b"\n".join(lines) + b"\n")).to_pylist()
+    return parse_block(LineBlock(first_line, b"\n".join(lines) + b"\n"), MAPPING).to_pylist()
 
 
 def test_valid_records_take_the_fast_path_and_keep_their_fields():
@@ -51,7 +53,8 @@ def test_valid_records_take_the_fast_path_and_keep_their_fields():
     assert [row["line_number"] for row in rows] == [7, 8, 9]
     assert [row["id"] for row in rows] == ["0704.0000", "0704.0001", "0704.0002"]
     assert all(row["reject_reason"] is None and row["raw_line"] is None for row in rows)
-    assert rows[0]["abstract"] == "  An abstract.\n"  # cleaning happens later, not here
+    assert rows[0]["abstract"] == "An abstract."
+    assert rows[0]["categories"] == ["hep-th"] and rows[0]["archive"] == "hep-th"
     assert rows[0]["n_versions"] == 1
 
 
@@ -65,16 +68,23 @@ def test_each_kind_of_broken_line_is_rejected_with_its_reason(reason):
     assert [rows[0]["id"], rows[2]["id"]] == ["0704.0001", "0704.0003"]
 
 
-def test_field_checks_give_the_same_verdict_on_both_paths():
-    lines = [record(abstract="").encode(), record(title=None).encode()]
+def test_both_paths_give_the_same_verdicts_and_values():
+    lines = [
+        record(abstract="").encode(),
+        record(title=None).encode(),
+        record(abstract=" Line one\n  line\ttwo, $x = 1.5$. ", categories="math.IT cs.IT alg-geom").encode(),
+        record(title="caf").encode().replace(b'"submitter"', b'"x"').replace(b'"id"', b'"authors": "\xff", "id"'),
+    ]
     fast = parse(lines)  # all valid JSON: pyarrow parses the block
-    slow = parse(lines + [b"{broken"])  # one broken line sends the block line by line
-    assert [row["reject_reason"] for row in fast] == ["empty_abstract", "missing_field:title"]
-    assert [row["reject_reason"] for row in slow[:2]] == ["empty_abstract", "missing_field:title"]
+    slow = parse(lines + [b"{broken"])[:-1]  # one broken line sends the block line by line
+    assert fast == slow
+    assert [row["reject_reason"] for row in fast] == ["empty_abstract", "missing_field:title", None, None]
+    assert fast[2]["abstract"] == "Line one line two, $x = 1.5$."
+    assert fast[2]["categories"] == ["cs.IT", "math.AG"] and fast[2]["primary_category"] == "cs.IT"
 
 
 def test_a_last_line_without_newline_is_parsed():
-    table = parse_block(LineBlock(1, record().encode())).to_pylist()
+    table = parse_block(LineBlock(1, record().encode()), MAPPING).to_pylist()
     assert table[0]["reject_reason"] is None
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -16,23 +19,14 @@ from tqdm.auto import tqdm
 
 from arxiv_pipeline.datasets.snapshot_dataset import SnapshotSource
 
-from .categories import archive_of, canonical_categories, flatten_category_map, label_counts
+from .categories import flatten_category_map, label_counts
+from .cleaning import CLEAN_SCHEMA
 from .parsing import PARSED_SCHEMA, parse_block
 from .splitting import split_papers
 
 logger = logging.getLogger(__name__)
 
-PAPERS_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("title", pa.string()),
-        ("abstract", pa.string()),
-        ("categories", pa.list_(pa.string())),
-        ("primary_category", pa.string()),
-        ("archive", pa.string()),
-        ("update_date", pa.date32()),
-    ]
-)
+PAPERS_SCHEMA = CLEAN_SCHEMA
 QUARANTINE_COLUMNS = ["line_number", "reject_reason", "raw_line"]
 _QUARANTINE_SCHEMA = pa.schema([PARSED_SCHEMA.field(name) for name in QUARANTINE_COLUMNS])
 
@@ -41,24 +35,41 @@ class RejectedShareError(ValueError):
     """More snapshot lines were rejected than the configured share allows."""
 
 
-def parse_snapshot(snapshot: SnapshotSource, ingestion: dict[str, Any]) -> Iterator[pa.Table]:
-    """Stream the snapshot as parsed blocks: one row per line, valid or with its reject reason.
+def parse_snapshot(
+    snapshot: SnapshotSource,
+    ingestion: dict[str, Any],
+    category_map: dict[str, dict[str, str]],
+) -> Iterator[pa.Table]:
+    """Stream the snapshot as parsed, cleaned blocks: one row per line, valid or rejected.
 
-    The source's path travels in the schema metadata so later nodes can report it.
+    Blocks are parsed on ``ingestion["parse_threads"]`` threads (all cores when null):
+    pyarrow releases the GIL, so they run in parallel, and results come back in file
+    order. The source's path travels in the schema metadata for later nodes to report.
     """
-    schema = PARSED_SCHEMA.with_metadata(
-        {"source": str(snapshot.path), "is_demo": json.dumps(snapshot.is_demo)}
-    )
+    mapping = flatten_category_map(category_map)
+    metadata = {"source": str(snapshot.path), "is_demo": json.dumps(snapshot.is_demo)}
+    threads = ingestion["parse_threads"] or os.cpu_count() or 1
 
     def blocks() -> Iterator[pa.Table]:
-        with tqdm(
-            total=snapshot.size_bytes, unit="B", unit_scale=True, desc="Parsing snapshot"
-        ) as progress:
+        progress = tqdm(total=snapshot.size_bytes, unit="B", unit_scale=True, desc="Parsing snapshot")
+        with progress, ThreadPoolExecutor(threads) as pool:
+            # At most two blocks per thread in flight keeps memory bounded.
+            pending: deque[tuple[Future[pa.Table], int]] = deque()
             for block in snapshot.iter_line_blocks(ingestion["block_bytes"]):
-                yield parse_block(block).replace_schema_metadata(schema.metadata)
-                progress.update(len(block.data))
+                pending.append((pool.submit(parse_block, block, mapping), len(block.data)))
+                if len(pending) >= 2 * threads:
+                    yield _finish(pending, progress, metadata)
+            while pending:
+                yield _finish(pending, progress, metadata)
 
     return blocks()
+
+
+def _finish(pending: deque, progress: tqdm, metadata: dict[str, str]) -> pa.Table:
+    future, size = pending.popleft()
+    table = future.result().replace_schema_metadata(metadata)
+    progress.update(size)
+    return table
 
 
 def collect_rejected_lines(parsed_snapshot: pq.ParquetFile) -> pd.DataFrame:
@@ -115,28 +126,24 @@ def audit_rejections(
 
 
 def build_papers(
-    parsed_snapshot: pq.ParquetFile,
-    rejection_audit: dict[str, Any],
-    category_map: dict[str, dict[str, str]],
+    parsed_snapshot: pq.ParquetFile, rejection_audit: dict[str, Any]
 ) -> Iterator[pa.Table]:
-    """Stream the kept papers: valid, deduplicated, whitespace-normalised, canonical labels.
+    """Stream the kept papers: valid lines, one per id.
 
     When an id appears on several lines the most recent version wins: the record with
     the most versions, then the latest ``update_date``, then the last line.
     """
     keep = _latest_version_mask(parsed_snapshot)
-    mapping = flatten_category_map(category_map)
-    columns = ["id", "title", "abstract", "categories", "update_date"]
     expected = rejection_audit["lines_read"] - rejection_audit["lines_rejected"]
 
     def batches() -> Iterator[pa.Table]:
         start = 0
-        with tqdm(total=expected, unit="papers", desc="Building papers") as progress:
-            for batch in parsed_snapshot.iter_batches(columns=columns):
+        with tqdm(total=expected, unit="papers", desc="Writing papers") as progress:
+            for batch in parsed_snapshot.iter_batches(columns=PAPERS_SCHEMA.names):
                 rows = batch.filter(pa.array(keep[start : start + batch.num_rows]))
                 start += batch.num_rows
-                yield _paper_table(rows, mapping)
-                progress.update(batch.num_rows)
+                yield pa.Table.from_batches([rows]).cast(PAPERS_SCHEMA)
+                progress.update(rows.num_rows)
 
     return batches()
 
@@ -154,28 +161,6 @@ def _latest_version_mask(parsed_snapshot: pq.ParquetFile) -> np.ndarray:
     keep = np.zeros(table.num_rows, dtype=bool)
     keep[latest.index.to_numpy()] = True
     return keep
-
-
-def _normalise_whitespace(text: pa.ChunkedArray | pa.Array) -> pa.Array:
-    return pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " "))
-
-
-def _paper_table(rows: pa.RecordBatch, mapping: dict[str, str]) -> pa.Table:
-    labels = [canonical_categories(text, mapping) for text in rows["categories"].to_pylist()]
-    primary = [paper_labels[0] for paper_labels in labels]
-    dates = pc.strptime(rows["update_date"], format="%Y-%m-%d", unit="s", error_is_null=True)
-    return pa.table(
-        {
-            "id": rows["id"],
-            "title": _normalise_whitespace(rows["title"]),
-            "abstract": _normalise_whitespace(rows["abstract"]),
-            "categories": labels,
-            "primary_category": primary,
-            "archive": [archive_of(category) for category in primary],
-            "update_date": dates.cast(pa.date32()),
-        },
-        schema=PAPERS_SCHEMA,
-    )
 
 
 def build_label_vocabulary(papers: pq.ParquetFile, ingestion: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,8 @@ A block goes through pyarrow's multithreaded JSON reader when every line in it i
 well-formed record: that is the fast path, and on the real snapshot nearly every block
 takes it. A block that pyarrow rejects (a broken line anywhere in it) is parsed again
 line by line to find which lines are bad and why. Both paths end in the same
-vectorised field checks, so a line gets the same verdict whichever path it took.
+vectorised field checks and cleaning, so a line gets the same verdict and the same
+values whichever path it took.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import pyarrow.json as pa_json
 
 from arxiv_pipeline.datasets.snapshot_dataset import LineBlock
 
+from .cleaning import CLEAN_SCHEMA, clean_records
+
 REQUIRED_FIELDS = ("id", "title", "abstract", "categories")
 OPTIONAL_STRING_FIELDS = ("update_date",)
 _STRING_FIELDS = REQUIRED_FIELDS + OPTIONAL_STRING_FIELDS
@@ -30,10 +33,10 @@ READ_SCHEMA = pa.schema(
     [(name, pa.string()) for name in _STRING_FIELDS] + [("versions", pa.list_(_VERSION_TYPE))]
 )
 
-#: One row per snapshot line: the record's fields when valid, the reason when not.
+#: One row per snapshot line: the cleaned record when valid, the reason when not.
 PARSED_SCHEMA = pa.schema(
     [("line_number", pa.int64())]
-    + [(name, pa.string()) for name in _STRING_FIELDS]
+    + list(CLEAN_SCHEMA)
     + [
         ("n_versions", pa.int32()),
         ("reject_reason", pa.string()),
@@ -47,28 +50,39 @@ RAW_LINE_CHARS = 2000
 _PARSE_OPTIONS = pa_json.ParseOptions(explicit_schema=READ_SCHEMA, unexpected_field_behavior="ignore")
 
 
-def parse_block(block: LineBlock) -> pa.Table:
-    """Parse one block of snapshot lines into a table with :data:`PARSED_SCHEMA`."""
+def parse_block(block: LineBlock, category_map: dict[str, str]) -> pa.Table:
+    """Parse one block of snapshot lines into a table with :data:`PARSED_SCHEMA`.
+
+    ``category_map`` replaces alias and retired labels (see ``categories.py``).
+    """
     n_lines = block.data.count(b"\n") + (not block.data.endswith(b"\n"))
-    try:
-        # pyarrow does not validate UTF-8 inside string values; Python's decoder does, fast.
-        block.data.decode("utf-8")
-        records = pa_json.read_json(
-            io.BytesIO(block.data),
-            read_options=pa_json.ReadOptions(block_size=max(len(block.data), 1 << 20)),
-            parse_options=_PARSE_OPTIONS,
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        records = None
+    records = _read_block(block.data)
     # pyarrow skips blank lines, which would shift every later line number.
     if records is None or records.num_rows != n_lines:
-        return _parse_lines(block)
+        return _parse_lines(block, category_map)
     line_numbers = np.arange(block.first_line, block.first_line + n_lines)
     reasons = _field_reasons(records)
-    return _assemble(records, line_numbers, reasons, _raw_lines(block, reasons))
+    return _assemble(records, line_numbers, reasons, _raw_lines(block, reasons), category_map)
 
 
-def _parse_lines(block: LineBlock) -> pa.Table:
+def _read_block(data: bytes) -> pa.Table | None:
+    """The block's records through pyarrow, or None when any line stops it."""
+    try:
+        records = pa_json.read_json(
+            io.BytesIO(data),
+            # 1 MiB chunks let pyarrow parse one block on several threads.
+            read_options=pa_json.ReadOptions(block_size=1 << 20),
+            parse_options=_PARSE_OPTIONS,
+        )
+        # pyarrow does not check UTF-8 inside string values; Arrow's validation does.
+        for name in _STRING_FIELDS:
+            records[name].validate(full=True)
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    return records
+
+
+def _parse_lines(block: LineBlock, category_map: dict[str, str]) -> pa.Table:
     lines = block.data.split(b"\n")
     if block.data.endswith(b"\n"):
         lines.pop()
@@ -88,15 +102,14 @@ def _parse_lines(block: LineBlock) -> pa.Table:
         for raw, reason in zip(lines, final_reasons, strict=True)
     ]
     line_numbers = np.arange(block.first_line, block.first_line + len(lines))
-    return _assemble(records, line_numbers, final_reasons, raw_text)
+    return _assemble(records, line_numbers, final_reasons, raw_text, category_map)
 
 
 def _decode_line(raw: bytes) -> tuple[dict[str, Any], str | None]:
     """Return the record's typed fields (empty when unusable) and why it was rejected."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return {}, "invalid_utf8"
+    # Invalid bytes survive decoding as lone surrogates, so that, as on the fast path,
+    # only the fields ingestion reads have to be valid UTF-8.
+    text = raw.decode("utf-8", errors="surrogateescape")
     if not text.strip():
         return {}, "blank_line"
     try:
@@ -109,6 +122,8 @@ def _decode_line(raw: bytes) -> tuple[dict[str, Any], str | None]:
     for name in _STRING_FIELDS:
         if not isinstance(obj.get(name, ""), (str, type(None))):
             return {}, f"wrong_type:{name}"
+    if not all(_is_utf8(obj.get(name) or "") for name in _STRING_FIELDS):
+        return {}, "invalid_utf8"
     versions = obj.get("versions")
     if not _is_version_list(versions):
         return {}, "wrong_type:versions"
@@ -118,6 +133,14 @@ def _decode_line(raw: bytes) -> tuple[dict[str, Any], str | None]:
         for version in versions
     ]
     return record, None
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_version_list(versions: Any) -> bool:
@@ -162,12 +185,16 @@ def _truncate(text: str) -> str:
 
 
 def _assemble(
-    records: pa.Table, line_numbers: np.ndarray, reasons: np.ndarray, raw_text: list[str | None]
+    records: pa.Table,
+    line_numbers: np.ndarray,
+    reasons: np.ndarray,
+    raw_text: list[str | None],
+    category_map: dict[str, str],
 ) -> pa.Table:
     n_versions = pc.fill_null(pc.list_value_length(records["versions"]), 0).cast(pa.int32())
     columns = {
         "line_number": pa.array(line_numbers, pa.int64()),
-        **{name: records[name] for name in _STRING_FIELDS},
+        **clean_records(records, category_map),
         "n_versions": n_versions,
         "reject_reason": pa.array(reasons, pa.string()),
         "raw_line": pa.array(raw_text, pa.string()),

@@ -18,7 +18,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 parse_snapshot,
-                inputs=["arxiv_snapshot", "params:ingestion"],
+                inputs=["arxiv_snapshot", "params:ingestion", "params:category_map"],
                 outputs="parsed_snapshot",
                 name="parse_snapshot",
             ),
@@ -36,7 +36,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 build_papers,
-                inputs=["parsed_snapshot", "rejection_audit", "params:category_map"],
+                inputs=["parsed_snapshot", "rejection_audit"],
                 outputs="papers",
                 name="build_papers",
             ),
