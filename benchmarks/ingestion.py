@@ -24,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = REPO_ROOT.parent / "shared" / "data" / "arxiv_sample_2007.jsonl"
+from _project import SAMPLE, project_copy
+
 CONTENDERS = ("pipeline", "pyarrow", "pandas")
 
 
@@ -47,16 +47,9 @@ def build_snapshot(path: Path, gigabytes: float) -> None:
 def run_contender(name: str, snapshot: Path) -> None:
     """Body of one contender's process."""
     if name == "pipeline":
-        project = Path(tempfile.mkdtemp(prefix="ingestion-bench-"))
-        for item in ("pyproject.toml", ".telemetry"):
-            shutil.copy(REPO_ROOT / item, project / item)
-        shutil.copytree(REPO_ROOT / "conf", project / "conf")
-        (project / "src").mkdir()
-        os.chdir(project)
         from kedro.framework.session import KedroSession
-        from kedro.framework.startup import bootstrap_project
 
-        bootstrap_project(project)
+        project = project_copy("ingestion-bench-")
         with KedroSession.create(project, runtime_params={"snapshot_path": str(snapshot)}) as session:
             session.run(pipeline_names=["ingestion"])
         shutil.rmtree(project)
