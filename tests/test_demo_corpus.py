@@ -13,7 +13,12 @@ import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from arxiv_pipeline.demo_corpus import DEMO_FILENAME, generate_demo_records, main, write_demo_corpus
+from arxiv_pipeline.demo_corpus import (
+    DEMO_FILENAME,
+    generate_demo_records,
+    main,
+    write_demo_corpus,
+)
 
 SNAPSHOT_KEYS = [
     "id", "submitter", "authors", "title", "comments", "journal-ref", "doi", "report-no",

@@ -14,4 +14,8 @@ CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    # conf/local overrides single nested parameters (topic_tuning.n_trials) without
+    # restating the whole block; the default merge would replace every top-level key
+    # a local file names, and with it any `--params` given for that block.
+    "merge_strategy": {"parameters": "soft"},
 }

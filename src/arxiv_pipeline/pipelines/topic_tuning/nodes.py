@@ -1,0 +1,276 @@
+"""Nodes of the topic_tuning pipeline: the Optuna study of BERTopic and the final topic model."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+import pyarrow.parquet as pq
+from bertopic import BERTopic
+
+from arxiv_pipeline.coherence import CoherenceScorer
+from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
+from arxiv_pipeline.pipelines.embeddings.nodes import build_embedding_texts
+from arxiv_pipeline.provenance import provenance
+from arxiv_pipeline.search_space import parse_search_space
+from arxiv_pipeline.tuning import run_study
+
+from .objective import TRIAL_ERRORS, TopicObjective, TopicObjectiveConfig
+from .reduction import ReductionCache
+from .topic_model import (
+    TOPIC_PARAMETER_RULES,
+    analyzer,
+    fit_topic_model,
+    score_topics,
+    topic_words,
+)
+
+logger = logging.getLogger(__name__)
+
+MEASURES = ("c_npmi", "c_v")
+
+
+def embedding_inputs(model_keys: list[str], splits: tuple[str, ...]) -> dict[str, str]:
+    """Node inputs for the embeddings of each model and split: ``{"minilm__train": "minilm.train_embeddings"}``."""
+    return {f"{key}__{split}": f"{key}.{split}_embeddings" for key in model_keys for split in splits}
+
+
+def _embeddings_of(embeddings: Mapping[str, Embeddings], split: str) -> dict[str, Embeddings]:
+    suffix = f"__{split}"
+    return {name.removesuffix(suffix): value for name, value in embeddings.items() if name.endswith(suffix)}
+
+
+class TopicCorpus:
+    """The documents and embeddings of one tuning run, restricted to the nested subset."""
+
+    def __init__(
+        self,
+        papers: pq.ParquetFile,
+        paper_splits: pd.DataFrame,
+        text_template: str,
+        embeddings: Mapping[str, Embeddings],
+        size_fraction: float,
+    ) -> None:
+        texts = build_embedding_texts(papers, paper_splits, text_template)
+        self.size_fraction = size_fraction
+        self._paper_splits = paper_splits
+        self._texts = texts
+        self._embeddings = embeddings
+
+    def _subset(self, split: str) -> np.ndarray:
+        rows = self._paper_splits[self._paper_splits["split"] == split]
+        return (rows["size_fraction"] <= self.size_fraction).to_numpy()
+
+    def ids(self, split: str) -> np.ndarray:
+        return self._texts[split].ids.to_numpy(zero_copy_only=False)[self._subset(split)]
+
+    def documents(self, split: str) -> list[str]:
+        texts = self._texts[split].texts.to_pylist()
+        return [text for text, keep in zip(texts, self._subset(split), strict=True) if keep]
+
+    def vectors(self, split: str) -> dict[str, np.ndarray]:
+        """Each model's embeddings of the split's subset, checked against ``paper_splits``."""
+        return {
+            key: np.asarray(
+                value.aligned_to(self._paper_splits, self.size_fraction).vectors, dtype=np.float32
+            )
+            for key, value in _embeddings_of(self._embeddings, split).items()
+        }
+
+    def fingerprint(self) -> str:
+        """What the study's trials depend on: the texts (via the embeddings' keys) and the subset."""
+        keys = sorted(
+            (name, value.metadata["cache_key"]["text_fingerprint"])
+            for name, value in self._embeddings.items()
+        )
+        return f"size_fraction={self.size_fraction};" + ";".join(f"{n}:{f}" for n, f in keys)
+
+
+def _objective_config(topic_tuning: dict[str, Any]) -> TopicObjectiveConfig:
+    measure = topic_tuning["measure"]
+    if measure not in MEASURES:
+        raise ValueError(f"topic_tuning.measure must be one of {MEASURES}, got {measure!r}.")
+    seed = topic_tuning["seed"]
+    return TopicObjectiveConfig(
+        measure=measure,
+        topn=topic_tuning["topn"],
+        seeds=tuple(range(seed, seed + topic_tuning["n_seeds"])),
+        multi_objective=topic_tuning["multi_objective"],
+        fixed=topic_tuning.get("fixed") or {},
+        constraints=topic_tuning.get("constraints") or {},
+    )
+
+
+def _validated_space(topic_tuning: dict[str, Any], model_keys: list[str]) -> dict:
+    space = parse_search_space(
+        topic_tuning["search_space"], TOPIC_PARAMETER_RULES, "topic_tuning.search_space"
+    )
+    choices = getattr(space.get("embedding_model"), "choices", ())
+    unknown = [choice for choice in choices if choice not in model_keys]
+    if unknown:
+        raise ValueError(
+            f"topic_tuning.search_space.embedding_model: {unknown} are not among the "
+            f"embedding models {model_keys} (embeddings.models)."
+        )
+    return space
+
+
+def _scorer(documents: list[str], config: TopicObjectiveConfig) -> CoherenceScorer:
+    tokenize = analyzer()
+    return CoherenceScorer([tokenize(text) for text in documents]).prepare([config.measure])
+
+
+def tune_topic_model(
+    topic_study: StudyStore,
+    papers: pq.ParquetFile,
+    paper_splits: pd.DataFrame,
+    text_template: str,
+    topic_tuning: dict[str, Any],
+    **embeddings: Embeddings,
+) -> optuna.Study:
+    """Run the topic study to ``topic_tuning.n_trials`` complete trials.
+
+    Topics are fit on the training split (its ``size_fraction`` subset) and scored on
+    the validation split: held-out coherence, so a model cannot score by memorising.
+    """
+    corpus = TopicCorpus(papers, paper_splits, text_template, embeddings, topic_tuning["size_fraction"])
+    train_vectors = corpus.vectors("train")
+    space = _validated_space(topic_tuning, list(train_vectors))
+    config = _objective_config(topic_tuning)
+    objective = TopicObjective(
+        documents=corpus.documents("train"),
+        embeddings=train_vectors,
+        scorer=_scorer(corpus.documents("validation"), config),
+        space=space,
+        config=config,
+        cache=ReductionCache(topic_tuning["reduction_cache_size"]),
+    )
+    sampler = optuna.samplers.TPESampler(
+        seed=topic_tuning["seed"],
+        multivariate=True,
+        constraints_func=objective.constraints_func if objective.has_constraints else None,
+    )
+    directions = ["maximize", "maximize"] if config.multi_objective else ["maximize"]
+    study = run_study(
+        topic_study,
+        objective,
+        directions=directions,
+        sampler=sampler,
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=5),
+        n_trials=topic_tuning["n_trials"],
+        provenance=provenance(
+            corpus.fingerprint(),
+            measure=config.measure,
+            topn=config.topn,
+            seeds=list(config.seeds),
+            search_space=topic_tuning["search_space"],
+            embedding_models={key: value.metadata["cache_key"] for key, value in embeddings.items()},
+        ),
+        catch=TRIAL_ERRORS,
+    )
+    logger.info(
+        "Topic study '%s': %d trials; reductions computed %d times, reused %d times.",
+        study.study_name,
+        len(study.trials),
+        objective.cache.misses,
+        objective.cache.hits,
+    )
+    return study
+
+
+def _feasible(trial: optuna.trial.FrozenTrial) -> bool:
+    return all(value <= 0 for value in trial.user_attrs.get("constraints", []))
+
+
+def chosen_trial(study: optuna.Study, final_trial: int | str) -> optuna.trial.FrozenTrial:
+    """The trial whose parameters the final model uses.
+
+    ``"best"`` is the best feasible trial (within ``topic_tuning.constraints``), or in a
+    multi-objective study the feasible Pareto-optimal trial with the highest coherence;
+    a number picks that trial (e.g. another Pareto trial).
+    """
+    if final_trial != "best":
+        trial = study.trials[int(final_trial)]
+        if trial.state != optuna.trial.TrialState.COMPLETE:
+            raise ValueError(f"topic_tuning.final_trial {final_trial} is {trial.state.name}, not COMPLETE.")
+        return trial
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    feasible = [trial for trial in complete if _feasible(trial)]
+    if not feasible:
+        raise ValueError(
+            f"Study '{study.study_name}' has no complete trial within its constraints "
+            f"({len(complete)} complete): run more trials or relax topic_tuning.constraints."
+        )
+    if len(study.directions) == 1:
+        return max(feasible, key=lambda trial: trial.value)
+    pareto = {trial.number for trial in study.best_trials}
+    candidates = [trial for trial in feasible if trial.number in pareto] or feasible
+    return max(candidates, key=lambda trial: trial.values[0])
+
+
+def fit_final_topic_model(
+    topic_study: StudyStore,
+    papers: pq.ParquetFile,
+    paper_splits: pd.DataFrame,
+    text_template: str,
+    topic_tuning: dict[str, Any],
+    **embeddings: Embeddings,
+) -> tuple[BERTopic, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Refit BERTopic with the chosen trial's parameters, and assign every split's papers.
+
+    The refit uses the study's first seed, so with ``n_seeds: 1`` its validation scores
+    equal the chosen trial's.
+
+    Returns
+    -------
+    tuple
+        The model, the topic table (topic, size, words, label), the assignments
+        (id, split, topic) and the final metrics (with the parameters, among them the
+        ``embedding_model`` that new documents must be embedded with).
+    """
+    study = topic_study.load()
+    trial = chosen_trial(study, topic_tuning["final_trial"])
+    corpus = TopicCorpus(papers, paper_splits, text_template, embeddings, topic_tuning["size_fraction"])
+    config = _objective_config(topic_tuning)
+    objective = TopicObjective(
+        documents=corpus.documents("train"),
+        embeddings=corpus.vectors("train"),
+        scorer=_scorer(corpus.documents("validation"), config),
+        space={},
+        config=config,
+        cache=ReductionCache(1),
+    )
+    params = objective.trial_params(trial)
+    key = params["embedding_model"]
+    seed = config.seeds[0]
+    reducer, reduced = objective.cache.get(key, objective.embeddings[key], params, seed)
+    model = fit_topic_model(objective.documents, objective.embeddings[key], reduced, params, prediction_data=True)
+    metrics = {"trial": trial.number, "params": params, "seed": seed}
+    metrics["validation"] = score_topics(model, objective.scorer, config.topn, 0.0).as_dict()
+    # New documents go through the reducer fitted on train, then HDBSCAN's prediction.
+    model.umap_model = reducer
+    assignments = [pd.DataFrame({"id": corpus.ids("train"), "split": "train", "topic": model.topics_})]
+    for split in ("validation", "test"):
+        topics, _ = model.transform(corpus.documents(split), embeddings=corpus.vectors(split)[key])
+        assignments.append(pd.DataFrame({"id": corpus.ids(split), "split": split, "topic": topics}))
+        metrics[f"{split}_outlier_share"] = float(np.mean(np.asarray(topics) == -1))
+    return model, topic_table(model), pd.concat(assignments, ignore_index=True), metrics
+
+
+def topic_table(model: BERTopic) -> pd.DataFrame:
+    """One row per topic (the outlier topic -1 included): id, size, top words, label."""
+    info = model.get_topic_info()
+    words = topic_words(model)
+    return pd.DataFrame(
+        {
+            "topic": info["Topic"].astype(int),
+            "size": info["Count"].astype(int),
+            "words": [words.get(topic, []) for topic in info["Topic"]],
+            "label": info["Name"],
+        }
+    )

@@ -1,0 +1,105 @@
+"""Dimensionality reduction for BERTopic, computed once per (embeddings, parameters, seed).
+
+UMAP dominates a BERTopic trial (about 4 s on 2,000 abstracts here), while HDBSCAN and
+c-TF-IDF take a fraction of a second. Trials that draw the same reducer settings share
+one reduction through :class:`ReductionCache`, and BERTopic receives it through
+:class:`PrecomputedReduction` instead of refitting UMAP.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+from sklearn.decomposition import PCA
+from umap import UMAP
+
+#: Reducer parameters the search space may set, per reducer.
+REDUCER_PARAMETERS = {
+    "umap": ("umap.n_neighbors", "umap.n_components", "umap.min_dist"),
+    "pca": ("pca.n_components",),
+}
+
+
+def make_reducer(params: dict[str, Any], seed: int) -> UMAP | PCA:
+    """The reducer a trial's parameters ask for (``reducer``: ``umap`` or ``pca``)."""
+    if params["reducer"] == "pca":
+        return PCA(n_components=params["pca.n_components"], random_state=seed)
+    # A fixed random_state makes UMAP deterministic (and single-threaded).
+    return UMAP(
+        n_neighbors=params["umap.n_neighbors"],
+        n_components=params["umap.n_components"],
+        min_dist=params["umap.min_dist"],
+        metric="cosine",
+        random_state=seed,
+    )
+
+
+def reducer_key(model_key: str, params: dict[str, Any], seed: int) -> tuple[Hashable, ...]:
+    """What identifies a reduction: the embeddings, the reducer and its settings, the seed."""
+    reducer = params["reducer"]
+    return (model_key, reducer, seed) + tuple(params[name] for name in REDUCER_PARAMETERS[reducer])
+
+
+class ReductionCache:
+    """Fitted reducers and their output on the training embeddings, least recently used out.
+
+    Parameters
+    ----------
+    max_entries
+        How many reductions to keep; each holds an n x n_components matrix and, for UMAP,
+        the fitted model (for transforming other splits).
+    """
+
+    def __init__(self, max_entries: int = 8) -> None:
+        self._entries: OrderedDict[tuple, tuple[UMAP | PCA, np.ndarray]] = OrderedDict()
+        self._max_entries = max_entries
+        self.hits = 0
+        self.misses = 0
+
+    def get(
+        self, model_key: str, embeddings: np.ndarray, params: dict[str, Any], seed: int
+    ) -> tuple[UMAP | PCA, np.ndarray]:
+        """The fitted reducer and the reduced ``embeddings``, fitting them on a miss."""
+        key = reducer_key(model_key, params, seed)
+        if key in self._entries:
+            self.hits += 1
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        self.misses += 1
+        reducer = make_reducer(params, seed)
+        reduced = np.nan_to_num(reducer.fit_transform(embeddings)).astype(np.float32)
+        self._entries[key] = (reducer, reduced)
+        if len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+        return reducer, reduced
+
+
+class PrecomputedReduction:
+    """BERTopic's ``umap_model`` slot filled with a reduction computed beforehand.
+
+    BERTopic still receives the full embeddings (it averages them into topic embeddings)
+    and asks this object to reduce them; it returns the cached reduction instead.
+    """
+
+    def __init__(self, reduced: np.ndarray) -> None:
+        self.reduced = reduced
+
+    def fit(self, X: np.ndarray, y: Any = None) -> PrecomputedReduction:  # noqa: N803 (sklearn API)
+        self._check(X)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
+        self._check(X)
+        return self.reduced
+
+    def fit_transform(self, X: np.ndarray, y: Any = None) -> np.ndarray:  # noqa: N803
+        return self.fit(X).transform(X)
+
+    def _check(self, X: np.ndarray) -> None:  # noqa: N803
+        if X.shape[0] != self.reduced.shape[0]:
+            raise ValueError(
+                f"PrecomputedReduction holds {self.reduced.shape[0]} rows, was given {X.shape[0]}."
+            )

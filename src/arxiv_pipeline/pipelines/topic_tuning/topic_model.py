@@ -1,0 +1,166 @@
+"""One BERTopic fit from a trial's parameters, and the metrics a trial records."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from bertopic import BERTopic
+from hdbscan import HDBSCAN
+from sklearn.feature_extraction.text import CountVectorizer
+
+from arxiv_pipeline.coherence import CoherenceScorer, topic_diversity
+from arxiv_pipeline.search_space import ParameterRule
+
+from .reduction import PrecomputedReduction
+
+#: The parameters a topic study understands, with the values each accepts.
+TOPIC_PARAMETER_RULES = {
+    "embedding_model": ParameterRule("categorical"),
+    "reducer": ParameterRule("categorical", choices=("umap", "pca")),
+    "umap.n_neighbors": ParameterRule("int", low=2, high=500),
+    "umap.n_components": ParameterRule("int", low=2, high=100),
+    "umap.min_dist": ParameterRule("float", low=0.0, high=0.99),
+    "pca.n_components": ParameterRule("int", low=2, high=200),
+    "hdbscan.min_cluster_size": ParameterRule("int", low=2, high=100_000),
+    "hdbscan.min_samples": ParameterRule("int", low=1, high=100_000),
+    "hdbscan.cluster_selection_epsilon": ParameterRule("float", low=0.0, high=10.0),
+    "hdbscan.cluster_selection_method": ParameterRule("categorical", choices=("eom", "leaf")),
+    "vectorizer.min_df": ParameterRule("int", low=1, high=100),
+    "vectorizer.max_df": ParameterRule("float", low=0.05, high=1.0),
+    "vectorizer.ngram_range": ParameterRule("categorical", choices=("1-1", "1-2", "1-3")),
+    "top_n_words": ParameterRule("int", low=5, high=100),
+    "nr_topics": ParameterRule("int", low=2, high=100_000),
+}
+
+#: Values used for parameters a search space leaves out.
+TOPIC_DEFAULTS = {
+    "reducer": "umap",
+    "umap.n_neighbors": 15,
+    "umap.n_components": 5,
+    "umap.min_dist": 0.0,
+    "pca.n_components": 10,
+    "hdbscan.min_cluster_size": 10,
+    "hdbscan.min_samples": None,
+    "hdbscan.cluster_selection_epsilon": 0.0,
+    "hdbscan.cluster_selection_method": "eom",
+    "vectorizer.min_df": 1,
+    "vectorizer.max_df": 1.0,
+    "vectorizer.ngram_range": "1-1",
+    "top_n_words": 10,
+    "nr_topics": None,
+}
+
+#: Diversity is defined on the top 25 words of each topic (Dieng et al. 2020).
+DIVERSITY_TOPK = 25
+
+
+def analyzer() -> Any:
+    """The tokenizer of topic words and of coherence texts: lowercase words, English stop words out."""
+    return CountVectorizer(stop_words="english").build_analyzer()
+
+
+def fit_topic_model(
+    documents: list[str],
+    embeddings: np.ndarray,
+    reduced: np.ndarray,
+    params: dict[str, Any],
+    prediction_data: bool = False,
+) -> BERTopic:
+    """Fit BERTopic on ``documents`` with a reduction computed beforehand.
+
+    ``prediction_data`` keeps what HDBSCAN needs to assign new documents (the final
+    model needs it, trials do not).
+    """
+    low, high = (int(n) for n in params["vectorizer.ngram_range"].split("-"))
+    model = BERTopic(
+        umap_model=PrecomputedReduction(reduced),
+        hdbscan_model=HDBSCAN(
+            min_cluster_size=params["hdbscan.min_cluster_size"],
+            min_samples=params["hdbscan.min_samples"],
+            cluster_selection_epsilon=params["hdbscan.cluster_selection_epsilon"],
+            cluster_selection_method=params["hdbscan.cluster_selection_method"],
+            prediction_data=prediction_data,
+        ),
+        vectorizer_model=CountVectorizer(
+            stop_words="english",
+            min_df=params["vectorizer.min_df"],
+            max_df=params["vectorizer.max_df"],
+            ngram_range=(low, high),
+        ),
+        # Diversity needs the top 25 words; coherence cuts to its own explicit topn.
+        top_n_words=max(params["top_n_words"], DIVERSITY_TOPK),
+        nr_topics=params["nr_topics"],
+        calculate_probabilities=False,
+    )
+    model.fit(documents, embeddings=embeddings)
+    return model
+
+
+def topic_words(model: BERTopic) -> dict[int, list[str]]:
+    """Each topic's words in c-TF-IDF order, the outlier topic -1 left out."""
+    return {
+        topic: [word for word, _ in model.get_topic(topic)]
+        for topic in sorted(model.get_topics())
+        if topic != -1
+    }
+
+
+@dataclass(frozen=True)
+class TopicMetrics:
+    """What one fit scores: the objective candidates and the shape of the clustering."""
+
+    c_npmi: float
+    c_v: float
+    diversity: float
+    n_topics: int
+    outlier_share: float
+    fit_seconds: float
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def scorable_topics(
+    topics: list[list[str]], scorer: CoherenceScorer, topn: int
+) -> list[list[str]]:
+    """The first ``topn`` words of each topic that the scorer's texts hold, in c-TF-IDF order.
+
+    Words absent from the scorer's texts (n-grams, words of training papers only) cannot
+    be scored, so they are skipped before the cut; topics left with fewer than two words
+    are dropped.
+    """
+    kept = [[word for word in topic if scorer.has_word(word)][:topn] for topic in topics]
+    return [topic for topic in kept if len(topic) >= 2]
+
+
+def score_topics(
+    model: BERTopic, scorer: CoherenceScorer, topn: int, fit_seconds: float
+) -> TopicMetrics:
+    """Coherence of the model's topics on the scorer's texts, diversity, and cluster shape.
+
+    Coherence scores :func:`scorable_topics`. A model with fewer than two topics gets the
+    worst coherence (-1 for c_npmi, 0 for c_v).
+    """
+    words = topic_words(model)
+    scorable = scorable_topics(list(words.values()), scorer, topn)
+    enough = len(words) >= 2 and len(scorable) >= 2
+    return TopicMetrics(
+        c_npmi=scorer.score(scorable, "c_npmi", topn=topn) if enough else -1.0,
+        c_v=scorer.score(scorable, "c_v", topn=topn) if enough else 0.0,
+        diversity=topic_diversity(list(words.values()), topk=DIVERSITY_TOPK) if words else 0.0,
+        n_topics=len(words),
+        outlier_share=float(np.mean(np.asarray(model.topics_) == -1)),
+        fit_seconds=fit_seconds,
+    )
+
+
+def timed_fit(
+    documents: list[str], embeddings: np.ndarray, reduced: np.ndarray, params: dict[str, Any]
+) -> tuple[BERTopic, float]:
+    """:func:`fit_topic_model` and the seconds it took."""
+    start = time.perf_counter()
+    model = fit_topic_model(documents, embeddings, reduced, params)
+    return model, time.perf_counter() - start

@@ -1,0 +1,107 @@
+"""The topic_tuning pipeline through real KedroSessions, on the real sample with fast embeddings."""
+
+import json
+from pathlib import Path
+
+import optuna
+import pytest
+import yaml
+from optuna.trial import TrialState
+
+from tests.conftest import load_dataset, run_pipelines
+
+# PCA reductions and TF-IDF + SVD embeddings keep a trial well under a second.
+FAST_SPACE = {
+    "embedding_model": {"type": "categorical", "choices": ["tfidf_svd"]},
+    "reducer": {"type": "categorical", "choices": ["pca"]},
+    "pca.n_components": {"type": "categorical", "choices": [5, 10]},
+    "hdbscan.min_cluster_size": {"type": "int", "low": 10, "high": 40},
+    "hdbscan.cluster_selection_method": {"type": "categorical", "choices": ["eom", "leaf"]},
+}
+
+
+def use_fast_embeddings(project: Path) -> None:
+    """Only the TF-IDF + SVD model, through the project's configuration as a user would."""
+    base = project / "conf/base/parameters_embeddings.yml"
+    settings = yaml.safe_load(base.read_text())
+    settings["embeddings"]["models"] = {"tfidf_svd": settings["embeddings"]["models"]["tfidf_svd"]}
+    base.write_text(yaml.safe_dump(settings))
+
+
+@pytest.fixture
+def tuned_project(project, arxiv_sample):
+    use_fast_embeddings(project)
+    run_pipelines(project, ["ingestion", "embeddings"], snapshot_path=str(arxiv_sample))
+    return project
+
+
+def tune(project: Path, search_space: dict = FAST_SPACE, **topic_tuning) -> optuna.Study:
+    """Run topic_tuning with this search space (in the project's parameters file)."""
+    path = project / "conf/base/parameters_topic_tuning.yml"
+    parameters = yaml.safe_load(path.read_text())
+    parameters["topic_tuning"]["search_space"] = search_space
+    path.write_text(yaml.safe_dump(parameters))
+    run_pipelines(project, ["topic_tuning"], topic_tuning={"n_trials": 3, **topic_tuning})
+    return optuna.load_study(
+        study_name="topic_tuning", storage=f"sqlite:///{project}/data/06_models/topic_tuning.db"
+    )
+
+
+def summary(study: optuna.Study) -> list[tuple]:
+    return [(trial.number, trial.state, trial.values, trial.params) for trial in study.trials]
+
+
+def test_study_records_every_metric_resumes_and_builds_the_final_model(tuned_project):
+    study = tune(tuned_project)
+    assert [trial.state for trial in study.trials] == [TrialState.COMPLETE] * 3
+    for trial in study.trials:
+        assert {"c_npmi", "c_v", "diversity", "n_topics", "outlier_share", "fit_seconds"} <= set(
+            trial.user_attrs
+        )
+        assert trial.value == trial.user_attrs["c_npmi"]
+    provenance = study.user_attrs["provenance"]
+    assert provenance["packages"]["bertopic"] and provenance["data_fingerprint"].startswith("size_fraction=1.0")
+    assert provenance["search_space"] == FAST_SPACE
+
+    # A rerun with more trials continues the study: nothing lost, nothing duplicated.
+    first = summary(study)
+    resumed = tune(tuned_project, n_trials=5)
+    assert summary(resumed)[:3] == first and len(resumed.trials) == 5
+
+    metrics = load_dataset(tuned_project, "final_topic_metrics")
+    assert metrics["trial"] == resumed.best_trial.number
+    assert metrics["validation"]["c_npmi"] == pytest.approx(resumed.best_value, abs=1e-12)
+    table = load_dataset(tuned_project, "topic_table")
+    assert table.loc[table["topic"] >= 0, "words"].map(len).min() >= 10
+    assignments = load_dataset(tuned_project, "topic_assignments")
+    assert set(assignments["split"]) == {"train", "validation", "test"} and len(assignments) == 2000
+    model_folder = tuned_project / "data/06_models/topic_model"
+    assert (model_folder / "topic_embeddings.safetensors").is_file()
+    assert not list(model_folder.glob("*.pkl")) and not list(model_folder.glob("*.pickle"))
+    figure = json.loads((tuned_project / "data/08_reporting/topic_barchart.json").read_text())
+    assert figure["data"]
+
+
+def test_same_seed_same_trials(tuned_project, tmp_path):
+    first = summary(tune(tuned_project))
+    (tuned_project / "data/06_models/topic_tuning.db").rename(tmp_path / "first.db")
+    assert summary(tune(tuned_project)) == first
+
+
+def test_a_failing_trial_is_recorded_and_the_study_goes_on(tuned_project):
+    # min_df counts topics in BERTopic's c-TF-IDF: 100 of them cannot exist here.
+    space = {**FAST_SPACE, "vectorizer.min_df": {"type": "categorical", "choices": [1, 100]}}
+    study = tune(tuned_project, search_space=space, n_trials=3)
+    failed = study.get_trials(states=(TrialState.FAIL,))
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    assert failed and complete and len(failed) + len(complete) == len(study.trials)
+    assert all("min_df" in trial.user_attrs["fail_reason"] for trial in failed)
+    assert all(trial.params["vectorizer.min_df"] == 1 for trial in complete)
+    # A run makes at most 2 x n_trials attempts, so a study that always fails still ends.
+    assert len(study.trials) <= 6
+
+
+def test_a_study_on_other_data_is_not_resumed(tuned_project, arxiv_sample):
+    tune(tuned_project)
+    with pytest.raises(ValueError, match="would not be comparable"):
+        tune(tuned_project, size_fraction=0.4)

@@ -1,0 +1,73 @@
+import optuna
+import pytest
+from optuna.distributions import (
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+
+from arxiv_pipeline.pipelines.topic_tuning.topic_model import TOPIC_PARAMETER_RULES
+from arxiv_pipeline.search_space import parse_search_space, suggest
+
+
+def parse(spec):
+    return parse_search_space(spec, TOPIC_PARAMETER_RULES, "topic_tuning.search_space")
+
+
+def test_typed_distributions_keep_their_types():
+    space = parse(
+        {
+            "hdbscan.min_cluster_size": {"type": "int", "low": 10, "high": 200, "log": True},
+            "hdbscan.cluster_selection_epsilon": {"type": "float", "low": 0.0, "high": 0.5},
+            "hdbscan.cluster_selection_method": {"type": "categorical", "choices": ["eom", "leaf"]},
+            "umap.n_neighbors": {"type": "categorical", "choices": [15, 50]},
+        }
+    )
+    assert space["hdbscan.min_cluster_size"] == IntDistribution(10, 200, log=True)
+    assert space["hdbscan.cluster_selection_epsilon"] == FloatDistribution(0.0, 0.5)
+    assert space["hdbscan.cluster_selection_method"] == CategoricalDistribution(["eom", "leaf"])
+    # The earlier research cast epsilon to int, so every value below 1 ran as 0.
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    values = [suggest(study.ask(), space)["hdbscan.cluster_selection_epsilon"] for _ in range(5)]
+    assert all(isinstance(value, float) for value in values) and len(set(values)) == 5
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"hdbscan.min_size": {"type": "int", "low": 1, "high": 2}}, "hdbscan.min_size: unknown parameter"),
+        ({"umap.min_dist": {"type": "int", "low": 0, "high": 1}}, "umap.min_dist: type must be float"),
+        ({"umap.n_neighbors": {"type": "int", "low": 1, "high": 50}}, "umap.n_neighbors: 1 is below the minimum 2"),
+        ({"umap.n_neighbors": {"type": "int", "low": 5.5, "high": 50}}, "5.5 is not an int"),
+        ({"vectorizer.max_df": {"type": "float", "low": 0.5}}, "needs 'low' and 'high'"),
+        ({"hdbscan.min_samples": {"type": "int", "low": 0, "high": 5, "log": True}}, "0 is below the minimum 1"),
+        ({"umap.min_dist": {"type": "float", "low": 0.0, "high": 0.5, "log": True}}, "umap.min_dist: "),
+        ({"reducer": {"type": "categorical", "choices": ["umap", "tsne"]}}, "'tsne' is not one of"),
+        ({"reducer": {"type": "categorical", "choices": []}}, "non-empty 'choices'"),
+        ({"reducer": {"type": "choice", "choices": ["umap"]}}, "type must be one of"),
+        ({"umap.min_dist": {"type": "float", "low": 0.0, "high": 0.5, "sigma": 1}}, "unknown keys ['sigma']"),
+    ],
+)
+def test_bad_search_spaces_fail_naming_the_parameter(spec, message):
+    with pytest.raises(ValueError, match=r"Invalid search space") as error:
+        parse(spec)
+    assert message in str(error.value)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(ValueError) as error:
+        parse({"a": {"type": "int"}, "b": {"type": "int"}})
+    assert "topic_tuning.search_space.a" in str(error.value)
+    assert "topic_tuning.search_space.b" in str(error.value)
+
+
+def test_project_search_space_is_valid():
+    from kedro.config import OmegaConfigLoader
+
+    from tests.conftest import REPO_ROOT
+
+    params = OmegaConfigLoader(str(REPO_ROOT / "conf"), base_env="base", default_run_env="base")[
+        "parameters"
+    ]
+    space = parse(params["topic_tuning"]["search_space"])
+    assert set(space) <= set(TOPIC_PARAMETER_RULES)
