@@ -24,4 +24,5 @@ run: $(VENV)/.installed
 	$(VENV)/bin/kedro run
 
 test: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests benchmarks
 	$(PYTHON) -m pytest

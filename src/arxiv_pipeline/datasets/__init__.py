@@ -1,18 +1,32 @@
-"""Custom Kedro datasets: streamed Parquet, the snapshot, embeddings caches, studies, models."""
+"""Custom Kedro datasets: streamed Parquet, the snapshot, embeddings caches, studies, models.
 
-from .arrow_parquet_dataset import ArrowParquetDataset
-from .bertopic_dataset import BERTopicDataset
-from .embeddings_dataset import Embeddings, EmbeddingsDataset
-from .optuna_study_dataset import OptunaStudyDataset, StudyStore
-from .snapshot_dataset import ArxivSnapshotDataset, SnapshotSource
+Each class is imported on first use: Kedro imports this package for every command
+(`kedro run --pipelines ingestion` too), and BERTopic or torch behind some of these
+datasets would add seconds and hundreds of MB to each of them.
+"""
 
-__all__ = [
-    "ArrowParquetDataset",
-    "ArxivSnapshotDataset",
-    "BERTopicDataset",
-    "Embeddings",
-    "EmbeddingsDataset",
-    "OptunaStudyDataset",
-    "SnapshotSource",
-    "StudyStore",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_MODULES = {
+    "ArrowParquetDataset": "arrow_parquet_dataset",
+    "ArxivSnapshotDataset": "snapshot_dataset",
+    "BERTopicDataset": "bertopic_dataset",
+    "ClassifierCheckpoint": "classifier_dataset",
+    "ClassifierDataset": "classifier_dataset",
+    "Embeddings": "embeddings_dataset",
+    "EmbeddingsDataset": "embeddings_dataset",
+    "OptunaStudyDataset": "optuna_study_dataset",
+    "SnapshotSource": "snapshot_dataset",
+    "StudyStore": "optuna_study_dataset",
+}
+
+__all__ = sorted(_MODULES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_MODULES[name]}", __name__), name)

@@ -72,12 +72,13 @@ class SnapshotSource:
         return "none"
 
     @property
-    def size_bytes(self) -> int:
-        """Uncompressed size where the format records it, else the size on disk."""
-        if self.compression == "zip":
+    def size_bytes(self) -> int | None:
+        """Uncompressed size, None for gzip (its trailer keeps the size modulo 4 GiB only)."""
+        compression = self.compression
+        if compression == "zip":
             with zipfile.ZipFile(self.path) as archive:
                 return _json_member(archive, self.path).file_size
-        return self.path.stat().st_size
+        return None if compression == "gzip" else self.path.stat().st_size
 
     @contextlib.contextmanager
     def open(self) -> Iterator[IO[bytes]]:

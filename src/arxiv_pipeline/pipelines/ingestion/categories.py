@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 
 def canonical_categories(categories: str, category_map: Mapping[str, str]) -> list[str]:
@@ -42,11 +41,3 @@ def flatten_category_map(category_map: Mapping[str, Mapping[str, str]]) -> dict[
     if chained:
         raise ValueError(f"category_map: targets {chained} are themselves mapped; map to the final label.")
     return merged
-
-
-def label_counts(label_lists: Iterable[Iterable[str]]) -> Counter[str]:
-    """How many papers carry each label."""
-    counts: Counter[str] = Counter()
-    for labels in label_lists:
-        counts.update(labels)
-    return counts

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from arxiv_pipeline.datasets.snapshot_dataset import SnapshotSource
 
-from .categories import flatten_category_map, label_counts
+from .categories import flatten_category_map
 from .cleaning import CLEAN_SCHEMA
 from .parsing import PARSED_SCHEMA, parse_block
 from .splitting import split_papers
@@ -139,7 +139,8 @@ def build_papers(
     def batches() -> Iterator[pa.Table]:
         start = 0
         with tqdm(total=expected, unit="papers", desc="Writing papers") as progress:
-            for batch in parsed_snapshot.iter_batches(columns=PAPERS_SCHEMA.names):
+            # Small batches: this pass holds one batch of text at a time.
+            for batch in parsed_snapshot.iter_batches(batch_size=8192, columns=PAPERS_SCHEMA.names):
                 rows = batch.filter(pa.array(keep[start : start + batch.num_rows]))
                 start += batch.num_rows
                 yield pa.Table.from_batches([rows]).cast(PAPERS_SCHEMA)
@@ -172,8 +173,11 @@ def build_label_vocabulary(papers: pq.ParquetFile, ingestion: dict[str, Any]) ->
         ``labels`` (most frequent first, ties by name), ``counts`` per kept label,
         ``min_label_count``, and ``dropped`` (rarer labels with their counts).
     """
-    counts = label_counts(papers.read(columns=["categories"])["categories"].to_pylist())
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    labels = pc.list_flatten(papers.read(columns=["categories"])["categories"])
+    counts = pc.value_counts(labels).to_pylist()  # a label appears once per paper
+    ranked = sorted(
+        ((item["values"], item["counts"]) for item in counts), key=lambda item: (-item[1], item[0])
+    )
     minimum = ingestion["min_label_count"]
     return {
         "labels": [label for label, n in ranked if n >= minimum],

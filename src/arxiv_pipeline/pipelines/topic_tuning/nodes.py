@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import optuna
 import pandas as pd
 import pyarrow.parquet as pq
-from bertopic import BERTopic
 
 from arxiv_pipeline.coherence import CoherenceScorer
 from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
@@ -29,6 +28,9 @@ from .topic_model import (
     score_topics,
     topic_words,
 )
+
+if TYPE_CHECKING:
+    from bertopic import BERTopic
 
 logger = logging.getLogger(__name__)
 

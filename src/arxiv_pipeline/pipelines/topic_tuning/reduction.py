@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.decomposition import PCA
-from umap import UMAP
+
+if TYPE_CHECKING:
+    from sklearn.decomposition import PCA
+    from umap import UMAP
 
 #: Reducer parameters the search space may set, per reducer.
 REDUCER_PARAMETERS = {
@@ -25,6 +27,10 @@ REDUCER_PARAMETERS = {
 
 def make_reducer(params: dict[str, Any], seed: int) -> UMAP | PCA:
     """The reducer a trial's parameters ask for (``reducer``: ``umap`` or ``pca``)."""
+    # Imported here: umap compiles with numba on import, which every kedro command would pay.
+    from sklearn.decomposition import PCA
+    from umap import UMAP
+
     if params["reducer"] == "pca":
         return PCA(n_components=params["pca.n_components"], random_state=seed)
     # A fixed random_state makes UMAP deterministic (and single-threaded).

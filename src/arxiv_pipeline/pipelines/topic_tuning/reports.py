@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import plotly.graph_objects as go
-from bertopic import BERTopic
+
+if TYPE_CHECKING:
+    from bertopic import BERTopic
 
 
 def _figure_or_note(draw, title: str) -> go.Figure:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from bertopic import BERTopic
-from hdbscan import HDBSCAN
 from sklearn.feature_extraction.text import CountVectorizer
 
 from arxiv_pipeline.coherence import CoherenceScorer, topic_diversity
 from arxiv_pipeline.search_space import ParameterRule
 
 from .reduction import PrecomputedReduction
+
+if TYPE_CHECKING:
+    from bertopic import BERTopic
 
 #: The parameters a topic study understands, with the values each accepts.
 TOPIC_PARAMETER_RULES = {
@@ -74,6 +75,11 @@ def fit_topic_model(
     ``prediction_data`` keeps what HDBSCAN needs to assign new documents (the final
     model needs it, trials do not).
     """
+    # BERTopic (and torch behind it) is imported where a model is fit: importing it costs
+    # seconds and hundreds of MB, and Kedro imports every pipeline for every command.
+    from bertopic import BERTopic
+    from hdbscan import HDBSCAN
+
     low, high = (int(n) for n in params["vectorizer.ngram_range"].split("-"))
     model = BERTopic(
         umap_model=PrecomputedReduction(reduced),
