@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from bertopic import BERTopic
 from kedro.io import AbstractDataset, DatasetError
+
+from ._folders import replace_folder
 
 
 @contextlib.contextmanager
@@ -51,18 +51,13 @@ class BERTopicDataset(AbstractDataset[BERTopic, BERTopic]):
             return BERTopic.load(str(self._filepath))
 
     def save(self, data: BERTopic) -> None:
-        partial = self._filepath.with_name(self._filepath.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        with _without_embedding_model_warning():
-            data.save(
-                str(partial), serialization="safetensors", save_ctfidf=True, save_embedding_model=False
-            )
-        # Swap the folders only once the new one is complete.
-        previous = self._filepath.with_name(self._filepath.name + ".previous")
-        if self._filepath.exists():
-            os.replace(self._filepath, previous)
-        os.replace(partial, self._filepath)
-        shutil.rmtree(previous, ignore_errors=True)
+        def write(folder: Path) -> None:
+            with _without_embedding_model_warning():
+                data.save(
+                    str(folder), serialization="safetensors", save_ctfidf=True, save_embedding_model=False
+                )
+
+        replace_folder(self._filepath, write)
 
     def _exists(self) -> bool:
         return (self._filepath / "topics.json").is_file()

@@ -1,0 +1,179 @@
+"""The evaluation report (markdown) and its plotly figures, drawn from ``metrics.json`` alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from arxiv_pipeline.pipelines.classifier_tuning.metrics import ANY_TRUE_THRESHOLDS
+
+CLASSIFIER_NAMES = {
+    "classifier": "MLP classifier (tuned)",
+    "tfidf_logreg": "TF-IDF + one-vs-rest logistic regression",
+    "label_prior": "Label prior",
+}
+TOPIC_NAMES = {
+    "tuned_bertopic": "BERTopic (tuned)",
+    "default_bertopic": "BERTopic (defaults)",
+    "lda": "gensim LDA (same n_topics)",
+}
+CLASSIFIER_COLUMNS = {
+    "micro_f1": "micro-F1",
+    "macro_f1": "macro-F1",
+    "samples_f1": "samples-F1",
+    "precision_at_1": "P@1",
+    "precision_at_3": "P@3",
+    "lrap": "LRAP",
+    "map": "mAP",
+}
+TOPIC_COLUMNS = {
+    "c_npmi": "c_npmi",
+    "c_v": "c_v",
+    "diversity": "diversity",
+    "n_topics": "n_topics",
+    "outlier_share": "outlier share",
+}
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def _number(value: float) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _classifier_section(data: dict[str, Any], classifier: dict[str, Any]) -> list[str]:
+    models = classifier["models"]
+    used = data["classifier_papers"]
+    rows = [
+        [CLASSIFIER_NAMES.get(name, name), _number(metrics["threshold"])]
+        + [_number(metrics[column]) for column in CLASSIFIER_COLUMNS]
+        for name, metrics in models.items()
+    ]
+    any_true_rows = [
+        [CLASSIFIER_NAMES.get(name, name)]
+        + [_number(metrics["any_true_above"][str(t)]) for t in ANY_TRUE_THRESHOLDS]
+        for name, metrics in models.items()
+    ]
+    return [
+        "## Classifier (test split)",
+        f"Embeddings: `{classifier['embedding_model']}` (trial {classifier['trial']}). "
+        f"Papers with at least one vocabulary label: train {used['train']}, "
+        f"validation {used['validation']}, test {used['test']} (the others have no target "
+        "and are left out). Each predictor's threshold maximises micro-F1 on validation; "
+        "macro-F1 and mAP average the labels present in test.",
+        _table(["model", "threshold", *CLASSIFIER_COLUMNS.values()], rows),
+        *[
+            f"{CLASSIFIER_NAMES.get(name, name)}: "
+            + ", ".join(f"{key}={value}" for key, value in metrics["params"].items())
+            + " (chosen on validation)."
+            for name, metrics in models.items()
+            if metrics["params"]
+        ],
+        "For comparison with earlier research only: the share of test papers with at least "
+        "one true label scored above a threshold. Predicting every label scores 1.0, so it "
+        "is no measure of quality.",
+        _table(["model", *(f"> {t}" for t in ANY_TRUE_THRESHOLDS)], any_true_rows),
+    ]
+
+
+def _topic_section(topics: dict[str, Any]) -> list[str]:
+    rows = [
+        [TOPIC_NAMES.get(name, name), split]
+        + [_number(metrics[column]) for column in TOPIC_COLUMNS]
+        for name, by_split in topics["models"].items()
+        for split, metrics in by_split.items()
+    ]
+    documents = ", ".join(f"{split} {n}" for split, n in topics["documents"].items())
+    return [
+        "## Topic models",
+        f"Embeddings: `{topics['embedding_model']}`; documents per split: {documents}. "
+        f"Coherence of each model's top {topics['topn']} words on that split's texts "
+        "(train: the texts the models were fitted on; validation and test: held out). "
+        "LDA assigns no outliers.",
+        _table(["model", "split", *TOPIC_COLUMNS.values()], rows),
+    ]
+
+
+def render_report(evaluation_metrics: dict[str, Any]) -> str:
+    """The evaluation as markdown: data sizes, the classifier table, the topic table."""
+    data = evaluation_metrics["data"]
+    sizes = data["papers_per_split"]
+    sections = [
+        "# Evaluation",
+        f"Papers per split: train {sizes['train']}, validation {sizes['validation']}, "
+        f"test {sizes['test']}; {data['labels']} labels.",
+        *_classifier_section(data, evaluation_metrics["classifier"]),
+        *_topic_section(evaluation_metrics["topics"]),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def plot_per_category_f1(evaluation_metrics: dict[str, Any]) -> go.Figure:
+    """Test F1 of every label present in test, per predictor, labels by test frequency."""
+    classifier = evaluation_metrics["classifier"]
+    counts = classifier["test_label_counts"]
+    labels = sorted(
+        (label for label, n in counts.items() if n > 0), key=lambda label: -counts[label]
+    )
+    figure = go.Figure(
+        [
+            go.Bar(
+                name=CLASSIFIER_NAMES.get(name, name), x=labels, y=[f1[label] for label in labels]
+            )
+            for name, f1 in classifier["per_label_f1"].items()
+        ]
+    )
+    figure.update_layout(
+        title="F1 per category on test (categories by test frequency)",
+        barmode="group",
+        xaxis_title="category",
+        yaxis_title="F1",
+    )
+    return figure
+
+
+def plot_threshold_curves(evaluation_metrics: dict[str, Any]) -> go.Figure:
+    """Validation micro-F1 by decision threshold, with each predictor's chosen threshold."""
+    classifier = evaluation_metrics["classifier"]
+    figure = go.Figure()
+    for name, curve in classifier["threshold_curves"].items():
+        label = CLASSIFIER_NAMES.get(name, name)
+        figure.add_trace(
+            go.Scatter(x=curve["thresholds"], y=curve["micro_f1"], mode="lines", name=label)
+        )
+        chosen = classifier["models"][name]
+        figure.add_trace(
+            go.Scatter(
+                x=[chosen["threshold"]],
+                y=[chosen["validation_micro_f1"]],
+                mode="markers",
+                name=f"{label}: chosen",
+                showlegend=False,
+            )
+        )
+    figure.update_layout(
+        title="Micro-F1 on validation by threshold", xaxis_title="threshold", yaxis_title="micro-F1"
+    )
+    return figure
+
+
+def plot_topic_sizes(evaluation_metrics: dict[str, Any]) -> go.Figure:
+    """Training documents per topic, largest first, for each topic model."""
+    sizes = evaluation_metrics["topics"]["train_topic_sizes"]
+    figure = go.Figure(
+        [
+            go.Bar(name=TOPIC_NAMES.get(name, name), x=list(range(len(values))), y=values)
+            for name, values in sizes.items()
+        ]
+    )
+    figure.update_layout(
+        title="Topic sizes on train (outliers excluded)",
+        barmode="group",
+        xaxis_title="topic rank",
+        yaxis_title="documents",
+    )
+    return figure

@@ -1,0 +1,143 @@
+"""Topic models compared on the same texts: the tuned BERTopic, BERTopic defaults, and gensim LDA.
+
+Each model is reduced to its topic words (best first) and each split's document→topic
+assignments, and scored by the topic study's own :func:`score_topics`, so the three are
+measured by the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from arxiv_pipeline.coherence import CoherenceScorer
+from arxiv_pipeline.pipelines.topic_tuning.reduction import make_reducer
+from arxiv_pipeline.pipelines.topic_tuning.topic_model import (
+    DIVERSITY_TOPK,
+    TOPIC_DEFAULTS,
+    TopicMetrics,
+    fit_topic_model,
+    score_topics,
+    topic_words,
+)
+
+
+class _TopicView:
+    """The part of BERTopic's interface :func:`score_topics` reads, for any topic model."""
+
+    def __init__(self, words: Mapping[int, list[str]], topics: np.ndarray) -> None:
+        self._words = words
+        self.topics_ = topics
+
+    def get_topics(self) -> dict[int, list[tuple[str, float]]]:
+        return {topic: self.get_topic(topic) for topic in self._words}
+
+    def get_topic(self, topic: int) -> list[tuple[str, float]]:
+        # Only the order of the words matters to the scores, not their weights.
+        return [(word, 0.0) for word in self._words[topic]]
+
+
+@dataclass(frozen=True)
+class FittedTopics:
+    """A topic model as the evaluation sees it.
+
+    Attributes
+    ----------
+    words
+        Topic id to its words, best first; the outlier topic -1 left out.
+    assignments
+        Per split, the topic of each document (-1: outlier), in the corpus's order.
+    """
+
+    words: dict[int, list[str]]
+    assignments: dict[str, np.ndarray]
+
+    def score(self, split: str, scorer: CoherenceScorer, topn: int) -> TopicMetrics:
+        """Coherence on the scorer's texts, diversity, n_topics, and the split's outlier share."""
+        return score_topics(
+            _TopicView(self.words, self.assignments[split]), scorer, topn, fit_seconds=0.0
+        )
+
+    def sizes(self, split: str) -> list[int]:
+        """Documents per topic (outliers excluded), largest first."""
+        topics = self.assignments[split]
+        return (
+            sorted((int(n) for n in np.bincount(topics[topics >= 0])), reverse=True)
+            if len(topics)
+            else []
+        )
+
+
+def default_bertopic(
+    documents: Mapping[str, list[str]], vectors: Mapping[str, np.ndarray], seed: int
+) -> FittedTopics:
+    """BERTopic with its default parameters fitted on the train documents, applied to the others.
+
+    The defaults are BERTopic's (UMAP 15 neighbours, 5 components; HDBSCAN
+    min_cluster_size 10), with two changes that make the comparison fair: UMAP is
+    seeded, and topic words leave out English stop words, as the tuned model's do.
+    """
+    reducer = make_reducer(TOPIC_DEFAULTS, seed)
+    reduced = np.nan_to_num(reducer.fit_transform(vectors["train"])).astype(np.float32)
+    model = fit_topic_model(
+        documents["train"], vectors["train"], reduced, TOPIC_DEFAULTS, prediction_data=True
+    )
+    model.umap_model = reducer
+    assignments = {"train": np.asarray(model.topics_)}
+    for split in documents.keys() - {"train"}:
+        topics, _ = model.transform(documents[split], embeddings=vectors[split])
+        assignments[split] = np.asarray(topics)
+    return FittedTopics(topic_words(model), assignments)
+
+
+def lda(
+    tokens: Mapping[str, Sequence[list[str]]], n_topics: int, seed: int, settings: Mapping[str, Any]
+) -> FittedTopics:
+    """gensim LDA with ``n_topics`` topics fitted on train; each document gets its likeliest topic.
+
+    Parameters
+    ----------
+    tokens
+        Per split, the documents tokenised as for coherence.
+    n_topics
+        Topics to fit.
+    seed
+        LDA's ``random_state``.
+    settings
+        ``passes``, ``chunksize``, ``iterations``, and the dictionary's ``no_below`` /
+        ``no_above``.
+    """
+    # Imported here: gensim is only needed by this baseline (see topic_tuning.topic_model).
+    from gensim.corpora import Dictionary
+    from gensim.models import LdaModel
+
+    dictionary = Dictionary(tokens["train"])
+    dictionary.filter_extremes(
+        no_below=settings["no_below"], no_above=settings["no_above"], keep_n=None
+    )
+    corpora = {
+        split: [dictionary.doc2bow(document) for document in docs] for split, docs in tokens.items()
+    }
+    model = LdaModel(
+        corpus=corpora["train"],
+        id2word=dictionary,
+        num_topics=n_topics,
+        passes=settings["passes"],
+        chunksize=settings["chunksize"],
+        iterations=settings["iterations"],
+        random_state=seed,
+        # Perplexity estimates only feed gensim's log, and cost as much as a pass.
+        eval_every=None,
+    )
+    words = {
+        topic: [word for word, _ in model.show_topic(topic, topn=DIVERSITY_TOPK)]
+        for topic in range(n_topics)
+    }
+    assignments = {
+        split: np.argmax(model.inference(corpus)[0], axis=1) if corpus else np.array([], dtype=int)
+        for split, corpus in corpora.items()
+    }
+    return FittedTopics(words, assignments)

@@ -1,0 +1,77 @@
+"""Classify new abstracts from the command line, with the project's trained models.
+
+Run inside the project folder, after the classifier_tuning and topic_tuning pipelines::
+
+    python -m arxiv_pipeline.pipelines.predict "We study the thermal Hall effect in ..."
+    python -m arxiv_pipeline.pipelines.predict --title "Thermal Hall effect" "We study ..."
+    python -m arxiv_pipeline.pipelines.predict --file new_abstracts.jsonl --top-k 5
+
+Prints one JSON object per abstract (see ``predict_abstracts``) and exits with 1 when
+any abstract could not be classified (its object says why), else 0. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from pathlib import Path
+
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from kedro.utils import find_kedro_project
+
+from .inputs import abstracts_from_texts, parse_abstracts
+from .pipeline import PREDICT_NODE, create_pipeline
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m arxiv_pipeline.pipelines.predict",
+        description="Top arXiv categories and the topic of new abstracts.",
+    )
+    parser.add_argument("abstracts", nargs="*", help="abstract texts")
+    parser.add_argument("--title", help="a title for the abstracts given as arguments")
+    parser.add_argument(
+        "--file", type=Path, help="a JSON-lines or CSV file with an 'abstract' field"
+    )
+    parser.add_argument(
+        "--top-k", type=int, help="categories per abstract (default: predict.top_k)"
+    )
+    arguments = parser.parse_args(argv)
+    if bool(arguments.abstracts) == bool(arguments.file):
+        parser.error("give abstracts as arguments or --file, not both or neither")
+    return arguments
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _arguments(argv)
+    rows = (
+        parse_abstracts(arguments.file.read_text(encoding="utf-8"))
+        if arguments.file
+        else abstracts_from_texts(arguments.abstracts, arguments.title)
+    )
+    project = find_kedro_project(Path.cwd())
+    if project is None:
+        sys.exit(
+            f"'{Path.cwd()}' is not inside the arxiv_pipeline project: run this from its folder."
+        )
+    runtime_params = {"predict": {"top_k": arguments.top_k}} if arguments.top_k else {}
+    # The pipeline's own node, with its inputs loaded through the catalog: the same
+    # predictions as `kedro run --pipelines predict`, without writing a file.
+    node = next(node for node in create_pipeline().nodes if node.name == PREDICT_NODE)
+    # Standard output carries the JSON: Kedro's log messages go to standard error.
+    with contextlib.redirect_stdout(sys.stderr):
+        bootstrap_project(project)
+        with KedroSession.create(project_path=project, runtime_params=runtime_params) as session:
+            catalog = session.load_context().catalog
+            inputs = {name: catalog.load(name) for name in node.inputs if name != "new_abstracts"}
+        predictions = node.run({**inputs, "new_abstracts": rows})["predictions"]
+    for record in predictions.to_dict("records"):
+        print(json.dumps(record, ensure_ascii=False))
+    return 1 if predictions["error"].notna().any() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

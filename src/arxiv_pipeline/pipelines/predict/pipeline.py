@@ -1,0 +1,45 @@
+"""The predict pipeline: a file of new abstracts -> categories and topic per abstract.
+
+``kedro run --pipelines predict --params predict_input=new.jsonl`` reads the file named
+by ``predict_input`` (JSON lines or CSV) and writes ``predictions``. The command line
+``python -m arxiv_pipeline.pipelines.predict "an abstract"`` runs the same node.
+"""
+
+from kedro.pipeline import Node, Pipeline
+
+from arxiv_pipeline.pipelines.embeddings.pipeline import configured_model_keys
+from arxiv_pipeline.pipelines.topic_tuning.nodes import embedding_inputs
+
+from .nodes import predict_abstracts, read_abstracts
+
+PREDICT_NODE = "predict_abstracts"
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                read_abstracts,
+                inputs="predict_input",
+                outputs="new_abstracts",
+                name="read_abstracts",
+            ),
+            Node(
+                predict_abstracts,
+                inputs={
+                    "abstracts": "new_abstracts",
+                    "classifier": "classifier",
+                    "topic_model": "topic_model",
+                    "final_topic_metrics": "final_topic_metrics",
+                    "papers": "papers",
+                    "paper_splits": "paper_splits",
+                    "embeddings": "params:embeddings",
+                    "predict": "params:predict",
+                    # The stored embeddings' sidecars say how the topic model's were made.
+                    **embedding_inputs(configured_model_keys(), ("train",)),
+                },
+                outputs="predictions",
+                name=PREDICT_NODE,
+            ),
+        ]
+    )

@@ -1,0 +1,121 @@
+"""The classifier_tuning pipeline through real KedroSessions on the real sample."""
+
+import json
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+from safetensors import safe_open
+
+from tests.conftest import load_dataset, run_pipelines
+from tests.pipelines.topic_tuning.test_pipeline import use_fast_embeddings
+
+# TF-IDF + SVD embeddings and a few short runs keep a study within seconds.
+FAST_CLASSIFIER = {
+    "n_trials": 3,
+    "max_epochs": 4,
+    "patience": 2,
+    "embedding_model": "tfidf_svd",
+    "device": "cpu",
+    "pruner": {"type": "median", "n_startup_trials": 2, "n_warmup_steps": 1},
+}
+
+
+def embed(project: Path, arxiv_sample: Path) -> Path:
+    """Ingest the real sample and embed it with TF-IDF + SVD only."""
+    use_fast_embeddings(project)
+    run_pipelines(project, ["ingestion", "embeddings"], snapshot_path=str(arxiv_sample))
+    return project
+
+
+def tune_classifier(project: Path, **classifier_tuning) -> optuna.Study:
+    """Run classifier_tuning with the fast settings and these overrides; the stored study."""
+    run_pipelines(
+        project, ["classifier_tuning"], classifier_tuning={**FAST_CLASSIFIER, **classifier_tuning}
+    )
+    return optuna.load_study(
+        study_name="classifier_tuning",
+        storage=f"sqlite:///{project}/data/06_models/classifier_tuning.db",
+    )
+
+
+@pytest.fixture
+def embedded_project(project, arxiv_sample):
+    return embed(project, arxiv_sample)
+
+
+def summary(study: optuna.Study) -> list[tuple]:
+    return [(trial.number, trial.state, trial.value, trial.params) for trial in study.trials]
+
+
+def test_study_records_trials_resumes_and_saves_the_retrained_best_model(embedded_project):
+    study = tune_classifier(embedded_project)
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    assert len(complete) == 3
+    for trial in complete:
+        assert {
+            "validation_loss",
+            "lrap",
+            "micro_f1",
+            "threshold",
+            "best_epoch",
+            "seconds_per_epoch",
+        } <= set(trial.user_attrs)
+        assert trial.value == trial.user_attrs["validation_loss"]
+        assert len(trial.intermediate_values) == trial.user_attrs["epochs_run"] <= 4
+    provenance = study.user_attrs["provenance"]
+    assert provenance["packages"]["torch"] and provenance["data_fingerprint"].startswith(
+        "size_fraction=1.0"
+    )
+    assert provenance["objective"] == "validation_loss"
+
+    # A rerun asking for more trials continues the study: nothing lost, nothing duplicated.
+    first = summary(study)
+    resumed = tune_classifier(embedded_project, n_trials=4)
+    assert summary(resumed)[: len(first)] == first
+    assert len(resumed.get_trials(states=(TrialState.COMPLETE,))) == 4
+
+    # The final model is the best trial retrained: on the CPU, to the last digit.
+    training = load_dataset(embedded_project, "classifier_training")
+    assert training["trial"] == resumed.best_trial.number
+    assert training["validation"]["validation_loss"] == resumed.best_value
+    assert training["seconds_per_epoch"] > 0 and len(training["history"]) <= 4
+    folder = embedded_project / "data/06_models/classifier"
+    assert sorted(path.name for path in folder.iterdir()) == ["config.json", "model.safetensors"]
+    config = json.loads((folder / "config.json").read_text())
+    vocabulary = load_dataset(embedded_project, "label_vocabulary")
+    assert config["labels"] == vocabulary["labels"] and config["embedding_model"] == "tfidf_svd"
+    assert config["threshold"] == training["validation"]["threshold"]
+    with safe_open(folder / "model.safetensors", framework="pt") as weights:
+        output_layer = max(weights.keys())
+        assert weights.get_tensor(output_layer).shape[0] == len(vocabulary["labels"])
+
+
+def test_same_seed_same_trials(embedded_project, tmp_path):
+    first = summary(tune_classifier(embedded_project, n_trials=2))
+    (embedded_project / "data/06_models/classifier_tuning.db").rename(tmp_path / "first.db")
+    assert summary(tune_classifier(embedded_project, n_trials=2)) == first
+
+
+def test_bad_settings_fail_before_any_trial_naming_the_setting(embedded_project):
+    cases = [
+        (
+            {"embedding_model": "minilm"},
+            r"\['minilm'\] are not among the configured embedding models",
+        ),
+        (
+            {"search_space": {"depth": {"type": "float", "low": 0, "high": 2}}},
+            "search_space.depth: type must be int",
+        ),
+        (
+            {"search_space": {"momentum": {"type": "float", "low": 0, "high": 1}}},
+            "momentum: unknown parameter",
+        ),
+        ({"objective": "accuracy"}, "objective must be one of"),
+        ({"pruner": {"type": "percentile"}}, "pruner.type must be one of"),
+    ]
+    for override, message in cases:
+        with pytest.raises(ValueError, match=message):
+            tune_classifier(embedded_project, **override)
+    assert not (embedded_project / "data/06_models/classifier_tuning.db").exists()

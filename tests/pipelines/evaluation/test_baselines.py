@@ -1,0 +1,86 @@
+"""The baselines on small hand-made corpora: they run and predict what they should."""
+
+import numpy as np
+import pytest
+
+from arxiv_pipeline.coherence import CoherenceScorer
+from arxiv_pipeline.pipelines.classifier_tuning.metrics import tune_threshold
+from arxiv_pipeline.pipelines.evaluation.baselines import label_prior, tfidf_logistic_regression
+from arxiv_pipeline.pipelines.evaluation.topic_baselines import FittedTopics, lda
+
+SETTINGS = {"vectorizer": {"min_df": 1}, "C": [0.01, 10.0], "max_iter": 1000, "n_jobs": None}
+TOPICS = {
+    "physics": "quark gluon plasma collider hadron jet",
+    "biology": "protein cell gene enzyme membrane folding",
+    "finance": "market price volatility option portfolio risk",
+}
+
+
+def corpus(per_topic: int, seed: int) -> tuple[list[str], np.ndarray]:
+    """Texts from three vocabularies; label j for topic j, and label 3 on every physics text."""
+    rng = np.random.default_rng(seed)
+    texts, targets = [], []
+    for j, words in enumerate(TOPICS.values()):
+        for _ in range(per_topic):
+            texts.append(" ".join(rng.choice(words.split(), size=8)))
+            targets.append([j == 0, j == 1, j == 2, j == 0])
+    return texts, np.array(targets, dtype=np.float32)
+
+
+def test_tfidf_logistic_regression_learns_the_vocabularies():
+    train_texts, train_targets = corpus(20, seed=0)
+    test_texts, test_targets = corpus(5, seed=1)
+    validation_texts, validation_targets = corpus(5, seed=2)
+    # Label 4 has no training paper: a constant predictor, probability 0.
+    train_targets, validation_targets = (
+        np.hstack([targets, np.zeros((len(targets), 1), np.float32)])
+        for targets in (train_targets, validation_targets)
+    )
+    texts = {"validation": validation_texts, "test": test_texts}
+    found, regularisation = tfidf_logistic_regression(
+        train_texts, train_targets, texts, validation_targets, SETTINGS
+    )
+    # The C kept is the one whose model alone scores best on validation (the first on ties).
+    alone = [
+        tfidf_logistic_regression(
+            train_texts, train_targets, texts, validation_targets, {**SETTINGS, "C": [value]}
+        )[0]
+        for value in SETTINGS["C"]
+    ]
+    validation_f1 = [tune_threshold(validation_targets, s["validation"])[1].max() for s in alone]
+    assert regularisation == SETTINGS["C"][int(np.argmax(validation_f1))]
+    scores = found["test"]
+    assert scores.shape == (15, 5)
+    # Each text's own vocabulary label ranks first among the three.
+    assert np.array_equal(scores[:, :3].argmax(axis=1), test_targets[:, :3].argmax(axis=1))
+    assert np.all(scores[:, 4] == 0)
+
+
+def test_the_label_prior_gives_every_paper_the_training_frequencies():
+    _, targets = corpus(10, seed=0)
+    scores = label_prior(targets, {"validation": 2, "test": 3})
+    assert scores["test"].shape == (3, 4)
+    np.testing.assert_allclose(scores["test"], [[1 / 3, 1 / 3, 1 / 3, 1 / 3]] * 3)
+
+
+def test_lda_finds_the_vocabularies_and_is_scored_like_bertopic():
+    texts, _ = corpus(30, seed=0)
+    tokens = [text.split() for text in texts]
+    settings = {"passes": 20, "chunksize": 30, "iterations": 100, "no_below": 1, "no_above": 1.0}
+    fitted = lda({"train": tokens, "test": tokens[::10]}, n_topics=3, seed=0, settings=settings)
+    topics_found = {frozenset(words[:6]) for words in fitted.words.values()}
+    assert topics_found == {frozenset(words.split()) for words in TOPICS.values()}
+    # Texts of one vocabulary share a topic; LDA leaves no document out.
+    assignments = fitted.assignments["train"]
+    assert all(len(set(assignments[j * 30 : (j + 1) * 30])) == 1 for j in range(3))
+    metrics = fitted.score("train", CoherenceScorer(tokens).prepare(["c_npmi", "c_v"]), topn=6)
+    assert metrics.n_topics == 3 and metrics.outlier_share == 0.0 and metrics.c_npmi > 0.1
+    assert fitted.sizes("train") == [30, 30, 30]
+
+
+def test_topic_sizes_leave_outliers_out():
+    fitted = FittedTopics({0: ["a", "b"], 1: ["c", "d"]}, {"train": np.array([-1, 1, 1, 0, -1, 1])})
+    assert fitted.sizes("train") == [3, 1]
+    assert fitted.score(
+        "train", CoherenceScorer([["a", "b", "c", "d"]]).prepare(["c_npmi", "c_v"]), 2
+    ).outlier_share == pytest.approx(2 / 6)

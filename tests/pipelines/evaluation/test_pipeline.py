@@ -1,0 +1,109 @@
+"""The evaluation pipeline through real KedroSessions, on the real sample with fast embeddings."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from arxiv_pipeline.pipelines.classifier_tuning.data import labelled_splits
+from tests.conftest import load_dataset, run_pipelines
+from tests.pipelines.classifier_tuning.test_pipeline import embed, tune_classifier
+from tests.pipelines.topic_tuning.test_pipeline import FAST_SPACE, tune
+
+CLASSIFIER_METRICS = {
+    "micro_f1",
+    "macro_f1",
+    "samples_f1",
+    "precision_at_1",
+    "precision_at_3",
+    "lrap",
+    "map",
+}
+TOPIC_METRICS = {"c_npmi", "c_v", "diversity", "n_topics", "outlier_share"}
+
+
+def train_models(project: Path, arxiv_sample: Path) -> Path:
+    """The real sample ingested, embedded (TF-IDF + SVD), small topic and classifier studies."""
+    embed(project, arxiv_sample)
+    tune(project, FAST_SPACE, n_trials=2)
+    tune_classifier(project, n_trials=2)
+    return project
+
+
+def trained_copy(project: Path, arxiv_sample: Path) -> Path:
+    """``project`` holding the models of :func:`train_models`, trained once per test session.
+
+    The first test to ask trains them in its project and keeps a copy of its
+    configuration and data beside it; later tests copy them into their own project.
+    """
+    template = project.parent / "trained-arxiv-project"
+    if template.is_dir():
+        for folder in ("conf", "data"):
+            shutil.copytree(template / folder, project / folder, dirs_exist_ok=True)
+        return project
+    train_models(project, arxiv_sample)
+    for folder in ("conf", "data"):
+        shutil.copytree(project / folder, template / folder)
+    return project
+
+
+@pytest.fixture
+def trained_project(project, arxiv_sample):
+    return trained_copy(project, arxiv_sample)
+
+
+def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
+    run_pipelines(trained_project, ["evaluation"])
+    metrics = json.loads((trained_project / "data/08_reporting/metrics.json").read_text())
+
+    sizes = metrics["data"]["papers_per_split"]
+    assert sum(sizes.values()) == 2000 and sizes["test"] > 150
+    classifier = metrics["classifier"]
+    assert set(classifier["models"]) == {"classifier", "tfidf_logreg", "label_prior"}
+    for values in classifier["models"].values():
+        assert CLASSIFIER_METRICS <= set(values)
+        assert all(0.0 <= values[name] <= 1.0 for name in CLASSIFIER_METRICS)
+        assert set(values["any_true_above"]) == {"0.05", "0.1", "0.2", "0.3"}
+    models = classifier["models"]
+    for name in ("classifier", "tfidf_logreg"):
+        assert models[name]["lrap"] > models["label_prior"]["lrap"]
+        assert models[name]["micro_f1"] > models["label_prior"]["micro_f1"]
+
+    # The label prior ranks the most frequent training label first for every paper:
+    # its precision@1 is that label's share of the test papers, computed here independently.
+    vocabulary = load_dataset(trained_project, "label_vocabulary")
+    splits = labelled_splits(
+        load_dataset(trained_project, "papers"),
+        load_dataset(trained_project, "paper_splits"),
+        vocabulary["labels"],
+        ("train", "test"),
+        1.0,
+    )
+    top_label = int(np.argmax(splits["train"].targets.sum(axis=0)))
+    assert models["label_prior"]["precision_at_1"] == pytest.approx(
+        splits["test"].targets[:, top_label].mean()
+    )
+    assert metrics["data"]["classifier_papers"]["test"] == len(splits["test"].ids)
+
+    topics = metrics["topics"]
+    assert set(topics["models"]) == {"tuned_bertopic", "default_bertopic", "lda"}
+    for by_split in topics["models"].values():
+        assert set(by_split) == {"train", "validation", "test"}
+        assert all(TOPIC_METRICS <= set(values) for values in by_split.values())
+    tuned, lda = topics["models"]["tuned_bertopic"], topics["models"]["lda"]
+    # The tuned model scored by the evaluation is the one the topic study reported.
+    final = load_dataset(trained_project, "final_topic_metrics")
+    assert tuned["validation"]["c_npmi"] == pytest.approx(final["validation"]["c_npmi"], abs=1e-12)
+    assert tuned["test"]["outlier_share"] == pytest.approx(final["test_outlier_share"])
+    assert lda["train"]["n_topics"] == max(tuned["train"]["n_topics"], 2)
+    assert lda["test"]["outlier_share"] == 0.0
+
+    report = (trained_project / "data/08_reporting/evaluation_report.md").read_text()
+    assert f"test {sizes['test']}" in report and "| MLP classifier (tuned) |" in report
+    assert "| gensim LDA (same n_topics) | test |" in report
+    for figure in ("per_category_f1", "threshold_curve", "topic_sizes"):
+        assert json.loads((trained_project / f"data/08_reporting/{figure}.json").read_text())[
+            "data"
+        ]
