@@ -7,13 +7,16 @@ recorded the moment it finishes, survives a kill, and shows live in optuna-dashb
 and saving only checks that the returned study is that stored study.
 
 Load returns a :class:`StudyStore`, a handle with which a node creates or resumes the
-study with its own sampler and directions, or opens it for reading.
+study with its own sampler and directions, or opens it for reading. A dataset may name
+one storage per backend (``sqlite``, ``journal``, ``postgresql``); the node picks one with
+:meth:`StudyStore.using`, from its parameters.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +40,58 @@ class StudyStore:
     heartbeat_interval
         Seconds between heartbeats of running trials (RDB storages): a trial whose
         process died is marked FAIL once it misses them for ``2 * heartbeat_interval``.
+    backends
+        The storages the same study may live in, by backend name (``sqlite``,
+        ``journal``, ``postgresql``); None where a backend is not configured.
     """
 
     storage: str
     study_name: str
     heartbeat_interval: int | None = 60
+    backends: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
     def is_journal(self) -> bool:
         return self.storage.endswith(".journal")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.storage.startswith("sqlite:")
+
+    @property
+    def has_heartbeat(self) -> bool:
+        """Whether Optuna marks the trials of dead processes FAIL (RDB storages only)."""
+        return not self.is_journal and bool(self.heartbeat_interval)
+
+    @property
+    def redacted(self) -> str:
+        """The storage, without a URL's password: for logs."""
+        return redact_url(self.storage)
+
+    def using(self, backend: str | None) -> StudyStore:
+        """The same study in the storage of ``backend`` (None: this storage).
+
+        Raises
+        ------
+        ValueError
+            If the backend is unknown, or configured without a location (a PostgreSQL
+            URL missing from ``conf/local/credentials.yml``).
+        """
+        if backend is None:
+            return self
+        if backend not in self.backends:
+            raise ValueError(
+                f"Unknown storage {backend!r} for study '{self.study_name}': choose one of "
+                f"{sorted(self.backends)}."
+            )
+        location = self.backends[backend]
+        if location is None:
+            raise ValueError(
+                f"Storage {backend!r} of study '{self.study_name}' has no URL: add it to "
+                "conf/local/credentials.yml under the catalog entry's credentials key, "
+                "e.g. 'topic_study_db: {url: postgresql+psycopg://user:password@host:5432/optuna}'."
+            )
+        return StudyStore(location, self.study_name, self.heartbeat_interval, self.backends)
 
     def open_storage(self) -> BaseStorage:
         """A fresh connection to the storage, creating an SQLite file's folder if needed."""
@@ -67,6 +113,11 @@ class StudyStore:
             return RDBStorage(self.storage, engine_kwargs={"pool_pre_ping": True}, **heartbeat)
 
     def exists(self) -> bool:
+        # Asking a storage file that is not there would create it.
+        if self.is_journal and not Path(self.storage).is_file():
+            return False
+        if self.is_sqlite and not Path(self.storage.removeprefix("sqlite:///")).is_file():
+            return False
         names = optuna.get_all_study_names(storage=self.open_storage())
         return self.study_name in names
 
@@ -94,12 +145,16 @@ class StudyStore:
         stored = [direction.name.lower() for direction in study.directions]
         if stored != [direction.lower() for direction in directions]:
             raise ValueError(
-                f"Study '{self.study_name}' in '{self.storage}' optimises {stored}, not "
+                f"Study '{self.study_name}' in '{self.redacted}' optimises {stored}, not "
                 f"{directions}: choose another study_name for a new objective."
             )
         return study
 
-    def load(self, sampler: optuna.samplers.BaseSampler | None = None) -> optuna.Study:
+    def load(
+        self,
+        sampler: optuna.samplers.BaseSampler | None = None,
+        pruner: optuna.pruners.BasePruner | None = None,
+    ) -> optuna.Study:
         """The existing study.
 
         Raises
@@ -109,9 +164,11 @@ class StudyStore:
         """
         if not self.exists():
             raise DatasetError(
-                f"No study '{self.study_name}' in '{self.storage}': run its tuning pipeline first."
+                f"No study '{self.study_name}' in '{self.redacted}': run its tuning pipeline first."
             )
-        return optuna.load_study(study_name=self.study_name, storage=self.open_storage(), sampler=sampler)
+        return optuna.load_study(
+            study_name=self.study_name, storage=self.open_storage(), sampler=sampler, pruner=pruner
+        )
 
 
 class OptunaStudyDataset(AbstractDataset[optuna.Study, StudyStore]):
@@ -120,47 +177,66 @@ class OptunaStudyDataset(AbstractDataset[optuna.Study, StudyStore]):
     Parameters
     ----------
     storage
-        SQLAlchemy URL or journal file path; see :class:`StudyStore`.
+        SQLAlchemy URL or journal file path; see :class:`StudyStore`. Or one per backend,
+        ``{sqlite: ..., journal: ..., postgresql: null}``, of which a node picks one
+        (:meth:`StudyStore.using`); the first is the default.
     study_name
         Name of the study.
     heartbeat_interval
         See :class:`StudyStore`; ``null`` turns heartbeats off.
     credentials
-        Optional ``{"url": ...}`` from ``conf/local/credentials.yml`` that replaces
-        ``storage`` (e.g. a PostgreSQL URL with its password).
+        Optional ``{"url": ...}`` from ``conf/local/credentials.yml`` (e.g. a PostgreSQL
+        URL with its password): it replaces a single ``storage``, or fills the backends
+        given as null.
     """
 
     def __init__(
         self,
-        storage: str,
+        storage: str | Mapping[str, str | None],
         study_name: str,
         heartbeat_interval: int | None = 60,
-        credentials: dict[str, str] | None = None,
+        credentials: dict[str, str | None] | None = None,
     ) -> None:
-        url = (credentials or {}).get("url", storage)
-        self._store = StudyStore(url, study_name, heartbeat_interval)
+        url = (credentials or {}).get("url")
+        if isinstance(storage, str):
+            self._store = StudyStore(url or storage, study_name, heartbeat_interval)
+            return
+        backends = {name: location or url for name, location in storage.items()}
+        default = next(iter(backends.values()))
+        if default is None:
+            raise DatasetError(f"The first storage of study '{study_name}' needs a location.")
+        self._store = StudyStore(default, study_name, heartbeat_interval, backends)
 
     def load(self) -> StudyStore:
         return self._store
 
+    def _stores(self) -> list[StudyStore]:
+        if not self._store.backends:
+            return [self._store]
+        return [self._store.using(name) for name, url in self._store.backends.items() if url]
+
     def save(self, data: optuna.Study) -> None:
         # The trials were written to the storage as they ran; copying them again could
         # only duplicate or, on failure, lose them.
-        if data.study_name != self._store.study_name or not self._store.exists():
+        if data.study_name != self._store.study_name or not self._exists():
             raise DatasetError(
-                f"Study '{data.study_name}' was not run in '{self._store.storage}' as "
+                f"Study '{data.study_name}' was not run in a storage of "
                 f"'{self._store.study_name}': tuning nodes must optimise the study they loaded."
             )
 
     def _exists(self) -> bool:
-        return self._store.exists()
+        return any(store.exists() for store in self._stores())
 
     def _describe(self) -> dict[str, Any]:
         # Never show a URL's password in logs or kedro-viz.
-        return {"storage": _redacted(self._store.storage), "study_name": self._store.study_name}
+        return {
+            "storage": [store.redacted for store in self._stores()],
+            "study_name": self._store.study_name,
+        }
 
 
-def _redacted(url: str) -> str:
+def redact_url(url: str) -> str:
+    """``url`` without its user and password: ``postgresql://***@host:5432/db``."""
     if "@" not in url or "://" not in url:
         return url
     scheme, rest = url.split("://", 1)

@@ -139,7 +139,10 @@ def tune_topic_model(
 
     Topics are fit on the training split (its ``size_fraction`` subset) and scored on
     the validation split: held-out coherence, so a model cannot score by memorising.
+    The study lives in the storage ``topic_tuning.storage`` names, and
+    ``topic_tuning.n_workers`` processes run its trials.
     """
+    store = topic_study.using(topic_tuning["storage"])
     corpus = TopicCorpus(papers, paper_splits, text_template, embeddings, topic_tuning["size_fraction"])
     train_vectors = corpus.vectors("train")
     space = _validated_space(topic_tuning, list(train_vectors))
@@ -159,7 +162,7 @@ def tune_topic_model(
     )
     directions = ["maximize", "maximize"] if config.multi_objective else ["maximize"]
     study = run_study(
-        topic_study,
+        store,
         objective,
         directions=directions,
         sampler=sampler,
@@ -174,9 +177,10 @@ def tune_topic_model(
             embedding_models={key: value.metadata["cache_key"] for key, value in embeddings.items()},
         ),
         catch=TRIAL_ERRORS,
+        n_workers=topic_tuning["n_workers"],
     )
     logger.info(
-        "Topic study '%s': %d trials; reductions computed %d times, reused %d times.",
+        "Topic study '%s': %d trials; reductions in this process computed %d times, reused %d times.",
         study.study_name,
         len(study.trials),
         objective.cache.misses,
@@ -235,7 +239,7 @@ def fit_final_topic_model(
         (id, split, topic) and the final metrics (with the parameters, among them the
         ``embedding_model`` that new documents must be embedded with).
     """
-    study = topic_study.load()
+    study = topic_study.using(topic_tuning["storage"]).load()
     trial = chosen_trial(study, topic_tuning["final_trial"])
     corpus = TopicCorpus(papers, paper_splits, text_template, embeddings, topic_tuning["size_fraction"])
     config = _objective_config(topic_tuning)

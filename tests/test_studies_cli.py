@@ -1,0 +1,170 @@
+"""``kedro studies list`` and ``kedro studies dashboard`` as a user runs them.
+
+``fixtures/optuna-3.1.1.sql`` is the dump of an SQLite storage that Optuna 3.1.1 wrote
+(schema v3.0.0.d, which Optuna 5 refuses to open without migrating it) and
+``fixtures/optuna-3.1.1.journal`` a journal it wrote; both were made by
+``fixtures/make_optuna3_fixtures.py``. Each holds ``legacy_search`` (4 complete, 1
+pruned, 1 failed, 1 running trial) and the two-objective ``legacy_pareto``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import closing
+from pathlib import Path
+
+import optuna
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def storages(project: Path) -> Path:
+    """``data/06_models`` with Optuna 3.1 storages, an Optuna 5 one, and a file that is none."""
+    models = project / "data/06_models"
+    models.mkdir(parents=True)
+    with closing(sqlite3.connect(models / "legacy.db")) as connection:
+        connection.executescript((FIXTURES / "optuna-3.1.1.sql").read_text())
+    shutil.copy(FIXTURES / "optuna-3.1.1.journal", models / "legacy.journal")
+    # The same study is in both: the dashboard opens the most recently written.
+    an_hour_ago = time.time() - 3600
+    os.utime(models / "legacy.journal", (an_hour_ago, an_hour_ago))
+    current = optuna.create_study(
+        study_name="current", storage=f"sqlite:///{models / 'current.sqlite'}"
+    )
+    current.optimize(lambda trial: trial.suggest_float("x", 0.0, 1.0), n_trials=2)
+    (models / "schema.sql").write_text("CREATE TABLE notes (text TEXT);\n")
+    return models
+
+
+def kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "kedro", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` and its SHA-256: what must not change."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_list_shows_every_study_of_every_storage_and_changes_nothing(project, storages):
+    before = digests(storages)
+    result = kedro(project, "studies", "list")
+    assert result.returncode == 0, result.stderr
+    rows = {
+        tuple(line.split()[:2]): line.split()
+        for line in result.stdout.splitlines()
+        if line.startswith("data/06_models/")
+    }
+    assert set(rows) == {
+        ("data/06_models/current.sqlite", "current"),
+        ("data/06_models/legacy.db", "legacy_search"),
+        ("data/06_models/legacy.db", "legacy_pareto"),
+        ("data/06_models/legacy.journal", "legacy_search"),
+        ("data/06_models/legacy.journal", "legacy_pareto"),
+    }
+    for storage in ("legacy.db", "legacy.journal"):
+        search = rows[(f"data/06_models/{storage}", "legacy_search")]
+        # direction, complete, pruned, failed, running, best value, best params
+        assert search[2:8] == ["minimize", "4", "1", "1", "1", "3.038"]
+        assert " ".join(search[8:]) == "x=0.1953, depth=3, kind=a"
+        assert rows[(f"data/06_models/{storage}", "legacy_pareto")][2] == "minimize,maximize"
+    assert "Pareto-optimal" in result.stdout
+    assert "schema.sql" not in result.stdout
+    # Read-only: not a byte written, no file added (not even a lock or journal).
+    assert digests(storages) == before
+
+
+def test_dashboard_serves_the_study_on_localhost_read_only(project, storages):
+    before = digests(storages)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kedro",
+            "studies",
+            "dashboard",
+            "legacy_search",
+            "--port",
+            str(port),
+        ],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = ""
+        while "http://" not in line:
+            line = server.stdout.readline()
+            assert line or server.poll() is None, "the dashboard command ended without a URL"
+        assert line.startswith("optuna-dashboard on data/06_models/legacy.db: ")
+        url = line.split(": ", 1)[1].strip()
+        assert url.startswith(f"http://127.0.0.1:{port}/dashboard/studies/")
+        studies = json.loads(_get(f"http://127.0.0.1:{port}/api/studies"))
+        assert {study["study_name"] for study in studies["study_summaries"]} == {
+            "legacy_search",
+            "legacy_pareto",
+        }
+        assert "<html" in _get(url).lower()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert digests(storages) == before
+
+
+def _get(url: str) -> str:
+    """The body at ``url``, retried while the server starts."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return response.read().decode()
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_an_unknown_study_names_those_there_are(project, storages):
+    result = kedro(project, "studies", "dashboard", "no_such_study")
+    assert result.returncode != 0
+    assert (
+        "No study or storage file 'no_such_study'" in result.stderr
+        and "legacy_pareto" in result.stderr
+    )
+
+
+def test_the_package_runs_kedro_own_run_command(project):
+    result = subprocess.run(
+        [sys.executable, "-m", "arxiv_pipeline", "--help"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and "--pipelines" in result.stdout
