@@ -30,7 +30,12 @@ from optuna.trial import TrialState
 from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
 from arxiv_pipeline.tuning import run_study
 from tests.conftest import run_pipelines
-from tests.pipelines.topic_tuning.test_pipeline import FAST_SPACE, use_fast_embeddings
+from tests.pipelines.topic_tuning.test_pipeline import (
+    FAST_SPACE,
+    UNCONSTRAINED,
+    configure_topic_tuning,
+    use_fast_embeddings,
+)
 
 
 @pytest.fixture
@@ -38,16 +43,8 @@ def fast_project(project: Path, arxiv_sample: Path) -> Path:
     """The project with ingested papers and fast embeddings, its study on FAST_SPACE."""
     use_fast_embeddings(project)
     run_pipelines(project, ["ingestion", "embeddings"], snapshot_path=str(arxiv_sample))
-    configure_topic_tuning(project, search_space=FAST_SPACE)
+    configure_topic_tuning(project, search_space=FAST_SPACE, constraints=UNCONSTRAINED)
     return project
-
-
-def configure_topic_tuning(project: Path, **values: object) -> None:
-    """Set ``topic_tuning`` values in the project's parameters file, as a user would."""
-    path = project / "conf/base/parameters_topic_tuning.yml"
-    parameters = yaml.safe_load(path.read_text())
-    parameters["topic_tuning"].update(values)
-    path.write_text(yaml.safe_dump(parameters))
 
 
 def states(study: optuna.Study) -> dict[TrialState, int]:

@@ -35,12 +35,22 @@ def tuned_project(project, arxiv_sample):
     return project
 
 
-def tune(project: Path, search_space: dict = FAST_SPACE, **topic_tuning) -> optuna.Study:
-    """Run topic_tuning with this search space (in the project's parameters file)."""
+#: No minimum number of topics: every complete trial is a candidate for the final model,
+#: whatever topics a few small trials find.
+UNCONSTRAINED = {"min_topics": None, "max_topics": None, "max_outlier_share": None}
+
+
+def configure_topic_tuning(project: Path, **values: object) -> None:
+    """Set ``topic_tuning`` values in the project's parameters file, as a user would."""
     path = project / "conf/base/parameters_topic_tuning.yml"
     parameters = yaml.safe_load(path.read_text())
-    parameters["topic_tuning"]["search_space"] = search_space
+    parameters["topic_tuning"].update(values)
     path.write_text(yaml.safe_dump(parameters))
+
+
+def tune(project: Path, search_space: dict = FAST_SPACE, **topic_tuning) -> optuna.Study:
+    """Run topic_tuning with this search space and no constraints (parameters file)."""
+    configure_topic_tuning(project, search_space=search_space, constraints=UNCONSTRAINED)
     run_pipelines(project, ["topic_tuning"], topic_tuning={"n_trials": 3, **topic_tuning})
     return optuna.load_study(
         study_name="topic_tuning", storage=f"sqlite:///{project}/data/06_models/topic_tuning.db"
