@@ -84,7 +84,7 @@ def test_constraints_mark_trials_infeasible_and_the_final_choice_respects_them(c
     study = run(tuned, 3, direction="maximize")
     assert all(trial.user_attrs["constraints"][0] > 0 for trial in study.trials)
     with pytest.raises(ValueError, match="no complete trial within its constraints"):
-        chosen_trial(study, "best")
+        chosen_trial(study, "best", {"min_topics": 10_000})
 
 
 def test_two_objectives_give_a_pareto_front_and_a_chosen_trial(corpus):
@@ -92,7 +92,7 @@ def test_two_objectives_give_a_pareto_front_and_a_chosen_trial(corpus):
     study = run(tuned, 5, directions=["maximize", "maximize"])
     assert all(len(trial.values) == 2 for trial in study.trials)
     assert all(trial.values[1] == trial.user_attrs["diversity"] for trial in study.trials)
-    best = chosen_trial(study, "best")
+    best = chosen_trial(study, "best", {})
     assert best.number in {trial.number for trial in study.best_trials}
     assert best.values[0] == max(trial.values[0] for trial in study.best_trials)
 

@@ -46,10 +46,10 @@ def topic_count_table(study: optuna.Study) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _recommended(study: optuna.Study, final_trial: int | str) -> tuple[int | None, str]:
+def _recommended(study: optuna.Study, topic_tuning: dict[str, Any]) -> tuple[int | None, str]:
     """The trial the final model uses (``topic_tuning.final_trial``), or None and why not."""
     try:
-        return chosen_trial(study, final_trial).number, ""
+        return chosen_trial(study, topic_tuning["final_trial"], topic_tuning["constraints"]).number, ""
     except ValueError as error:
         return None, str(error)
 
@@ -61,7 +61,7 @@ def plot_topic_counts(study: optuna.Study, topic_tuning: dict[str, Any]) -> go.F
     if table.empty:
         return note_figure(title, "No complete trial recorded its number of topics yet.")
     measure = objective_name(study)
-    chosen, _ = _recommended(study, topic_tuning["final_trial"])
+    chosen, _ = _recommended(study, topic_tuning)
     figure = make_subplots(rows=len(_PANELS), cols=1, shared_xaxes=True, vertical_spacing=0.06)
     for row, (column, label) in enumerate(_PANELS.items(), start=1):
         figure.add_scatter(
@@ -115,7 +115,7 @@ def summarize_topic_counts(
         "complete_trials": len(table),
         "seeds_per_trial": len(seeds),
     }
-    chosen, why_none = _recommended(study, topic_tuning["final_trial"])
+    chosen, why_none = _recommended(study, topic_tuning)
     summary["recommended"] = None if chosen is None else _recommendation(table, chosen)
     summary["why_none"] = why_none
     if table.empty:

@@ -19,7 +19,12 @@ from arxiv_pipeline.provenance import provenance
 from arxiv_pipeline.search_space import parse_search_space
 from arxiv_pipeline.tuning import run_study
 
-from .objective import TRIAL_ERRORS, TopicObjective, TopicObjectiveConfig
+from .objective import (
+    TRIAL_ERRORS,
+    TopicObjective,
+    TopicObjectiveConfig,
+    constraint_violations,
+)
 from .reduction import ReductionCache
 from .topic_model import (
     TOPIC_PARAMETER_RULES,
@@ -189,16 +194,16 @@ def tune_topic_model(
     return study
 
 
-def _feasible(trial: optuna.trial.FrozenTrial) -> bool:
-    return all(value <= 0 for value in trial.user_attrs.get("constraints", []))
-
-
-def chosen_trial(study: optuna.Study, final_trial: int | str) -> optuna.trial.FrozenTrial:
+def chosen_trial(
+    study: optuna.Study, final_trial: int | str, constraints: Mapping[str, float | None]
+) -> optuna.trial.FrozenTrial:
     """The trial whose parameters the final model uses.
 
-    ``"best"`` is the best feasible trial (within ``topic_tuning.constraints``), or in a
-    multi-objective study the feasible Pareto-optimal trial with the highest coherence;
-    a number picks that trial (e.g. another Pareto trial).
+    ``"best"`` is the best trial within ``constraints`` (the current
+    ``topic_tuning.constraints``, applied to every trial's recorded metrics, so trials
+    run under other limits are judged alike), or in a multi-objective study the feasible
+    Pareto-optimal trial with the highest coherence; a number picks that trial (e.g.
+    another Pareto trial).
     """
     if final_trial != "best":
         trial = study.trials[int(final_trial)]
@@ -206,7 +211,11 @@ def chosen_trial(study: optuna.Study, final_trial: int | str) -> optuna.trial.Fr
             raise ValueError(f"topic_tuning.final_trial {final_trial} is {trial.state.name}, not COMPLETE.")
         return trial
     complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    feasible = [trial for trial in complete if _feasible(trial)]
+    feasible = [
+        trial
+        for trial in complete
+        if all(value <= 0 for value in constraint_violations(trial.user_attrs, constraints))
+    ]
     if not feasible:
         raise ValueError(
             f"Study '{study.study_name}' has no complete trial within its constraints "
@@ -240,7 +249,7 @@ def fit_final_topic_model(
         ``embedding_model`` that new documents must be embedded with).
     """
     study = topic_study.using(topic_tuning["storage"]).load()
-    trial = chosen_trial(study, topic_tuning["final_trial"])
+    trial = chosen_trial(study, topic_tuning["final_trial"], topic_tuning["constraints"])
     corpus = TopicCorpus(papers, paper_splits, text_template, embeddings, topic_tuning["size_fraction"])
     config = _objective_config(topic_tuning)
     objective = TopicObjective(

@@ -52,6 +52,28 @@ class TopicObjectiveConfig:
     constraints: Mapping[str, float | None] = field(default_factory=dict)
 
 
+def constraint_violations(
+    attrs: Mapping[str, Any], limits: Mapping[str, float | None]
+) -> list[float]:
+    """Optuna constraint values (<= 0 is feasible) of a trial's recorded metrics.
+
+    Parameters
+    ----------
+    attrs
+        The trial's user attrs (``n_topics``, ``outlier_share``).
+    limits
+        ``min_topics``, ``max_topics``, ``max_outlier_share``; None is no limit.
+    """
+    values = []
+    if limits.get("min_topics") is not None:
+        values.append(limits["min_topics"] - attrs["n_topics"])
+    if limits.get("max_topics") is not None:
+        values.append(attrs["n_topics"] - limits["max_topics"])
+    if limits.get("max_outlier_share") is not None:
+        values.append(attrs["outlier_share"] - limits["max_outlier_share"])
+    return [float(value) for value in values]
+
+
 def _used_by(name: str, reducer: str) -> bool:
     """Whether a parameter matters for a reducer (``umap.*`` only for UMAP, and so on)."""
     prefix = name.split(".", 1)[0]
@@ -161,13 +183,4 @@ class TopicObjective:
         return [1.0] * sum(value is not None for value in self.config.constraints.values())
 
     def _violations(self, attrs: Mapping[str, Any]) -> list[float]:
-        """Optuna constraint values (<= 0 is feasible) for the configured limits."""
-        limits = self.config.constraints
-        values = []
-        if limits.get("min_topics") is not None:
-            values.append(limits["min_topics"] - attrs["n_topics"])
-        if limits.get("max_topics") is not None:
-            values.append(attrs["n_topics"] - limits["max_topics"])
-        if limits.get("max_outlier_share") is not None:
-            values.append(attrs["outlier_share"] - limits["max_outlier_share"])
-        return [float(value) for value in values]
+        return constraint_violations(attrs, self.config.constraints)
