@@ -71,3 +71,14 @@ def test_project_search_space_is_valid():
     ]
     space = parse(params["topic_tuning"]["search_space"])
     assert set(space) <= set(TOPIC_PARAMETER_RULES)
+
+
+def test_unknown_fixed_topic_parameters_are_refused():
+    from arxiv_pipeline.pipelines.topic_tuning.nodes import _objective_config
+
+    settings = {"measure": "c_npmi", "seed": 0, "topn": 10, "n_seeds": 1, "multi_objective": False}
+    with pytest.raises(ValueError, match=r"topic_tuning.fixed: unknown parameters \['hdbscan.min_size'\]"):
+        _objective_config({**settings, "fixed": {"hdbscan.min_size": 5}})
+    assert _objective_config({**settings, "fixed": {"hdbscan.min_samples": 5}}).fixed == {
+        "hdbscan.min_samples": 5
+    }

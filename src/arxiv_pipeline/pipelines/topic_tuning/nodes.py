@@ -102,13 +102,19 @@ def _objective_config(topic_tuning: dict[str, Any]) -> TopicObjectiveConfig:
     measure = topic_tuning["measure"]
     if measure not in MEASURES:
         raise ValueError(f"topic_tuning.measure must be one of {MEASURES}, got {measure!r}.")
+    fixed = topic_tuning.get("fixed") or {}
+    unknown = sorted(set(fixed) - set(TOPIC_PARAMETER_RULES))
+    if unknown:
+        raise ValueError(
+            f"topic_tuning.fixed: unknown parameters {unknown}; known: {sorted(TOPIC_PARAMETER_RULES)}"
+        )
     seed = topic_tuning["seed"]
     return TopicObjectiveConfig(
         measure=measure,
         topn=topic_tuning["topn"],
         seeds=tuple(range(seed, seed + topic_tuning["n_seeds"])),
         multi_objective=topic_tuning["multi_objective"],
-        fixed=topic_tuning.get("fixed") or {},
+        fixed=fixed,
         constraints=topic_tuning.get("constraints") or {},
     )
 
