@@ -227,6 +227,16 @@ def _trials(database: Path) -> list[tuple[int, str, float | None]]:
         return connection.execute(query).fetchall()
 
 
+def _trials_so_far(database: Path) -> list[tuple[int, str, float | None]]:
+    """:func:`_trials` of a storage being created: none until Optuna has made its tables."""
+    try:
+        return _trials(database) if database.exists() else []
+    except sqlite3.OperationalError as error:
+        if "no such table" not in str(error):
+            raise
+        return []
+
+
 def _kedro_run(project: Path) -> subprocess.Popen:
     # Its own process group, so that the kill reaches every process of the run.
     return subprocess.Popen(
@@ -251,7 +261,7 @@ def test_a_run_killed_mid_study_resumes_to_n_trials(fast_project):
     run = _kedro_run(fast_project)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and run.poll() is None:
-        trials = _trials(database) if database.exists() else []
+        trials = _trials_so_far(database)
         states_now = [state for _, state, _ in trials]
         if states_now.count("COMPLETE") >= 2 and "RUNNING" in states_now:
             os.killpg(run.pid, signal.SIGKILL)
