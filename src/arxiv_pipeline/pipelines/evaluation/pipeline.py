@@ -5,6 +5,7 @@ from kedro.pipeline import Node, Pipeline
 from arxiv_pipeline.pipelines.embeddings.nodes import SPLITS
 from arxiv_pipeline.pipelines.embeddings.pipeline import configured_model_keys
 from arxiv_pipeline.pipelines.topic_tuning.nodes import embedding_inputs
+from arxiv_pipeline.pipelines.topic_tuning.pipeline import CORPUS_INPUTS
 
 from .nodes import (
     HELD_OUT,
@@ -27,13 +28,7 @@ from .reports import (
 
 def create_pipeline(**kwargs) -> Pipeline:
     model_keys = configured_model_keys()
-    corpus = {
-        "papers": "papers",
-        "paper_splits": "paper_splits",
-        "text_template": "params:embeddings.text_template",
-        "topic_tuning": "params:topic_tuning",
-        **embedding_inputs(model_keys, SPLITS),
-    }
+    corpus = {**CORPUS_INPUTS, **embedding_inputs(model_keys, SPLITS)}
     classifier_nodes = [
         Node(
             build_evaluation_targets,

@@ -7,20 +7,22 @@ from arxiv_pipeline.pipelines.embeddings.pipeline import configured_model_keys
 from .nodes import embedding_inputs, fit_final_topic_model, tune_topic_model
 from .reports import plot_topic_model
 
+#: Inputs of a node that builds a ``TopicCorpus`` (with its embeddings inputs beside).
+CORPUS_INPUTS = {
+    "papers": "papers",
+    "paper_splits": "paper_splits",
+    "text_template": "params:embeddings.text_template",
+    "topic_tuning": "params:topic_tuning",
+}
+
 
 def create_pipeline(**kwargs) -> Pipeline:
     model_keys = configured_model_keys()
-    shared = {
-        "papers": "papers",
-        "paper_splits": "paper_splits",
-        "text_template": "params:embeddings.text_template",
-        "topic_tuning": "params:topic_tuning",
-    }
     return Pipeline(
         [
             Node(
                 tune_topic_model,
-                inputs={"topic_study": "topic_study_store", **shared, **embedding_inputs(model_keys, ("train",))},
+                inputs={"topic_study": "topic_study_store", **CORPUS_INPUTS, **embedding_inputs(model_keys, ("train",))},
                 outputs="topic_study",
                 name="tune_topic_model",
             ),
@@ -28,7 +30,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 fit_final_topic_model,
                 inputs={
                     "topic_study": "topic_study",
-                    **shared,
+                    **CORPUS_INPUTS,
                     **embedding_inputs(model_keys, ("train", "validation", "test")),
                 },
                 outputs=["topic_model", "topic_table", "topic_assignments", "final_topic_metrics"],
