@@ -31,7 +31,7 @@ from gensim.models.coherencemodel import CoherenceModel
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from arxiv_pipeline.coherence import CoherenceScorer
+from arxiv_pipeline.topics.coherence import CoherenceScorer
 
 SAMPLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "arxiv_sample_2007.jsonl"
 MEASURES = ("c_npmi", "c_v")

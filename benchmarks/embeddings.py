@@ -67,7 +67,7 @@ def run_contender(name: str, project: Path, out: Path) -> None:
     # Imported before the clock starts, by both contenders alike.
     import sentence_transformers
 
-    from arxiv_pipeline.pipelines.embeddings.encoders import (
+    from arxiv_pipeline.embedding.encoders import (
         resolve_device,
         resolve_model,
     )

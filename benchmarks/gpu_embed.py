@@ -28,12 +28,12 @@ import pyarrow.parquet as pq
 import yaml
 
 from arxiv_pipeline.datasets.embeddings_dataset import EmbeddingJob, EmbeddingsDataset
-from arxiv_pipeline.pipelines.embeddings.encoders import (
+from arxiv_pipeline.embedding.encoders import (
     SentenceTransformerEncoder,
     SentenceTransformerSpec,
     resolve_model,
 )
-from arxiv_pipeline.pipelines.embeddings.texts import fingerprint, render_texts
+from arxiv_pipeline.text.templates import fingerprint, render_texts
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = REPO_ROOT.parent / "shared" / "data" / "arxiv_sample_2007.jsonl"

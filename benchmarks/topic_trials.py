@@ -4,7 +4,7 @@ Both arms run the same 30-trial Optuna study (TPE, same seed, the project's defa
 search space) on the 2,000 real abstracts of ``../shared/data``:
 
 - ``pipeline``: the project's objective: reductions shared across trials through the
-  cache, coherence from counts built once (``arxiv_pipeline.coherence``);
+  cache, coherence from counts built once (``arxiv_pipeline.topics.coherence``);
 - ``naive``: BERTopic fit with a fresh UMAP/PCA in every trial, scored by gensim's
   ``CoherenceModel`` on the same topic words.
 
@@ -31,10 +31,8 @@ from gensim.corpora import Dictionary
 from gensim.models.coherencemodel import CoherenceModel
 from kedro.framework.session import KedroSession
 
-from arxiv_pipeline.pipelines.topic_tuning import nodes
-from arxiv_pipeline.pipelines.topic_tuning.objective import TopicObjective
-from arxiv_pipeline.pipelines.topic_tuning.reduction import ReductionCache, make_reducer
-from arxiv_pipeline.pipelines.topic_tuning.topic_model import (
+from arxiv_pipeline.pipelines.topic_tuning import nodes  # noqa: F401 (reworked below)
+from arxiv_pipeline.topics.model import (
     TopicMetrics,
     analyzer,
     fit_topic_model,
@@ -42,6 +40,8 @@ from arxiv_pipeline.pipelines.topic_tuning.topic_model import (
     score_topics,
     topic_words,
 )
+from arxiv_pipeline.topics.objective import TopicObjective
+from arxiv_pipeline.topics.reduction import ReductionCache, make_reducer
 
 STAGES = ("reduction", "clustering", "c-TF-IDF", "coherence")
 

@@ -1,4 +1,4 @@
-"""Tests for arxiv_pipeline.coherence: parity with gensim's CoherenceModel and topic diversity."""
+"""Tests for arxiv_pipeline.topics.coherence: parity with gensim's CoherenceModel and topic diversity."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from gensim.models.coherencemodel import CoherenceModel
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import CountVectorizer
 
-from arxiv_pipeline.coherence import CoherenceScorer, topic_diversity
+from arxiv_pipeline.topics.coherence import CoherenceScorer, topic_diversity
 
 # Our arithmetic must not divide by zero, even on padded (shorter) topics.
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")

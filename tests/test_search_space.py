@@ -6,8 +6,8 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-from arxiv_pipeline.pipelines.topic_tuning.topic_model import TOPIC_PARAMETER_RULES
-from arxiv_pipeline.search_space import parse_search_space, suggest
+from arxiv_pipeline.topics.model import TOPIC_PARAMETER_RULES
+from arxiv_pipeline.tuning.search_space import parse_search_space, suggest
 
 
 def parse(spec):

@@ -9,7 +9,7 @@ from sklearn.metrics import (
     precision_score,
 )
 
-from arxiv_pipeline.pipelines.classifier_tuning.metrics import (
+from arxiv_pipeline.classifier.metrics import (
     THRESHOLDS,
     any_true_above,
     classification_metrics,

@@ -7,16 +7,16 @@ import pytest
 import torch
 from optuna.trial import TrialState
 
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
-from arxiv_pipeline.pipelines.classifier_tuning.data import ClassifierData, LabelledSplit
-from arxiv_pipeline.pipelines.classifier_tuning.nodes import make_pruner
-from arxiv_pipeline.pipelines.classifier_tuning.objective import (
+from arxiv_pipeline.classifier.data import ClassifierData, LabelledSplit
+from arxiv_pipeline.classifier.objective import (
     CLASSIFIER_DEFAULTS,
     CLASSIFIER_PARAMETER_RULES,
     ClassifierObjective,
 )
-from arxiv_pipeline.pipelines.classifier_tuning.training import TrainingSettings
-from arxiv_pipeline.search_space import parse_search_space
+from arxiv_pipeline.classifier.training import TrainingSettings
+from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+from arxiv_pipeline.pipelines.classifier_tuning.nodes import make_pruner
+from arxiv_pipeline.tuning.search_space import parse_search_space
 
 SIZES = {"train": 600, "validation": 150}
 

@@ -17,8 +17,8 @@ from arxiv_pipeline.datasets.embeddings_dataset import (
     EmbeddingJob,
     StaleEmbeddingsError,
 )
-from arxiv_pipeline.pipelines.embeddings.encoders import EmbeddingModelError
-from arxiv_pipeline.pipelines.embeddings.nodes import SPLITS
+from arxiv_pipeline.embedding.encoders import EmbeddingModelError
+from arxiv_pipeline.corpus.splitting import SPLITS
 from tests.conftest import REPO_ROOT, load_dataset, run_pipelines
 
 N_PAPERS = 30

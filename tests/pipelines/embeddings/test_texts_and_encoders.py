@@ -3,11 +3,11 @@
 import pyarrow as pa
 import pytest
 
-from arxiv_pipeline.pipelines.embeddings.encoders import (
+from arxiv_pipeline.embedding.encoders import (
     EmbeddingModelError,
     make_encoder,
 )
-from arxiv_pipeline.pipelines.embeddings.texts import (
+from arxiv_pipeline.text.templates import (
     SplitTexts,
     fingerprint,
     render_texts,

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from arxiv_pipeline.coherence import CoherenceScorer
-from arxiv_pipeline.pipelines.classifier_tuning.metrics import tune_threshold
-from arxiv_pipeline.pipelines.evaluation.baselines import label_prior, tfidf_logistic_regression
-from arxiv_pipeline.pipelines.evaluation.topic_baselines import FittedTopics, lda
+from arxiv_pipeline.classifier.baselines import label_prior, tfidf_logistic_regression
+from arxiv_pipeline.classifier.metrics import tune_threshold
+from arxiv_pipeline.topics.baselines import FittedTopics, lda
+from arxiv_pipeline.topics.coherence import CoherenceScorer
 
 SETTINGS = {"vectorizer": {"min_df": 1}, "C": [0.01, 10.0], "max_iter": 1000, "n_jobs": None}
 TOPICS = {

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from arxiv_pipeline.pipelines.classifier_tuning.data import labelled_splits
+from arxiv_pipeline.classifier.data import labelled_splits
 from tests.conftest import load_dataset, run_pipelines
 from tests.pipelines.classifier_tuning.test_pipeline import embed, tune_classifier
 from tests.pipelines.topic_tuning.test_pipeline import FAST_SPACE, tune

@@ -1,6 +1,6 @@
 import pytest
 
-from arxiv_pipeline.pipelines.ingestion.categories import (
+from arxiv_pipeline.corpus.categories import (
     archive_of,
     canonical_categories,
     flatten_category_map,

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
+from arxiv_pipeline.corpus.parsing import RAW_LINE_CHARS, parse_block
 from arxiv_pipeline.datasets.snapshot_dataset import LineBlock
-from arxiv_pipeline.pipelines.ingestion.parsing import RAW_LINE_CHARS, parse_block
 
 MAPPING = {"math.IT": "cs.IT", "alg-geom": "math.AG"}
 

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from arxiv_pipeline.pipelines.ingestion.splitting import split_papers
+from arxiv_pipeline.corpus.splitting import split_papers
 
 FRACTIONS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 SIZES = [0.05, 0.1, 0.4, 1.0]

@@ -1,6 +1,6 @@
 """Reading new abstracts: every row is kept, a bad one with the reason it cannot be used."""
 
-from arxiv_pipeline.pipelines.predict.inputs import abstracts_from_texts, parse_abstracts
+from arxiv_pipeline.text.abstracts import abstracts_from_texts, parse_abstracts
 
 JSON_LINES = "\n".join(
     [

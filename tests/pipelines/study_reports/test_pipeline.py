@@ -17,7 +17,7 @@ from arxiv_pipeline.pipelines.study_reports.nodes import (
     plot_param_importances,
     plot_slice,
 )
-from arxiv_pipeline.pipelines.study_reports.topic_counts import (
+from arxiv_pipeline.reporting.topic_counts import (
     plot_topic_counts,
     summarize_topic_counts,
     write_topic_count_report,

@@ -9,18 +9,18 @@ from optuna.trial import TrialState
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from arxiv_pipeline.coherence import CoherenceScorer
-from arxiv_pipeline.pipelines.topic_tuning.nodes import chosen_trial
-from arxiv_pipeline.pipelines.topic_tuning.objective import (
-    TopicObjective,
-    TopicObjectiveConfig,
-)
-from arxiv_pipeline.pipelines.topic_tuning.reduction import ReductionCache
-from arxiv_pipeline.pipelines.topic_tuning.topic_model import (
+from arxiv_pipeline.topics.selection import chosen_trial
+from arxiv_pipeline.topics.coherence import CoherenceScorer
+from arxiv_pipeline.topics.model import (
     TOPIC_PARAMETER_RULES,
     analyzer,
 )
-from arxiv_pipeline.search_space import parse_search_space
+from arxiv_pipeline.topics.objective import (
+    TopicObjective,
+    TopicObjectiveConfig,
+)
+from arxiv_pipeline.topics.reduction import ReductionCache
+from arxiv_pipeline.tuning.search_space import parse_search_space
 
 SPACE = {
     "reducer": {"type": "categorical", "choices": ["pca"]},

@@ -11,23 +11,22 @@ import pyarrow.parquet as pq
 from optuna.distributions import BaseDistribution
 from optuna.trial import TrialState
 
-from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
-from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
-from arxiv_pipeline.pipelines.embeddings.encoders import resolve_device
-from arxiv_pipeline.provenance import provenance
-from arxiv_pipeline.search_space import parse_search_space
-from arxiv_pipeline.tuning import count_trials, run_study
-
-from .data import ClassifierData, labelled_splits
-from .model import to_checkpoint
-from .objective import (
+from arxiv_pipeline.classifier.data import ClassifierData, labelled_splits
+from arxiv_pipeline.classifier.model import to_checkpoint
+from arxiv_pipeline.classifier.objective import (
     CLASSIFIER_DEFAULTS,
     CLASSIFIER_PARAMETER_RULES,
     TRIAL_ERRORS,
     ClassifierObjective,
 )
-from .training import MONITORS, TrainingSettings
+from arxiv_pipeline.classifier.training import MONITORS, TrainingSettings
+from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
+from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
+from arxiv_pipeline.embedding.encoders import resolve_device
+from arxiv_pipeline.tuning.provenance import provenance
+from arxiv_pipeline.tuning.search_space import parse_search_space
+from arxiv_pipeline.tuning.study import count_trials, run_study
 
 logger = logging.getLogger(__name__)
 

@@ -8,15 +8,15 @@ must be listed in a parameters file to get nodes and datasets.
 
 from __future__ import annotations
 
-import os
 from functools import partial, update_wrapper
-from pathlib import Path
 
-from kedro.framework.project import settings
 from kedro.pipeline import Node, Pipeline
-from kedro.utils import find_kedro_project
 
-from .nodes import SPLITS, build_embedding_texts, prepare_embedding_jobs
+from arxiv_pipeline.corpus.splitting import SPLITS
+from arxiv_pipeline.embedding.wiring import configured_model_keys
+from arxiv_pipeline.text.templates import build_embedding_texts
+
+from .nodes import prepare_embedding_jobs
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -53,33 +53,3 @@ def model_pipeline(model_key: str) -> Pipeline:
         inputs={"embedding_texts"},
         parameters={model, "params:embeddings.encoding"},
     )
-
-
-def configured_model_keys() -> list[str]:
-    """The keys of ``embeddings.models`` in the parameters of the project in the working folder.
-
-    Raises
-    ------
-    RuntimeError
-        If the working folder is not inside a Kedro project.
-    ValueError
-        If a key is not a Python identifier: keys become namespaces and file names.
-    """
-    project = find_kedro_project(Path.cwd())
-    if project is None:
-        raise RuntimeError(
-            f"'{Path.cwd()}' is not inside a Kedro project: the embeddings pipeline reads its "
-            "models from the project's conf/ folder."
-        )
-    loader = settings.CONFIG_LOADER_CLASS(
-        conf_source=str(project / settings.CONF_SOURCE),
-        env=os.environ.get("KEDRO_ENV"),
-        **settings.CONFIG_LOADER_ARGS,
-    )
-    keys = list(loader["parameters"]["embeddings"]["models"])
-    invalid = [key for key in keys if not key.isidentifier()]
-    if invalid:
-        raise ValueError(
-            f"embeddings.models keys {invalid} must be Python identifiers (letters, digits, _)."
-        )
-    return keys

@@ -10,28 +10,28 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from arxiv_pipeline.coherence import CoherenceScorer
-from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
-from arxiv_pipeline.pipelines.classifier_tuning.data import (
+from arxiv_pipeline.classifier.baselines import label_prior, tfidf_logistic_regression
+from arxiv_pipeline.classifier.data import (
     ClassifierData,
     LabelledSplit,
     labelled_splits,
 )
-from arxiv_pipeline.pipelines.classifier_tuning.metrics import (
+from arxiv_pipeline.classifier.metrics import (
     THRESHOLDS,
     classification_metrics,
     per_label_f1,
     predict_labels,
     tune_threshold,
 )
-from arxiv_pipeline.pipelines.classifier_tuning.model import from_checkpoint, probabilities
-from arxiv_pipeline.pipelines.embeddings.nodes import SPLITS, build_embedding_texts
-from arxiv_pipeline.pipelines.topic_tuning.nodes import MEASURES, TopicCorpus
-from arxiv_pipeline.pipelines.topic_tuning.topic_model import analyzer, topic_words
-
-from .baselines import label_prior, tfidf_logistic_regression
-from .topic_baselines import FittedTopics, default_bertopic, lda
+from arxiv_pipeline.classifier.model import from_checkpoint, probabilities
+from arxiv_pipeline.corpus.splitting import SPLITS
+from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
+from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+from arxiv_pipeline.text.templates import build_embedding_texts
+from arxiv_pipeline.topics.baselines import FittedTopics, default_bertopic, lda
+from arxiv_pipeline.topics.coherence import CoherenceScorer
+from arxiv_pipeline.topics.corpus import MEASURES, TopicCorpus
+from arxiv_pipeline.topics.model import analyzer, topic_words
 
 if TYPE_CHECKING:
     from bertopic import BERTopic

@@ -2,10 +2,15 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from arxiv_pipeline.pipelines.embeddings.nodes import SPLITS
-from arxiv_pipeline.pipelines.embeddings.pipeline import configured_model_keys
-from arxiv_pipeline.pipelines.topic_tuning.nodes import embedding_inputs
-from arxiv_pipeline.pipelines.topic_tuning.pipeline import CORPUS_INPUTS
+from arxiv_pipeline.corpus.splitting import SPLITS
+from arxiv_pipeline.embedding.wiring import configured_model_keys
+from arxiv_pipeline.reporting.evaluation import (
+    plot_per_category_f1,
+    plot_threshold_curves,
+    plot_topic_sizes,
+    render_report,
+)
+from arxiv_pipeline.topics.corpus import embedding_inputs
 
 from .nodes import (
     HELD_OUT,
@@ -18,12 +23,14 @@ from .nodes import (
     score_with_label_prior,
     score_with_tfidf_logreg,
 )
-from .reports import (
-    plot_per_category_f1,
-    plot_threshold_curves,
-    plot_topic_sizes,
-    render_report,
-)
+
+#: Inputs of a node that builds a ``TopicCorpus`` (with its embeddings inputs beside).
+CORPUS_INPUTS = {
+    "papers": "papers",
+    "paper_splits": "paper_splits",
+    "text_template": "params:embeddings.text_template",
+    "topic_tuning": "params:topic_tuning",
+}
 
 
 def create_pipeline(**kwargs) -> Pipeline:

@@ -17,12 +17,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
+from arxiv_pipeline.corpus.categories import flatten_category_map
+from arxiv_pipeline.corpus.cleaning import CLEAN_SCHEMA
+from arxiv_pipeline.corpus.parsing import PARSED_SCHEMA, parse_block
+from arxiv_pipeline.corpus.splitting import split_papers
 from arxiv_pipeline.datasets.snapshot_dataset import SnapshotSource
-
-from .categories import flatten_category_map
-from .cleaning import CLEAN_SCHEMA
-from .parsing import PARSED_SCHEMA, parse_block
-from .splitting import split_papers
 
 logger = logging.getLogger(__name__)
 

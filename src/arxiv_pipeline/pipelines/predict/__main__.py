@@ -22,7 +22,8 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from kedro.utils import find_kedro_project
 
-from .inputs import abstracts_from_texts, parse_abstracts
+from arxiv_pipeline.text.abstracts import abstracts_from_texts, parse_abstracts
+
 from .pipeline import PREDICT_NODE, create_pipeline
 
 

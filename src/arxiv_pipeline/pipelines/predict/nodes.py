@@ -9,18 +9,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from arxiv_pipeline.classifier.data import embedding_identity
+from arxiv_pipeline.classifier.metrics import predict_labels
+from arxiv_pipeline.classifier.model import from_checkpoint, probabilities
+from arxiv_pipeline.corpus.cleaning import normalise_whitespace
 from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
 from arxiv_pipeline.datasets.embeddings_dataset import ChunkEncoder, Embeddings
-from arxiv_pipeline.pipelines.classifier_tuning.data import embedding_identity
-from arxiv_pipeline.pipelines.classifier_tuning.metrics import predict_labels
-from arxiv_pipeline.pipelines.classifier_tuning.model import from_checkpoint, probabilities
-from arxiv_pipeline.pipelines.embeddings.encoders import make_encoder
-from arxiv_pipeline.pipelines.embeddings.nodes import build_embedding_texts
-from arxiv_pipeline.pipelines.embeddings.texts import render_texts
-from arxiv_pipeline.pipelines.ingestion.cleaning import normalise_whitespace
-from arxiv_pipeline.pipelines.topic_tuning.topic_model import topic_words
-
-from .inputs import parse_abstracts
+from arxiv_pipeline.embedding.encoders import make_encoder
+from arxiv_pipeline.text.abstracts import parse_abstracts
+from arxiv_pipeline.text.templates import build_embedding_texts, render_texts
+from arxiv_pipeline.topics.model import topic_words
 
 if TYPE_CHECKING:
     from bertopic import BERTopic

@@ -7,8 +7,8 @@ by ``predict_input`` (JSON lines or CSV) and writes ``predictions``. The command
 
 from kedro.pipeline import Node, Pipeline
 
-from arxiv_pipeline.pipelines.embeddings.pipeline import configured_model_keys
-from arxiv_pipeline.pipelines.topic_tuning.nodes import embedding_inputs
+from arxiv_pipeline.embedding.wiring import configured_model_keys
+from arxiv_pipeline.topics.corpus import embedding_inputs
 
 from .nodes import predict_abstracts, read_abstracts
 

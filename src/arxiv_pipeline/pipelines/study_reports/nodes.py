@@ -18,31 +18,12 @@ from optuna.search_space import intersection_search_space
 from optuna.trial import TrialState
 
 from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
+from arxiv_pipeline.reporting.figures import note_figure, objective_name
 
 
 def open_study(study: StudyStore, tuning: dict[str, Any]) -> optuna.Study:
     """The study in the storage its tuning parameters name (``storage``), else the default one."""
     return study.using(tuning.get("storage")).load()
-
-
-def objective_name(study: optuna.Study) -> str:
-    """What the first objective measures, as the study's provenance records it."""
-    provenance = study.user_attrs.get("provenance", {})
-    return provenance.get("measure") or provenance.get("objective") or "objective"
-
-
-def note_figure(title: str, note: str) -> go.Figure:
-    """An empty figure that says why there is nothing to draw."""
-    figure = go.Figure()
-    figure.update_layout(
-        title=title,
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        annotations=[
-            {"text": note, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}
-        ],
-    )
-    return figure
 
 
 def _target(study: optuna.Study) -> dict[str, Any]:

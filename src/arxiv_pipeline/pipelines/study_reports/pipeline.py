@@ -2,6 +2,12 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from arxiv_pipeline.reporting.topic_counts import (
+    plot_topic_counts,
+    summarize_topic_counts,
+    write_topic_count_report,
+)
+
 from .nodes import (
     open_study,
     plot_intermediate_values,
@@ -10,7 +16,6 @@ from .nodes import (
     plot_param_importances,
     plot_slice,
 )
-from .topic_counts import plot_topic_counts, summarize_topic_counts, write_topic_count_report
 
 #: The studies reported on: namespace -> (study dataset, its tuning parameters).
 STUDIES = {

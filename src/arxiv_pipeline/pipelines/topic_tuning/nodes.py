@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -11,92 +10,32 @@ import optuna
 import pandas as pd
 import pyarrow.parquet as pq
 
-from arxiv_pipeline.coherence import CoherenceScorer
 from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
 from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
-from arxiv_pipeline.pipelines.embeddings.nodes import build_embedding_texts
-from arxiv_pipeline.provenance import provenance
-from arxiv_pipeline.search_space import parse_search_space
-from arxiv_pipeline.tuning import run_study
-
-from .objective import (
-    TRIAL_ERRORS,
-    TopicObjective,
-    TopicObjectiveConfig,
-    constraint_violations,
-)
-from .reduction import ReductionCache
-from .topic_model import (
+from arxiv_pipeline.topics.coherence import CoherenceScorer
+from arxiv_pipeline.topics.corpus import MEASURES, TopicCorpus
+from arxiv_pipeline.topics.model import (
     TOPIC_PARAMETER_RULES,
     analyzer,
     fit_topic_model,
     score_topics,
     topic_words,
 )
+from arxiv_pipeline.topics.objective import (
+    TRIAL_ERRORS,
+    TopicObjective,
+    TopicObjectiveConfig,
+)
+from arxiv_pipeline.topics.reduction import ReductionCache
+from arxiv_pipeline.topics.selection import chosen_trial
+from arxiv_pipeline.tuning.provenance import provenance
+from arxiv_pipeline.tuning.search_space import parse_search_space
+from arxiv_pipeline.tuning.study import run_study
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
 
 logger = logging.getLogger(__name__)
-
-MEASURES = ("c_npmi", "c_v")
-
-
-def embedding_inputs(model_keys: list[str], splits: tuple[str, ...]) -> dict[str, str]:
-    """Node inputs for the embeddings of each model and split: ``{"minilm__train": "minilm.train_embeddings"}``."""
-    return {f"{key}__{split}": f"{key}.{split}_embeddings" for key in model_keys for split in splits}
-
-
-def _embeddings_of(embeddings: Mapping[str, Embeddings], split: str) -> dict[str, Embeddings]:
-    suffix = f"__{split}"
-    return {name.removesuffix(suffix): value for name, value in embeddings.items() if name.endswith(suffix)}
-
-
-class TopicCorpus:
-    """The documents and embeddings of one tuning run, restricted to the nested subset."""
-
-    def __init__(
-        self,
-        papers: pq.ParquetFile,
-        paper_splits: pd.DataFrame,
-        text_template: str,
-        embeddings: Mapping[str, Embeddings],
-        size_fraction: float,
-    ) -> None:
-        texts = build_embedding_texts(papers, paper_splits, text_template)
-        self.size_fraction = size_fraction
-        self._paper_splits = paper_splits
-        self._texts = texts
-        self._embeddings = embeddings
-
-    def _subset(self, split: str) -> np.ndarray:
-        rows = self._paper_splits[self._paper_splits["split"] == split]
-        return (rows["size_fraction"] <= self.size_fraction).to_numpy()
-
-    def ids(self, split: str) -> np.ndarray:
-        return self._texts[split].ids.to_numpy(zero_copy_only=False)[self._subset(split)]
-
-    def documents(self, split: str) -> list[str]:
-        texts = self._texts[split].texts.to_pylist()
-        return [text for text, keep in zip(texts, self._subset(split), strict=True) if keep]
-
-    def vectors(self, split: str) -> dict[str, np.ndarray]:
-        """Each model's embeddings of the split's subset, checked against ``paper_splits``."""
-        return {
-            key: np.asarray(
-                value.aligned_to(self._paper_splits, self.size_fraction).vectors, dtype=np.float32
-            )
-            for key, value in _embeddings_of(self._embeddings, split).items()
-        }
-
-    def fingerprint(self) -> str:
-        """What the study's trials depend on: the texts (via the embeddings' keys) and the subset."""
-        keys = sorted(
-            (name, value.metadata["cache_key"]["text_fingerprint"])
-            for name, value in self._embeddings.items()
-        )
-        return f"size_fraction={self.size_fraction};" + ";".join(f"{n}:{f}" for n, f in keys)
-
 
 def _objective_config(topic_tuning: dict[str, Any]) -> TopicObjectiveConfig:
     measure = topic_tuning["measure"]
@@ -198,40 +137,6 @@ def tune_topic_model(
         objective.cache.hits,
     )
     return study
-
-
-def chosen_trial(
-    study: optuna.Study, final_trial: int | str, constraints: Mapping[str, float | None]
-) -> optuna.trial.FrozenTrial:
-    """The trial whose parameters the final model uses.
-
-    ``"best"`` is the best trial within ``constraints`` (the current
-    ``topic_tuning.constraints``, applied to every trial's recorded metrics, so trials
-    run under other limits are judged alike), or in a multi-objective study the feasible
-    Pareto-optimal trial with the highest coherence; a number picks that trial (e.g.
-    another Pareto trial).
-    """
-    if final_trial != "best":
-        trial = study.trials[int(final_trial)]
-        if trial.state != optuna.trial.TrialState.COMPLETE:
-            raise ValueError(f"topic_tuning.final_trial {final_trial} is {trial.state.name}, not COMPLETE.")
-        return trial
-    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    feasible = [
-        trial
-        for trial in complete
-        if all(value <= 0 for value in constraint_violations(trial.user_attrs, constraints))
-    ]
-    if not feasible:
-        raise ValueError(
-            f"Study '{study.study_name}' has no complete trial within its constraints "
-            f"({len(complete)} complete): run more trials or relax topic_tuning.constraints."
-        )
-    if len(study.directions) == 1:
-        return max(feasible, key=lambda trial: trial.value)
-    pareto = {trial.number for trial in study.best_trials}
-    candidates = [trial for trial in feasible if trial.number in pareto] or feasible
-    return max(candidates, key=lambda trial: trial.values[0])
 
 
 def fit_final_topic_model(

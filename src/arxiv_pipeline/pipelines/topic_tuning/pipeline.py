@@ -2,10 +2,11 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from arxiv_pipeline.pipelines.embeddings.pipeline import configured_model_keys
+from arxiv_pipeline.embedding.wiring import configured_model_keys
+from arxiv_pipeline.topics.corpus import embedding_inputs
+from arxiv_pipeline.topics.figures import plot_topic_model
 
-from .nodes import embedding_inputs, fit_final_topic_model, tune_topic_model
-from .reports import plot_topic_model
+from .nodes import fit_final_topic_model, tune_topic_model
 
 #: Inputs of a node that builds a ``TopicCorpus`` (with its embeddings inputs beside).
 CORPUS_INPUTS = {

@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
-from arxiv_pipeline.pipelines.classifier_tuning.metrics import tune_threshold
+from arxiv_pipeline.classifier.metrics import tune_threshold
 
 
 def tfidf_logistic_regression(

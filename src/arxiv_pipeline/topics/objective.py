@@ -11,11 +11,11 @@ import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution
 
-from arxiv_pipeline.coherence import CoherenceScorer
-from arxiv_pipeline.search_space import suggest
+from arxiv_pipeline.topics.coherence import CoherenceScorer
+from arxiv_pipeline.tuning.search_space import suggest
 
+from .model import TOPIC_DEFAULTS, TopicMetrics, score_topics, timed_fit
 from .reduction import REDUCER_PARAMETERS, ReductionCache
-from .topic_model import TOPIC_DEFAULTS, TopicMetrics, score_topics, timed_fit
 
 logger = logging.getLogger(__name__)
 

@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+#: The splits of `paper_splits`, in the order the pipelines report them.
+SPLITS = ("train", "validation", "test")
 RARE_STRATUM = "<rare>"
 
 

@@ -7,8 +7,12 @@ import string
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from arxiv_pipeline.corpus.splitting import SPLITS
 
 TEMPLATE_FIELDS = ("title", "abstract")
 # Texts hashed at a time: bounds the Python strings alive while fingerprinting.
@@ -79,3 +83,34 @@ def fingerprint(ids: pa.Array, texts: pa.Array, template: str) -> str:
 def _update(digest: hashlib.blake2b, values: list[bytes]) -> None:
     digest.update(np.fromiter(map(len, values), dtype="<u8", count=len(values)).tobytes())
     digest.update(b"".join(values))
+
+
+def build_embedding_texts(
+    papers: pq.ParquetFile, paper_splits: pd.DataFrame, text_template: str
+) -> dict[str, SplitTexts]:
+    """The text of every paper of each split, in the split's order in ``paper_splits``.
+
+    Raises
+    ------
+    ValueError
+        If ``paper_splits`` does not have exactly the splits train, validation and test,
+        or names papers that ``papers`` does not hold (ingestion ran halfway).
+    """
+    found = set(paper_splits["split"].unique())
+    if found != set(SPLITS):
+        raise ValueError(f"paper_splits holds the splits {sorted(found)}; expected {list(SPLITS)}.")
+    table = papers.read(columns=["id", *TEMPLATE_FIELDS])
+    texts = render_texts(table, text_template)
+    paper_ids = table["id"].combine_chunks()
+    result = {}
+    for split in SPLITS:
+        ids = pa.array(paper_splits.loc[paper_splits["split"] == split, "id"], pa.string())
+        rows = pc.index_in(ids, value_set=paper_ids)
+        if rows.null_count:
+            raise ValueError(
+                f"{rows.null_count} papers of split '{split}' in paper_splits are not in papers: "
+                "run `kedro run --pipelines ingestion` again."
+            )
+        split_texts = texts.take(rows)
+        result[split] = SplitTexts(ids, split_texts, fingerprint(ids, split_texts, text_template))
+    return result

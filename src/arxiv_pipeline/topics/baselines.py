@@ -13,9 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from arxiv_pipeline.coherence import CoherenceScorer
-from arxiv_pipeline.pipelines.topic_tuning.reduction import make_reducer
-from arxiv_pipeline.pipelines.topic_tuning.topic_model import (
+from arxiv_pipeline.topics.coherence import CoherenceScorer
+from arxiv_pipeline.topics.model import (
     DIVERSITY_TOPK,
     TOPIC_DEFAULTS,
     TopicMetrics,
@@ -23,6 +22,7 @@ from arxiv_pipeline.pipelines.topic_tuning.topic_model import (
     score_topics,
     topic_words,
 )
+from arxiv_pipeline.topics.reduction import make_reducer
 
 
 class _TopicView:

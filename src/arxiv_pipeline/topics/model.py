@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
-from arxiv_pipeline.coherence import CoherenceScorer, topic_diversity
-from arxiv_pipeline.search_space import ParameterRule
+from arxiv_pipeline.topics.coherence import CoherenceScorer, topic_diversity
+from arxiv_pipeline.tuning.search_space import ParameterRule
 
 from .reduction import PrecomputedReduction
 

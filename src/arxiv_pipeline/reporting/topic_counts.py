@@ -18,9 +18,8 @@ import plotly.graph_objects as go
 from optuna.trial import TrialState
 from plotly.subplots import make_subplots
 
-from arxiv_pipeline.pipelines.topic_tuning.nodes import chosen_trial
-
-from .nodes import note_figure, objective_name
+from arxiv_pipeline.reporting.figures import note_figure, objective_name
+from arxiv_pipeline.topics.selection import chosen_trial
 
 #: Columns of :func:`topic_count_table` drawn against the number of topics, and their labels.
 _PANELS = {"objective": None, "diversity": "topic diversity", "outlier_share": "outlier share"}

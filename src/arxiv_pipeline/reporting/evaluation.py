@@ -6,7 +6,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from arxiv_pipeline.pipelines.classifier_tuning.metrics import ANY_TRUE_THRESHOLDS
+from arxiv_pipeline.classifier.metrics import ANY_TRUE_THRESHOLDS
 
 CLASSIFIER_NAMES = {
     "classifier": "MLP classifier (tuned)",

@@ -8,7 +8,7 @@ from typing import Any
 import optuna
 from optuna.distributions import BaseDistribution
 
-from arxiv_pipeline.search_space import ParameterRule, suggest
+from arxiv_pipeline.tuning.search_space import ParameterRule, suggest
 
 from .data import ClassifierData
 from .model import ACTIVATIONS, Architecture

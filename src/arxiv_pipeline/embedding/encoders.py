@@ -25,8 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from arxiv_pipeline.datasets.embeddings_dataset import ChunkEncoder
-
-from .texts import SplitTexts
+from arxiv_pipeline.text.templates import SplitTexts
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
