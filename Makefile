@@ -20,8 +20,19 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m pip install --quiet -e ".[test]"
 	touch $@
 
+# The names ArxivSnapshotDataset looks for beside data/01_raw/arxiv-metadata-oai-snapshot.json.
+SNAPSHOT := $(firstword $(wildcard $(addprefix data/01_raw/,arxiv-metadata-oai-snapshot.json \
+	arxiv-metadata-oai-snapshot.json.gz arxiv-metadata-oai-snapshot.json.zip \
+	arxiv-metadata-oai-snapshot.zip arxiv.zip)))
+
 run: $(VENV)/.installed
+ifeq ($(SNAPSHOT),)
+	@echo "make run: no arXiv snapshot in data/01_raw/, so running on the bundled SYNTHETIC demo corpus (kedro run --params demo=true)."
+	$(VENV)/bin/kedro run --params demo=true
+else
+	@echo "make run: reading the arXiv snapshot $(SNAPSHOT)."
 	$(VENV)/bin/kedro run
+endif
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -21,7 +21,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def arxiv_sample() -> Path:
     """The 2,000 real papers of ``../shared/data`` (skipped where that folder is absent)."""
     if not ARXIV_SAMPLE.is_file():
@@ -29,21 +29,27 @@ def arxiv_sample() -> Path:
     return ARXIV_SAMPLE
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the project's configuration in a temporary folder, as the working directory.
+def copy_project(folder: Path) -> Path:
+    """A copy of the project's configuration in ``folder``, bootstrapped for a KedroSession.
 
-    Runs write their data there, never into the repository's own ``data/``.
+    Runs write their data there (with ``folder`` as the working directory), never into
+    the repository's own ``data/``.
     """
     for name in ("pyproject.toml", ".telemetry"):
-        shutil.copy(REPO_ROOT / name, tmp_path / name)
-    shutil.copytree(REPO_ROOT / "conf" / "base", tmp_path / "conf" / "base")
-    (tmp_path / "conf" / "local").mkdir()
-    shutil.copy(REPO_ROOT / "conf" / "logging.yml", tmp_path / "conf" / "logging.yml")
-    (tmp_path / "src").mkdir()  # Kedro wants it; the package is imported from the venv
+        shutil.copy(REPO_ROOT / name, folder / name)
+    shutil.copytree(REPO_ROOT / "conf" / "base", folder / "conf" / "base")
+    (folder / "conf" / "local").mkdir()
+    shutil.copy(REPO_ROOT / "conf" / "logging.yml", folder / "conf" / "logging.yml")
+    (folder / "src").mkdir()  # Kedro wants it; the package is imported from the venv
+    bootstrap_project(folder)
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the project's configuration in a temporary folder, as the working directory."""
     monkeypatch.chdir(tmp_path)
-    bootstrap_project(tmp_path)
-    return tmp_path
+    return copy_project(tmp_path)
 
 
 def run_pipelines(project: Path, pipelines: list[str], **params: Any) -> dict[str, Any]:

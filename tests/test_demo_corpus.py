@@ -1,7 +1,9 @@
-"""Tests of the synthetic demo corpus: snapshot layout, determinism and planted structure."""
+"""Tests of the bundled synthetic demo corpus: snapshot layout and planted structure."""
 
 from __future__ import annotations
 
+import fnmatch
+import gzip
 import json
 import re
 from collections import Counter
@@ -13,12 +15,7 @@ import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from arxiv_pipeline.demo_corpus import (
-    DEMO_FILENAME,
-    generate_demo_records,
-    main,
-    write_demo_corpus,
-)
+from arxiv_pipeline.demo import DEMO_FILENAME, demo_corpus_path
 
 SNAPSHOT_KEYS = [
     "id", "submitter", "authors", "title", "comments", "journal-ref", "doi", "report-no",
@@ -30,28 +27,34 @@ OLD_STYLE_ID = re.compile(r"[a-z-]+/\d{7}")
 VERSION_CREATED = re.compile(
     r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT"
 )
-CATEGORY_MAP_FILE = Path(__file__).parents[1] / "conf" / "base" / "parameters_categories.yml"
-N_PAPERS = 1000
+REPO_ROOT = Path(__file__).parents[1]
+CATEGORY_MAP_FILE = REPO_ROOT / "conf" / "base" / "parameters_categories.yml"
+PYPROJECT = REPO_ROOT / "pyproject.toml"
+N_PAPERS = 3000
 
 
 @pytest.fixture(scope="module")
-def corpus_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "raw" / DEMO_FILENAME
-    return write_demo_corpus(path, n_papers=N_PAPERS, seed=0)
+def corpus_text() -> str:
+    return gzip.decompress(demo_corpus_path().read_bytes()).decode("utf-8")
 
 
 @pytest.fixture(scope="module")
-def records(corpus_file: Path) -> list[dict]:
-    return [json.loads(line) for line in corpus_file.read_text(encoding="utf-8").splitlines()]
+def records(corpus_text: str) -> list[dict]:
+    return [json.loads(line) for line in corpus_text.splitlines()]
 
 
 def primary_category(record: dict) -> str:
     return record["categories"].split()[0]
 
 
-def test_writes_one_record_per_line_and_no_leftovers(corpus_file: Path, records: list[dict]) -> None:
-    assert len(records) == N_PAPERS
-    assert [path.name for path in corpus_file.parent.iterdir()] == [DEMO_FILENAME]
+def test_one_record_per_line_in_package_data_that_any_install_ships(
+    corpus_text: str, records: list[dict]
+) -> None:
+    assert len(records) == N_PAPERS and corpus_text.endswith("}\n")
+    # Declared as package data, a non-editable install has it too (tomllib needs 3.11).
+    declared = re.search(r'^"arxiv_pipeline\.demo" = \[(.*)\]$', PYPROJECT.read_text(), re.M)
+    patterns = re.findall(r'"([^"]+)"', declared.group(1))
+    assert any(fnmatch.fnmatch(DEMO_FILENAME, pattern) for pattern in patterns)
 
 
 def test_every_line_has_the_snapshot_keys_in_order(records: list[dict]) -> None:
@@ -79,19 +82,11 @@ def test_fields_follow_the_snapshot_layout(records: list[dict]) -> None:
 
 
 def test_names_are_unicode_in_parsed_authors_and_tex_in_authors(
-    corpus_file: Path, records: list[dict]
+    corpus_text: str, records: list[dict]
 ) -> None:
     assert all(record["authors"].isascii() for record in records)
-    assert "Müller" in corpus_file.read_text(encoding="utf-8")  # written unescaped, ensure_ascii=False
+    assert "Müller" in corpus_text  # written unescaped, as the snapshot does
     assert any('M\\"uller' in record["authors"] for record in records)
-
-
-def test_same_seed_gives_identical_bytes_and_other_seed_differs(tmp_path: Path) -> None:
-    first = write_demo_corpus(tmp_path / "first.jsonl", n_papers=150, seed=7).read_bytes()
-    again = write_demo_corpus(tmp_path / "again.jsonl", n_papers=150, seed=7).read_bytes()
-    other = write_demo_corpus(tmp_path / "other.jsonl", n_papers=150, seed=8).read_bytes()
-    assert first == again
-    assert first != other
 
 
 def test_ids_are_unique_and_mostly_new_style(records: list[dict]) -> None:
@@ -106,7 +101,7 @@ def test_ids_are_unique_and_mostly_new_style(records: list[dict]) -> None:
 
 def test_categories_span_many_primaries_and_realistic_multi_label_share(records: list[dict]) -> None:
     primaries = Counter(primary_category(record) for record in records)
-    assert len(primaries) >= 12
+    assert len(primaries) == 16
     assert len({category.split(".")[0] for category in primaries}) >= 8
     label_counts = [len(record["categories"].split()) for record in records]
     assert set(label_counts) == {1, 2, 3}
@@ -145,23 +140,3 @@ def test_vocabulary_predicts_the_primary_category(records: list[dict]) -> None:
     classifier.fit(vectorizer.fit_transform([texts[i] for i in train]), [labels[i] for i in train])
     accuracy = classifier.score(vectorizer.transform([texts[i] for i in test]), [labels[i] for i in test])
     assert accuracy > 0.8
-
-
-def test_rejects_negative_size() -> None:
-    with pytest.raises(ValueError, match="n_papers"):
-        generate_demo_records(-1)
-
-
-def test_command_line_writes_the_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    output = tmp_path / "nested" / "demo.jsonl"
-    main([str(output), "--papers", "25", "--seed", "3"])
-    direct = write_demo_corpus(tmp_path / "direct.jsonl", n_papers=25, seed=3)
-    assert output.read_bytes() == direct.read_bytes()
-    assert "25" in capsys.readouterr().out
-
-
-def test_command_line_rejects_a_negative_size(tmp_path: Path) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main([str(tmp_path / "demo.jsonl"), "--papers", "-3"])
-    assert exit_info.value.code == 2
-    assert not list(tmp_path.iterdir())

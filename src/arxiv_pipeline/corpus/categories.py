@@ -28,14 +28,19 @@ def flatten_category_map(category_map: Mapping[str, Mapping[str, str]]) -> dict[
     Raises
     ------
     ValueError
-        If a label is mapped twice, or mapped to a label that is itself mapped (chains
-        would make the result depend on the order of application).
+        If a label is mapped twice, mapped to something that is not one label (blank, or
+        with spaces: it would empty or split a paper's labels), or mapped to a label that
+        is itself mapped (chains would make the result depend on the order of application).
     """
     merged: dict[str, str] = {}
     for table_name, table in category_map.items():
         for source, target in table.items():
             if source in merged:
                 raise ValueError(f"category_map: '{source}' is mapped twice (again in '{table_name}').")
+            if not isinstance(target, str) or target.split() != [target]:
+                raise ValueError(
+                    f"category_map.{table_name}.{source}: the target must be one label; got {target!r}."
+                )
             merged[source] = target
     chained = sorted(target for target in merged.values() if target in merged)
     if chained:

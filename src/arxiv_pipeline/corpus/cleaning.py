@@ -44,16 +44,23 @@ def _map_distinct(values: pa.ChunkedArray | pa.Array, function, value_type: pa.D
 
 
 def clean_records(records: pa.Table, category_map: dict[str, str]) -> dict[str, pa.Array]:
-    """Paper columns (:data:`CLEAN_SCHEMA`) from records read with ``parsing.READ_SCHEMA``."""
+    """Paper columns (:data:`CLEAN_SCHEMA`) from records read with ``parsing.READ_SCHEMA``.
+
+    Every row is cleaned, rejected ones too: a row whose id, title or abstract is empty
+    after trimming, or whose ``categories`` holds no label, gets an empty value (and a
+    null primary category and archive) here, for the parser to reject.
+    """
     labels = _map_distinct(
         records["categories"],
         lambda text: canonical_categories(text, category_map),
         pa.list_(pa.string()),
     )
-    primary = pc.list_element(labels, 0)
+    # list_element fails on an empty list: give those rows a null first label instead.
+    has_labels = pc.greater(pc.list_value_length(labels), 0)
+    primary = pc.list_element(pc.if_else(has_labels, labels, pa.scalar([None], labels.type)), 0)
     dates = pc.strptime(records["update_date"], format="%Y-%m-%d", unit="s", error_is_null=True)
     return {
-        "id": records["id"],
+        "id": pc.utf8_trim_whitespace(records["id"]),
         "title": normalise_whitespace(records["title"]),
         "abstract": normalise_whitespace(records["abstract"]),
         "categories": labels,

@@ -4,7 +4,8 @@ A block goes through pyarrow's multithreaded JSON reader when every line in it i
 well-formed record: that is the fast path, and on the real snapshot nearly every block
 takes it. A block that pyarrow rejects (a broken line anywhere in it) is parsed again
 line by line to find which lines are bad and why. Both paths end in the same
-vectorised field checks and cleaning, so a line gets the same verdict and the same
+vectorised cleaning and field checks, made on the cleaned values (a field is empty when
+nothing is left of it after cleaning), so a line gets the same verdict and the same
 values whichever path it took.
 """
 
@@ -59,10 +60,22 @@ def parse_block(block: LineBlock, category_map: dict[str, str]) -> pa.Table:
     records = _read_block(block.data)
     # pyarrow skips blank lines, which would shift every later line number.
     if records is None or records.num_rows != n_lines:
-        return _parse_lines(block, category_map)
-    line_numbers = np.arange(block.first_line, block.first_line + n_lines)
-    reasons = _field_reasons(records)
-    return _assemble(records, line_numbers, reasons, _raw_lines(block, reasons), category_map)
+        records, decode_reasons = _decode_lines(block)
+    else:
+        decode_reasons = np.full(n_lines, None, dtype=object)
+    cleaned = clean_records(records, category_map)
+    reasons = np.where(
+        decode_reasons == None, _field_reasons(records, cleaned), decode_reasons  # noqa: E711
+    )
+    n_versions = pc.fill_null(pc.list_value_length(records["versions"]), 0).cast(pa.int32())
+    columns = {
+        "line_number": pa.array(np.arange(n_lines) + block.first_line, pa.int64()),
+        **cleaned,
+        "n_versions": n_versions,
+        "reject_reason": pa.array(reasons, pa.string()),
+        "raw_line": pa.array(_raw_lines(block, reasons), pa.string()),
+    }
+    return pa.table(columns, schema=PARSED_SCHEMA)
 
 
 def _read_block(data: bytes) -> pa.Table | None:
@@ -82,7 +95,11 @@ def _read_block(data: bytes) -> pa.Table | None:
     return records
 
 
-def _parse_lines(block: LineBlock, category_map: dict[str, str]) -> pa.Table:
+def _decode_lines(block: LineBlock) -> tuple[pa.Table, np.ndarray]:
+    """The block's records decoded line by line, and why each line could not be decoded.
+
+    A line that decoded cleanly still goes through the field checks of the fast path.
+    """
     lines = block.data.split(b"\n")
     if block.data.endswith(b"\n"):
         lines.pop()
@@ -92,17 +109,7 @@ def _parse_lines(block: LineBlock, category_map: dict[str, str]) -> pa.Table:
         record, reason = _decode_line(raw)
         rows.append(record)
         reasons.append(reason)
-    records = pa.Table.from_pylist(rows, schema=READ_SCHEMA)
-    decode_reasons = np.array(reasons, dtype=object)
-    # A line that decoded cleanly still has to pass the same field checks as the fast path.
-    field_reasons = _field_reasons(records)
-    final_reasons = np.where(decode_reasons == None, field_reasons, decode_reasons)  # noqa: E711
-    raw_text = [
-        _truncate(raw.decode("utf-8", errors="replace")) if reason is not None else None
-        for raw, reason in zip(lines, final_reasons, strict=True)
-    ]
-    line_numbers = np.arange(block.first_line, block.first_line + len(lines))
-    return _assemble(records, line_numbers, final_reasons, raw_text, category_map)
+    return pa.Table.from_pylist(rows, schema=READ_SCHEMA), np.array(reasons, dtype=object)
 
 
 def _decode_line(raw: bytes) -> tuple[dict[str, Any], str | None]:
@@ -117,6 +124,8 @@ def _decode_line(raw: bytes) -> tuple[dict[str, Any], str | None]:
     except json.JSONDecodeError as error:
         truncated = error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string")
         return {}, "truncated_json" if truncated else "invalid_json"
+    except RecursionError:
+        return _decode_deep_line(raw)
     if not isinstance(obj, dict):
         return {}, "not_an_object"
     for name in _STRING_FIELDS:
@@ -133,6 +142,18 @@ def _decode_line(raw: bytes) -> tuple[dict[str, Any], str | None]:
         for version in versions
     ]
     return record, None
+
+
+def _decode_deep_line(raw: bytes) -> tuple[dict[str, Any], str | None]:
+    """A line nested deeper than Python's recursion limit, read as the fast path reads it.
+
+    pyarrow's reader does not recurse, and skips the fields ingestion does not read, so a
+    deep value there leaves the record valid, as it is when its block takes the fast path.
+    """
+    records = _read_block(raw + b"\n")
+    if records is None or records.num_rows != 1:
+        return {}, "too_deep"
+    return records.to_pylist()[0], None
 
 
 def _is_utf8(text: str) -> bool:
@@ -153,12 +174,21 @@ def _is_version_list(versions: Any) -> bool:
     )
 
 
-def _field_reasons(records: pa.Table) -> np.ndarray:
-    """Why each parsed record is unusable (``None`` where it is fine), first failure wins."""
+def _field_reasons(records: pa.Table, cleaned: dict[str, pa.Array]) -> np.ndarray:
+    """Why each record is unusable (``None`` where it is fine), first failure wins.
+
+    A field is missing when the record lacks it (or holds null), and empty when its
+    cleaned value is: whitespace only, or, for ``categories``, no label at all.
+    """
     reasons = np.full(records.num_rows, None, dtype=object)
     # Checks run from the least to the most important, so the most important overwrites.
     for name in reversed(REQUIRED_FIELDS):
-        blank = pc.equal(pc.utf8_trim_whitespace(records[name]), "")
+        value = cleaned[name]
+        blank = (
+            pc.equal(pc.list_value_length(value), 0)
+            if name == "categories"
+            else pc.equal(value, "")
+        )
         reason = "empty_abstract" if name == "abstract" else f"empty_field:{name}"
         reasons[_true_mask(blank)] = reason
     for name in reversed(REQUIRED_FIELDS):
@@ -182,21 +212,3 @@ def _raw_lines(block: LineBlock, reasons: np.ndarray) -> list[str | None]:
 
 def _truncate(text: str) -> str:
     return text if len(text) <= RAW_LINE_CHARS else text[:RAW_LINE_CHARS] + "…"
-
-
-def _assemble(
-    records: pa.Table,
-    line_numbers: np.ndarray,
-    reasons: np.ndarray,
-    raw_text: list[str | None],
-    category_map: dict[str, str],
-) -> pa.Table:
-    n_versions = pc.fill_null(pc.list_value_length(records["versions"]), 0).cast(pa.int32())
-    columns = {
-        "line_number": pa.array(line_numbers, pa.int64()),
-        **clean_records(records, category_map),
-        "n_versions": n_versions,
-        "reject_reason": pa.array(reasons, pa.string()),
-        "raw_line": pa.array(raw_text, pa.string()),
-    }
-    return pa.table(columns, schema=PARSED_SCHEMA)

@@ -99,7 +99,7 @@ def split_papers(
     pandas.DataFrame
         Columns ``id``, ``split``, ``size_fraction``, sorted by ``id``.
     """
-    _check_fractions(fractions, size_fractions)
+    check_fractions(fractions, size_fractions)
     order = np.argsort(np.asarray(ids, dtype=object), kind="stable")
     sorted_ids = np.asarray(ids, dtype=object)[order]
     if len(set(sorted_ids)) != len(sorted_ids):
@@ -124,7 +124,9 @@ def split_papers(
     )
 
 
-def _check_fractions(fractions: Mapping[str, float], size_fractions: Sequence[float]) -> None:
+def check_fractions(fractions: Mapping[str, float], size_fractions: Sequence[float]) -> None:
+    """Raise ValueError unless the split shares are positive and sum to 1, and the size
+    fractions increase, are positive and end in 1.0."""
     if not fractions or any(share <= 0 for share in fractions.values()):
         raise ValueError(f"split fractions must be positive, got {dict(fractions)}.")
     if not np.isclose(sum(fractions.values()), 1.0):

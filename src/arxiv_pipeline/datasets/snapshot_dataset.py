@@ -2,9 +2,9 @@
 
 The snapshot is several gigabytes of JSON lines, shipped plain, gzipped or zipped.
 Loading it returns a :class:`SnapshotSource`, a handle that yields blocks of whole
-lines, so the ingestion nodes never hold more than one block in memory. When no
-snapshot is present the dataset falls back to the project's synthetic demo corpus,
-written next to where the snapshot would be, and says so.
+lines, so the ingestion nodes never hold more than one block in memory. The bundled
+synthetic demo corpus is read only when chosen (``demo: true``); a snapshot that is not
+where the user said is an error, never a reason to run on the demo.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import contextlib
 import gzip
 import logging
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +21,16 @@ from typing import IO, Any
 
 from kedro.io import AbstractDataset, DatasetError
 
-from arxiv_pipeline.demo_corpus import write_demo_corpus
+from arxiv_pipeline.demo import demo_corpus_path
 
 logger = logging.getLogger(__name__)
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
+
+
+class SnapshotReadError(DatasetError):
+    """The snapshot file is empty or breaks off: the input is at fault, not a dataset."""
 
 
 @dataclass(frozen=True)
@@ -97,21 +102,37 @@ class SnapshotSource:
                 yield stream
 
     def iter_line_blocks(self, block_bytes: int = 16 << 20) -> Iterator[LineBlock]:
-        """Yield blocks of about ``block_bytes`` holding whole lines, in file order."""
+        """Yield blocks of about ``block_bytes`` holding whole lines, in file order.
+
+        Raises
+        ------
+        SnapshotReadError
+            If the file holds no bytes, or its compressed stream breaks off (a truncated
+            download), naming the file and the last line read.
+        """
         next_line = 1
-        with self.open() as stream:
-            tail = b""
-            while chunk := stream.read(block_bytes):
-                data = tail + chunk
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:  # one line longer than a block: keep reading
-                    tail = data
-                    continue
-                data, tail = data[:cut], data[cut:]
-                yield LineBlock(next_line, data)
-                next_line += data.count(b"\n")
-            if tail:
-                yield LineBlock(next_line, tail)
+        try:
+            with self.open() as stream:
+                tail = b""
+                while chunk := stream.read(block_bytes):
+                    data = tail + chunk
+                    cut = data.rfind(b"\n") + 1
+                    if cut == 0:  # one line longer than a block: keep reading
+                        tail = data
+                        continue
+                    data, tail = data[:cut], data[cut:]
+                    yield LineBlock(next_line, data)
+                    next_line += data.count(b"\n")
+                if tail:
+                    yield LineBlock(next_line, tail)
+        except (EOFError, OSError, zlib.error, zipfile.BadZipFile) as error:
+            raise SnapshotReadError(
+                f"The arXiv snapshot '{self.path}' ({self.compression}) could not be read "
+                f"after line {next_line - 1}: {error}. Is the download complete? "
+                "(`gzip -t` or `unzip -t` checks an archive.)"
+            ) from error
+        if next_line == 1 and not tail:
+            raise SnapshotReadError(f"The arXiv snapshot '{self.path}' is empty: it holds no lines.")
 
 
 def _json_member(archive: zipfile.ZipFile, path: Path) -> zipfile.ZipInfo:
@@ -135,17 +156,19 @@ class ArxivSnapshotDataset(AbstractDataset[None, SnapshotSource]):
         ``arxiv.zip`` that ``kaggle datasets download Cornell-University/arxiv`` writes,
         in that order.
     demo
-        Used when none of those exist: ``filepath``, ``n_papers`` and ``seed`` of the
-        synthetic demo corpus to write and read instead. ``None`` makes a missing
-        snapshot an error.
+        True reads the bundled synthetic demo corpus instead, and ignores ``filepath``.
     """
 
-    def __init__(self, filepath: str, demo: dict[str, Any] | None = None) -> None:
+    def __init__(self, filepath: str, demo: bool = False) -> None:
+        if not isinstance(demo, bool):
+            raise DatasetError(f"ArxivSnapshotDataset: 'demo' must be true or false; got {demo!r}.")
         self._filepath = Path(filepath)
-        self._demo = demo
+        self._is_demo = demo
 
     def candidates(self) -> list[Path]:
         """Paths searched for the snapshot, in order of preference."""
+        if self._is_demo:
+            return [demo_corpus_path()]
         path = self._filepath
         return [
             path,
@@ -156,26 +179,41 @@ class ArxivSnapshotDataset(AbstractDataset[None, SnapshotSource]):
         ]
 
     def load(self) -> SnapshotSource:
+        """The snapshot's source.
+
+        Raises
+        ------
+        DatasetError
+            If ``filepath`` is a directory, or no candidate file exists; the message
+            names every path searched, how to get the snapshot and how to run the demo.
+        """
+        if self._is_demo:
+            path = demo_corpus_path()
+            logger.warning(
+                "Running on the SYNTHETIC demo corpus '%s' (chosen with demo=true), not on "
+                "arXiv data: its topics and metrics describe planted structure only.",
+                path,
+            )
+            return SnapshotSource(path, is_demo=True)
+        if self._filepath.is_dir():
+            raise DatasetError(
+                f"The arXiv snapshot path '{self._filepath}' is a directory; name the snapshot "
+                "file in it, e.g. snapshot_path="
+                f"{self._filepath / 'arxiv-metadata-oai-snapshot.json'}."
+            )
         for candidate in self.candidates():
             if candidate.is_file():
                 logger.info("Reading the arXiv snapshot at '%s'.", candidate)
                 return SnapshotSource(candidate.resolve())
         searched = ", ".join(f"'{path}'" for path in self.candidates())
-        if self._demo is None:
-            raise DatasetError(f"No arXiv snapshot found; looked for {searched}.")
-        demo_path = write_demo_corpus(
-            self._demo["filepath"], n_papers=self._demo["n_papers"], seed=self._demo["seed"]
+        raise DatasetError(
+            f"No arXiv snapshot at '{self._filepath}'; looked for {searched}. Download it "
+            "with `kaggle datasets download Cornell-University/arxiv` (or from "
+            "https://www.kaggle.com/datasets/Cornell-University/arxiv) into "
+            f"'{self._filepath.parent}', or pass its path with `kedro run --params "
+            "snapshot_path=/path/to/arxiv-metadata-oai-snapshot.json`. To run on the "
+            "bundled synthetic demo corpus instead: `kedro run --params demo=true`."
         )
-        logger.warning(
-            "No arXiv snapshot found (looked for %s): using the SYNTHETIC demo corpus "
-            "'%s' (%d papers). Download the snapshot from Kaggle (Cornell-University/arxiv) "
-            "into '%s' to run on real data.",
-            searched,
-            demo_path,
-            self._demo["n_papers"],
-            self._filepath.parent,
-        )
-        return SnapshotSource(demo_path, is_demo=True)
 
     def save(self, data: None) -> None:
         raise DatasetError("The arXiv snapshot is read-only input.")
@@ -184,4 +222,4 @@ class ArxivSnapshotDataset(AbstractDataset[None, SnapshotSource]):
         return any(path.is_file() for path in self.candidates())
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath), "demo": self._demo}
+        return {"filepath": str(self._filepath), "demo": self._is_demo}

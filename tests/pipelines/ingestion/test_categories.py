@@ -45,3 +45,10 @@ def test_chained_or_repeated_mappings_are_refused():
         flatten_category_map({"aliases": {"a": "b"}, "retired": {"b": "c"}})
     with pytest.raises(ValueError, match="mapped twice"):
         flatten_category_map({"aliases": {"a": "b"}, "retired": {"a": "c"}})
+
+
+@pytest.mark.parametrize("target", ["", "  ", "cs.IT math.IT", None])
+def test_a_mapping_to_anything_but_one_label_is_refused(target):
+    # A blank target would leave a paper without its label, two would split one label.
+    with pytest.raises(ValueError, match=r"category_map\.aliases\.math\.IT: the target must be one"):
+        flatten_category_map({"aliases": {"math.IT": target}})

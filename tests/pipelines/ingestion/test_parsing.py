@@ -1,47 +1,10 @@
-import json
-
 import pytest
 
 from arxiv_pipeline.corpus.parsing import RAW_LINE_CHARS, parse_block
 from arxiv_pipeline.datasets.snapshot_dataset import LineBlock
+from tests.pipelines.ingestion.snapshot_lines import BROKEN_LINES, encode, record, with_deep_field
 
 MAPPING = {"math.IT": "cs.IT", "alg-geom": "math.AG"}
-
-
-def record(**fields):
-    base = {
-        "id": "0704.0001",
-        "title": "A title",
-        "abstract": "  An abstract.\n",
-        "categories": "hep-th",
-        "update_date": "2008-11-26",
-        "versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}],
-    }
-    base.update(fields)
-    return json.dumps({key: value for key, value in base.items() if value is not ...})
-
-
-BROKEN_LINES = {
-    "invalid_json": "{not json at all}",
-    "truncated_json": record()[:40],
-    "invalid_utf8": record(title="caf\udce9"),  # replaced below by raw invalid bytes
-    "blank_line": "   ",
-    "not_an_object": '["a", "list"]',
-    "missing_field:id": record(id=...),
-    "missing_field:abstract": record(abstract=None),
-    "missing_field:categories": record(categories=...),
-    "empty_abstract": record(abstract=" \n  "),
-    "empty_field:title": record(title=""),
-    "wrong_type:id": record(id=704.0001),
-    "wrong_type:categories": record(categories=["hep-th"]),
-    "wrong_type:versions": record(versions="v1"),
-}
-
-
-def encode(reason: str, line: str) -> bytes:
-    if reason == "invalid_utf8":
-        return record(title="caf").encode().replace(b'"caf"', b'"caf\xe9"')
-    return line.encode()
 
 
 def parse(lines: list[bytes], first_line: int = 1):
@@ -64,7 +27,8 @@ def test_each_kind_of_broken_line_is_rejected_with_its_reason(reason):
     rows = parse([record(id="0704.0001").encode(), bad, record(id="0704.0003").encode()], 100)
     assert [row["reject_reason"] for row in rows] == [None, reason, None]
     assert [row["line_number"] for row in rows] == [100, 101, 102]
-    assert rows[1]["raw_line"] == bad.decode("utf-8", errors="replace")
+    text = bad.decode("utf-8", errors="replace")  # the 2,000-deep line is cut to RAW_LINE_CHARS
+    assert rows[1]["raw_line"] in (text, text[:RAW_LINE_CHARS] + "…")
     assert [rows[0]["id"], rows[2]["id"]] == ["0704.0001", "0704.0003"]
 
 
@@ -92,3 +56,36 @@ def test_quarantined_text_is_truncated():
     rows = parse([b"{" + b"x" * (RAW_LINE_CHARS * 2)])
     assert rows[0]["reject_reason"] == "invalid_json"
     assert len(rows[0]["raw_line"]) == RAW_LINE_CHARS + 1
+
+
+@pytest.mark.parametrize("categories", ["", "   ", " \t\n ", "\u00a0\u2003"])
+def test_a_record_without_a_label_is_rejected_not_fatal(categories):
+    lines = [record(categories=categories).encode(), record(id="0704.0002").encode()]
+    for rows in (parse(lines), parse(lines + [b"{broken"])[:-1]):  # fast path, slow path
+        assert [row["reject_reason"] for row in rows] == ["empty_field:categories", None]
+        assert rows[0]["primary_category"] is None and rows[1]["primary_category"] == "hep-th"
+
+
+def test_fields_are_judged_after_cleaning_on_both_paths():
+    lines = [
+        record(id=" 0704.0009 ").encode(),
+        record(id="\u2003").encode(),
+        record(title="\u00a0\n").encode(),
+        record(abstract="\t\r\n").encode(),
+    ]
+    fast = parse(lines)
+    slow = parse(lines + [b"{broken"])[:-1]
+    assert fast == slow
+    assert [row["reject_reason"] for row in fast] == [
+        None, "empty_field:id", "empty_field:title", "empty_abstract"
+    ]
+    assert fast[0]["id"] == "0704.0009"
+
+
+def test_a_deep_value_in_a_field_not_read_keeps_its_record_on_both_paths():
+    lines = [with_deep_field("authors_parsed", depth=100_000).encode(), record(id="0704.0002").encode()]
+    fast = parse(lines)
+    slow = parse(lines + [b"{broken"])
+    assert slow[:-1] == fast
+    assert [row["reject_reason"] for row in slow] == [None, None, "invalid_json"]
+    assert fast[0]["title"] == "A title" and fast[0]["n_versions"] == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ from tqdm.auto import tqdm
 
 from arxiv_pipeline.corpus.categories import flatten_category_map
 from arxiv_pipeline.corpus.cleaning import CLEAN_SCHEMA
+from arxiv_pipeline.corpus.config import IngestionParams
 from arxiv_pipeline.corpus.parsing import PARSED_SCHEMA, parse_block
 from arxiv_pipeline.corpus.splitting import split_papers
 from arxiv_pipeline.datasets.snapshot_dataset import SnapshotSource
@@ -36,25 +38,34 @@ class RejectedShareError(ValueError):
 
 def parse_snapshot(
     snapshot: SnapshotSource,
-    ingestion: dict[str, Any],
+    ingestion: IngestionParams,
     category_map: dict[str, dict[str, str]],
 ) -> Iterator[pa.Table]:
     """Stream the snapshot as parsed, cleaned blocks: one row per line, valid or rejected.
 
-    Blocks are parsed on ``ingestion["parse_threads"]`` threads (all cores when null):
+    Blocks are parsed on ``ingestion.parse_threads`` threads (all cores when null):
     pyarrow releases the GIL, so they run in parallel, and results come back in file
     order. The source's path travels in the schema metadata for later nodes to report.
+
+    Raises
+    ------
+    SnapshotReadError
+        If the snapshot is empty (raised here, naming the file), or breaks off while
+        the stream is saved (then Kedro names ``parsed_snapshot`` before the file).
     """
     mapping = flatten_category_map(category_map)
     metadata = {"source": str(snapshot.path), "is_demo": json.dumps(snapshot.is_demo)}
-    threads = ingestion["parse_threads"] or os.cpu_count() or 1
+    threads = ingestion.parse_threads or os.cpu_count() or 1
+    # Read the first block now, so that an empty file fails this node, not the save.
+    line_blocks = snapshot.iter_line_blocks(ingestion.block_bytes)
+    first_block = next(line_blocks)
 
     def blocks() -> Iterator[pa.Table]:
         progress = tqdm(total=snapshot.size_bytes, unit="B", unit_scale=True, desc="Parsing snapshot")
         with progress, ThreadPoolExecutor(threads) as pool:
             # At most two blocks per thread in flight keeps memory bounded.
             pending: deque[tuple[Future[pa.Table], int]] = deque()
-            for block in snapshot.iter_line_blocks(ingestion["block_bytes"]):
+            for block in itertools.chain([first_block], line_blocks):
                 pending.append((pool.submit(parse_block, block, mapping), len(block.data)))
                 if len(pending) >= 2 * threads:
                     yield _finish(pending, progress, metadata)
@@ -84,15 +95,16 @@ def collect_rejected_lines(parsed_snapshot: pq.ParquetFile) -> pd.DataFrame:
 
 
 def audit_rejections(
-    parsed_snapshot: pq.ParquetFile, quarantine: pd.DataFrame, ingestion: dict[str, Any]
+    parsed_snapshot: pq.ParquetFile, quarantine: pd.DataFrame, ingestion: IngestionParams
 ) -> dict[str, Any]:
     """Count the rejected lines by reason and stop the run if there are too many.
 
     Raises
     ------
     RejectedShareError
-        If the share of rejected lines exceeds ``ingestion["max_rejected_share"]``. The
-        quarantine has been saved by then, so the bad lines can be inspected.
+        If the share of rejected lines exceeds ``ingestion.max_rejected_share``, or no
+        line at all is valid (whatever the share allows: a run without papers is no
+        run). The quarantine has been saved by then, so the bad lines can be inspected.
     """
     metadata = parsed_snapshot.schema_arrow.metadata
     source = metadata[b"source"].decode()
@@ -110,16 +122,25 @@ def audit_rejections(
         "rejected_share": share,
         "rejected_by_reason": dict(counts),
     }
-    limit = ingestion["max_rejected_share"]
-    if share > limit:
+    limit = ingestion.max_rejected_share
+    if share > limit or rejected == lines_read:
         examples = "; ".join(
             f"line {row.line_number}: {row.reason}" for row in quarantine.head(3).itertuples()
         )
+        verdict = (
+            "no valid paper is left"
+            if rejected == lines_read
+            else f"{share:.2%} > max_rejected_share {limit:.2%}"
+        )
+        advice = (
+            "is this an arXiv snapshot?"
+            if rejected == lines_read
+            else "raise ingestion.max_rejected_share to accept them."
+        )
         raise RejectedShareError(
-            f"{rejected} of {lines_read} lines of '{source}' were rejected "
-            f"({share:.2%} > max_rejected_share {limit:.2%}). By reason: "
-            f"{audit['rejected_by_reason']}. First: {examples}. Every rejected line is in the "
-            "quarantine file; raise ingestion.max_rejected_share to accept them."
+            f"{rejected} of {lines_read} lines of '{source}' were rejected ({verdict}). "
+            f"By reason: {audit['rejected_by_reason']}. First: {examples}. Every rejected "
+            f"line is in the quarantine file; {advice}"
         )
     return audit
 
@@ -130,7 +151,8 @@ def build_papers(
     """Stream the kept papers: valid lines, one per id.
 
     When an id appears on several lines the most recent version wins: the record with
-    the most versions, then the latest ``update_date``, then the last line.
+    the most versions, then the latest ``update_date`` (a missing or invalid date loses
+    to any real one), then the last line.
     """
     keep = _latest_version_mask(parsed_snapshot)
     expected = rejection_audit["lines_read"] - rejection_audit["lines_rejected"]
@@ -155,15 +177,16 @@ def _latest_version_mask(parsed_snapshot: pq.ParquetFile) -> np.ndarray:
     )
     frame = table.to_pandas()
     valid = frame[frame["reject_reason"].isna()]
-    latest = valid.sort_values(["id", "n_versions", "update_date", "line_number"]).drop_duplicates(
-        "id", keep="last"
-    )
+    # Missing dates sort first, so that with keep="last" any real date beats them.
+    latest = valid.sort_values(
+        ["id", "n_versions", "update_date", "line_number"], na_position="first"
+    ).drop_duplicates("id", keep="last")
     keep = np.zeros(table.num_rows, dtype=bool)
     keep[latest.index.to_numpy()] = True
     return keep
 
 
-def build_label_vocabulary(papers: pq.ParquetFile, ingestion: dict[str, Any]) -> dict[str, Any]:
+def build_label_vocabulary(papers: pq.ParquetFile, ingestion: IngestionParams) -> dict[str, Any]:
     """The label set for classification: canonical labels on at least ``min_label_count`` papers.
 
     Returns
@@ -177,7 +200,7 @@ def build_label_vocabulary(papers: pq.ParquetFile, ingestion: dict[str, Any]) ->
     ranked = sorted(
         ((item["values"], item["counts"]) for item in counts), key=lambda item: (-item[1], item[0])
     )
-    minimum = ingestion["min_label_count"]
+    minimum = ingestion.min_label_count
     return {
         "labels": [label for label, n in ranked if n >= minimum],
         "counts": {label: n for label, n in ranked if n >= minimum},
@@ -187,9 +210,10 @@ def build_label_vocabulary(papers: pq.ParquetFile, ingestion: dict[str, Any]) ->
 
 
 def assign_splits(
-    papers: pq.ParquetFile, label_vocabulary: dict[str, Any], split: dict[str, Any]
+    papers: pq.ParquetFile, label_vocabulary: dict[str, Any], ingestion: IngestionParams
 ) -> pd.DataFrame:
     """Disjoint, stratified, nested splits: one row per paper (id, split, size_fraction)."""
+    split = ingestion.split
     table = papers.read(columns=["id", "categories"])
     vocabulary = set(label_vocabulary["labels"])
     label_sets = [
@@ -199,10 +223,10 @@ def assign_splits(
     return split_papers(
         ids=table["id"].to_pylist(),
         label_sets=label_sets,
-        fractions=split["fractions"],
-        size_fractions=split["size_fractions"],
-        seed=split["seed"],
-        min_stratum_size=split["min_stratum_size"],
+        fractions=split.fractions,
+        size_fractions=split.size_fractions,
+        seed=split.seed,
+        min_stratum_size=split.min_stratum_size,
     )
 
 
@@ -230,11 +254,12 @@ def summarise_ingestion(
             for split, row in sizes.iterrows()
         },
     }
-    logger.info(
+    logger.log(
+        logging.WARNING if summary["is_demo"] else logging.INFO,
         "Ingested %s%s: %d lines read, %d papers kept, %d rejected (%s), %d duplicates removed, "
         "%d labels.",
         summary["source"],
-        " (synthetic demo corpus)" if summary["is_demo"] else "",
+        " (the SYNTHETIC demo corpus, not arXiv data)" if summary["is_demo"] else "",
         summary["lines_read"],
         n_papers,
         summary["lines_rejected"],

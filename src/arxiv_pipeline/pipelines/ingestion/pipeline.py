@@ -48,7 +48,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 assign_splits,
-                inputs=["papers", "label_vocabulary", "params:ingestion.split"],
+                inputs=["papers", "label_vocabulary", "params:ingestion"],
                 outputs="paper_splits",
                 name="assign_splits",
             ),
