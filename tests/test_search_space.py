@@ -74,11 +74,55 @@ def test_project_search_space_is_valid():
 
 
 def test_unknown_fixed_topic_parameters_are_refused():
-    from arxiv_pipeline.pipelines.topic_tuning.nodes import _objective_config
+    from tests.parameters import topic_tuning
 
-    settings = {"measure": "c_npmi", "seed": 0, "topn": 10, "n_seeds": 1, "multi_objective": False}
-    with pytest.raises(ValueError, match=r"topic_tuning.fixed: unknown parameters \['hdbscan.min_size'\]"):
-        _objective_config({**settings, "fixed": {"hdbscan.min_size": 5}})
-    assert _objective_config({**settings, "fixed": {"hdbscan.min_samples": 5}}).fixed == {
-        "hdbscan.min_samples": 5
-    }
+    with pytest.raises(ValueError, match=r"topic_tuning.fixed.hdbscan.min_size: unknown parameter"):
+        topic_tuning(fixed={"hdbscan.min_size": 5})
+    with pytest.raises(ValueError, match=r"topic_tuning.fixed.reducer: 'tsne' is not one of"):
+        topic_tuning(fixed={"reducer": "tsne"})
+    # A fixed value the declared search space excludes contradicts it.
+    with pytest.raises(ValueError, match=r"topic_tuning.fixed.hdbscan.min_cluster_size: 5 is outside"):
+        topic_tuning(fixed={"hdbscan.min_cluster_size": 5})
+    settings = topic_tuning(fixed={"hdbscan.min_samples": 5})
+    assert settings.fixed == {"hdbscan.min_samples": 5}
+    # Every trial suggests it (PartialFixedSampler holds it), so trials record it.
+    assert settings.space["hdbscan.min_samples"] == IntDistribution(1, 20, log=True)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"measure": "u_mass"}, "topic_tuning.measure must be one of"),
+        ({"pruner": {"type": "mediane"}}, r"topic_tuning.pruner.type must be one of \[.*'median'"),
+        ({"pruner": {"type": "median", "n_startup": 5}}, "topic_tuning.pruner: MedianPruner: .*n_startup"),
+        ({"sampler": {"type": "tpe", "multivariat": True}}, "topic_tuning.sampler: TPESampler: .*multivariat"),
+        ({"constraints": {"min_topic": 5}}, r"topic_tuning.constraints: unknown limits \['min_topic'\]"),
+        ({"n_trials": 0}, "topic_tuning.n_trials must be a whole number of at least 1"),
+        ({"study_name": ""}, "topic_tuning.study_name must be a non-empty name"),
+        ({"mesure": "c_v"}, "unexpected keyword argument 'mesure'"),
+    ],
+)
+def test_bad_topic_settings_name_the_key(override, message):
+    from tests.parameters import topic_tuning
+
+    with pytest.raises((ValueError, TypeError), match=message):
+        topic_tuning(**override)
+
+
+def test_samplers_and_pruners_are_built_from_parameters():
+    from arxiv_pipeline.tuning.components import build_pruner, build_sampler
+
+    assert isinstance(build_pruner({"type": "MedianPruner"}, "x"), optuna.pruners.MedianPruner)
+    assert isinstance(build_pruner({"type": "none"}, "x"), optuna.pruners.NopPruner)
+    # max_resource goes only to a pruner that takes it.
+    hyperband = build_pruner({"type": "hyperband", "min_resource": 2}, "x", max_resource=20)
+    assert hyperband._max_resource == 20
+    assert isinstance(build_pruner({"type": "median"}, "x", max_resource=20), optuna.pruners.MedianPruner)
+    patient = build_pruner({"type": "patient", "patience": 2, "wrapped_pruner": {"type": "median"}}, "x")
+    assert isinstance(patient._wrapped_pruner, optuna.pruners.MedianPruner)
+    fixed = build_sampler({"type": "random"}, "x", seed=3, fixed={"a": 0.25})
+    assert isinstance(fixed, optuna.samplers.PartialFixedSampler)
+    study = optuna.create_study(sampler=fixed)
+    study.optimize(lambda trial: trial.suggest_float("a", 0, 1) + trial.suggest_float("b", 0, 1), n_trials=3)
+    assert {trial.params["a"] for trial in study.trials} == {0.25}
+    assert len({trial.params["b"] for trial in study.trials}) == 3

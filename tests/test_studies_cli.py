@@ -168,3 +168,80 @@ def test_the_package_runs_kedro_own_run_command(project):
         timeout=120,
     )
     assert result.returncode == 0 and "--pipelines" in result.stdout
+
+
+def test_an_empty_or_damaged_storage_is_named_and_the_others_are_listed(project, storages):
+    (storages / "empty.db").write_bytes(b"")
+    (storages / "damaged.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 600)
+    (storages / "garbage.sqlite").write_bytes(b"not a database at all")
+    result = kedro(project, "studies", "list")
+    assert result.returncode == 0, result.stderr
+    listed = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("data/")}
+    assert listed == {
+        "data/06_models/current.sqlite",
+        "data/06_models/legacy.db",
+        "data/06_models/legacy.journal",
+    }
+    unreadable = {
+        line.split()[2].rstrip(":"): line
+        for line in result.stderr.splitlines()
+        if line.startswith("unreadable storage")
+    }
+    assert set(unreadable) == {
+        "data/06_models/empty.db",
+        "data/06_models/damaged.db",
+        "data/06_models/garbage.sqlite",
+    }
+    assert "empty (0 bytes)" in unreadable["data/06_models/empty.db"]
+    assert "DatabaseError" in unreadable["data/06_models/damaged.db"]
+    assert "not an Optuna storage" in unreadable["data/06_models/garbage.sqlite"]
+
+
+def test_a_single_objective_study_with_ties_is_not_called_pareto(project):
+    models = project / "data/06_models"
+    models.mkdir(parents=True)
+    study = optuna.create_study(study_name="tied", storage=f"sqlite:///{models / 'tied.db'}")
+    for x in (0.5, -0.5, 0.5, 0.9):
+        study.enqueue_trial({"x": x})
+    study.optimize(lambda trial: trial.suggest_float("x", -1.0, 1.0) ** 2, n_trials=4)
+    assert len(study.best_trials) == 3  # what the summary used to call "1 of 3 Pareto-optimal"
+    result = kedro(project, "studies", "list")
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if "tied" in line)
+    assert "0.25" in row and "Pareto" not in row
+
+
+def _request(url: str, method: str) -> int:
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.parametrize("storage", ["legacy.db", "legacy.journal"])
+def test_the_dashboard_refuses_to_delete_a_study(project, storages, storage):
+    before = digests(storages)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kedro", "studies", "dashboard", storage, "--port", str(port)],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        api = f"http://127.0.0.1:{port}/api/studies"
+        studies = json.loads(_get(api))["study_summaries"]
+        search = next(study for study in studies if study["study_name"] == "legacy_search")
+        status = _request(f"{api}/{search['study_id']}", "DELETE")
+        assert status >= 400, f"DELETE answered {status}"
+        after = json.loads(_get(api))["study_summaries"]
+        assert "legacy_search" in {study["study_name"] for study in after}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert digests(storages) == before

@@ -46,23 +46,25 @@ def _folder(metadata: ProjectMetadata, folder: str) -> Path:
 )
 @click.pass_obj
 def list_studies(metadata: ProjectMetadata, folder: str, urls: tuple[str, ...]) -> None:
-    """One row per study in the SQLite and journal files under FOLDER."""
-    from arxiv_pipeline.datasets.optuna_study_dataset import redact_url
-    from arxiv_pipeline.studies import find_storages, format_table, open_read_only, summarize
+    """One row per study in the SQLite and journal files under FOLDER.
+
+    A storage that cannot be read (empty, damaged) is named with its error after the
+    table, on stderr; the others are listed all the same.
+    """
+    from arxiv_pipeline.datasets.optuna_study_dataset import hide_password
+    from arxiv_pipeline.studies import find_storages, format_table, read_storages
 
     root = metadata.project_path
     paths = find_storages(_folder(metadata, folder))
     labelled = [(path, str(path.relative_to(root))) for path in paths]
-    labelled += [(url, redact_url(url)) for url in urls]
+    labelled += [(url, hide_password(url)) for url in urls]
     if not labelled:
         click.echo(f"No study storages under {folder}: run a tuning pipeline first.")
         return
-    rows = [
-        summary.row()
-        for storage, label in labelled
-        for summary in summarize(open_read_only(storage), label)
-    ]
-    click.echo(format_table(rows))
+    summaries, unreadable = read_storages(labelled)
+    click.echo(format_table([summary.row() for summary in summaries]))
+    for label, error in unreadable:
+        click.echo(f"unreadable storage {label}: {error}", err=True)
 
 
 @studies.command()

@@ -3,26 +3,56 @@
 ``kedro studies list`` and ``kedro studies dashboard`` read storages written by any
 Optuna version since 3.0 (SQLite files, journal files) without writing to them: SQLite
 files are opened in SQLite's read-only mode, with no table creation and no schema
-check, so a storage of an older Optuna is neither migrated nor refused.
+check, so a storage of an older Optuna is neither migrated nor refused; a journal is
+read through a backend that refuses every write, so neither the dashboard's buttons nor
+its HTTP API (``DELETE /api/studies/0``) can change a study.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.exceptions import StorageInternalError
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
-from optuna.storages.journal import JournalFileBackend
+from optuna.storages.journal import BaseJournalBackend, JournalFileBackend
 from optuna.trial import TrialState
+from sqlalchemy.exc import SQLAlchemyError
 
 #: File endings of SQLite storages.
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sql")
+#: Endings that say a file is a storage: one of them that cannot be read is reported.
+_STORAGE_SUFFIXES = (".db", ".sqlite", ".journal")
 _SQLITE_HEADER = b"SQLite format 3\x00"
 #: Every line of an Optuna journal file is a JSON operation that starts so.
 _JOURNAL_START = b'{"op_code"'
+
+#: What reading a damaged storage raises: SQLite and SQLAlchemy errors (not a database,
+#: no Optuna tables; Optuna wraps those of its sessions in StorageInternalError), a
+#: journal's undecodable lines (ValueError), a file that went away.
+STORAGE_ERRORS = (sqlite3.Error, SQLAlchemyError, StorageInternalError, ValueError, OSError)
+
+
+class ReadOnlyStorageError(PermissionError):
+    """Something tried to write to a storage opened read-only."""
+
+
+class _ReadOnlyJournal(BaseJournalBackend):
+    """A journal file's operations, read; every write refused."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._reader = JournalFileBackend(str(path))
+
+    def read_logs(self, log_number_from: int) -> Iterable[dict[str, Any]]:
+        return self._reader.read_logs(log_number_from)
+
+    def append_logs(self, logs: list[dict[str, Any]]) -> None:
+        raise ReadOnlyStorageError(f"{self._path} is opened read-only: studies are never changed here.")
 
 
 @dataclass(frozen=True)
@@ -85,10 +115,19 @@ def is_storage_file(path: Path) -> bool:
 
 
 def find_storages(folder: Path) -> list[Path]:
-    """The storage files under ``folder`` (and its subfolders), sorted."""
+    """The storage files under ``folder`` (and its subfolders), sorted.
+
+    Those are the files that read as storages, and the files whose ending says they are
+    one (``.db``, ``.sqlite``, ``.journal``) even when they do not read as one (empty,
+    damaged): :func:`open_read_only` says what is wrong with those.
+    """
     if not folder.is_dir():
         return []
-    return sorted(path for path in folder.rglob("*") if is_storage_file(path))
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file() and (path.suffix in _STORAGE_SUFFIXES or is_storage_file(path))
+    )
 
 
 def open_read_only(storage: Path | str) -> BaseStorage:
@@ -101,10 +140,12 @@ def open_read_only(storage: Path | str) -> BaseStorage:
     if isinstance(storage, str) and "://" in storage:
         return RDBStorage(storage, skip_compatibility_check=True, skip_table_creation=True)
     path = Path(storage).resolve()
+    if path.is_file() and path.stat().st_size == 0:
+        raise ValueError(f"{storage} is empty (0 bytes): not an Optuna storage.")
     if not is_storage_file(path):
         raise ValueError(f"{storage} is not an Optuna storage (an SQLite or journal file).")
     if not _starts_with(path, _SQLITE_HEADER):
-        return JournalStorage(JournalFileBackend(str(path)))
+        return JournalStorage(_ReadOnlyJournal(path))
     uri = f"{path.as_uri()}?mode=ro"
     # The URL only names the dialect: the connection comes from ``creator``, since
     # SQLAlchemy's own sqlite URLs cannot carry every path as a read-only URI.
@@ -135,10 +176,38 @@ def summarize(storage: BaseStorage, label: str) -> list[StudySummary]:
                 counts=counts,
                 best_values=None if best is None else tuple(best.values),
                 best_params={} if best is None else best.params,
-                n_best=len(study.best_trials) if best is not None else 0,
+                n_best=_n_best(study) if best is not None else 0,
             )
         )
     return summaries
+
+
+def _n_best(study: optuna.Study) -> int:
+    """Pareto-optimal trials of a multi-objective study; a single objective has one best."""
+    return len(study.best_trials) if len(study.directions) > 1 else 1
+
+
+def read_storages(
+    labelled: list[tuple[Path | str, str]],
+) -> tuple[list[StudySummary], list[tuple[str, str]]]:
+    """The studies of every readable storage, and each unreadable one with its error.
+
+    ``labelled`` pairs a storage (file or URL) with the label that names it in output.
+    """
+    summaries, unreadable = [], []
+    for storage, label in labelled:
+        try:
+            summaries += summarize(open_read_only(storage), label)
+        except STORAGE_ERRORS as error:
+            unreadable.append((label, _reason(error)))
+    return summaries, unreadable
+
+
+def _reason(error: Exception) -> str:
+    """One line saying why a storage cannot be read (the database's error, not Optuna's wrapper)."""
+    if isinstance(error, StorageInternalError) and error.__cause__ is not None:
+        error = error.__cause__
+    return f"{type(error).__name__}: {error}".splitlines()[0]
 
 
 def _best(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
@@ -174,14 +243,19 @@ def locate(storages: list[Path], name: str | None) -> tuple[Path, int | None]:
         If no storage matches, naming the storages and studies there are.
     """
     matches: list[tuple[Path, int | None]] = []
+    known: dict[str, list[str] | str] = {}
     for path in storages:
+        try:
+            storage = open_read_only(path)
+            names = optuna.get_all_study_names(storage)
+        except STORAGE_ERRORS as error:  # a damaged storage hides no other
+            known[str(path)] = f"unreadable: {_reason(error)}"
+            continue
+        known[str(path)] = names
         if name is None or name in (path.name, str(path)):
             matches.append((path, None))
-            continue
-        storage = open_read_only(path)
-        if name in optuna.get_all_study_names(storage):
+        elif name in names:
             matches.append((path, storage.get_study_id_from_name(name)))
     if not matches:
-        known = {str(path): optuna.get_all_study_names(open_read_only(path)) for path in storages}
         raise LookupError(f"No study or storage file {name!r}; there are: {known or 'none'}.")
     return max(matches, key=lambda match: match[0].stat().st_mtime)

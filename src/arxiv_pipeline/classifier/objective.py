@@ -8,16 +8,12 @@ from typing import Any
 import optuna
 from optuna.distributions import BaseDistribution
 
+from arxiv_pipeline.tuning.components import TRIAL_ERRORS
 from arxiv_pipeline.tuning.search_space import ParameterRule, suggest
 
 from .data import ClassifierData
 from .model import ACTIVATIONS, Architecture
 from .training import SCHEDULERS, TrainingResult, TrainingSettings, train_classifier
-
-#: Errors that fail one trial (recorded FAIL with the reason) without stopping the study:
-#: a diverging learning rate (FloatingPointError), a network too large for the device
-#: (torch's out-of-memory errors are RuntimeErrors), an impossible setting (ValueError).
-TRIAL_ERRORS = (ValueError, RuntimeError, ArithmeticError)
 
 #: The parameters a classifier study understands, with the values each accepts.
 CLASSIFIER_PARAMETER_RULES = {
@@ -54,10 +50,11 @@ class ClassifierObjective:
     data
         Labelled papers and their embeddings (train and validation).
     space
-        Optuna distributions of the tuned parameters.
+        Optuna distributions of the tuned parameters, fixed ones included (their values
+        come from the sampler: ``PartialFixedSampler``).
     base
-        Every parameter's value when the space does not draw it: defaults, the
-        configured embedding model, fixed values.
+        Every parameter's value when the space does not draw it: defaults and the
+        configured embedding model.
     settings
         Epochs, patience, monitored metric, seed, device.
     """

@@ -4,19 +4,22 @@
 and copying the returned one into it: a crash mid-copy, or a second worker saving, loses
 trials. Here the tuning node runs its trials directly in the storage (so each trial is
 recorded the moment it finishes, survives a kill, and shows live in optuna-dashboard),
-and saving only checks that the returned study is that stored study.
+and saving only checks that the returned study is stored there.
 
 Load returns a :class:`StudyStore`, a handle with which a node creates or resumes the
 study with its own sampler and directions, or opens it for reading. A dataset may name
-one storage per backend (``sqlite``, ``journal``, ``postgresql``); the node picks one with
-:meth:`StudyStore.using`, from its parameters.
+one storage per backend (``sqlite``, ``journal``, ``postgresql``); the node picks one, and
+another study name, with :meth:`StudyStore.using` and :meth:`StudyStore.named`.
 """
 
 from __future__ import annotations
 
+import fcntl
+import re
 import warnings
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,15 @@ import optuna
 from kedro.io import AbstractDataset, DatasetError
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+#: Query parameters of a database URL whose values are secrets (``?password=...``).
+_SECRET_QUERY = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.IGNORECASE)
+
+
+class StorageInUseError(RuntimeError):
+    """Another process runs trials on an SQLite storage, which is for one process."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +78,41 @@ class StudyStore:
     @property
     def redacted(self) -> str:
         """The storage, without a URL's password: for logs."""
-        return redact_url(self.storage)
+        return hide_password(self.storage)
+
+    def named(self, study_name: str | None) -> StudyStore:
+        """The study ``study_name`` in the same storage (None: this study)."""
+        return self if study_name is None else replace(self, study_name=study_name)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold an SQLite storage for this process while it runs trials (others: no-op).
+
+        SQLite is for one process: two runs would draw the same parameters from one seed,
+        and two on a fresh file race to create its tables. The lock is an ``flock`` on a
+        ``.lock`` file beside the database (closing a handle on the database itself would
+        drop SQLite's own locks), released by the system however the process ends.
+
+        Raises
+        ------
+        StorageInUseError
+            If another process holds it, naming the file and the storage to use instead.
+        """
+        if not self.storage.startswith("sqlite:///"):
+            yield
+            return
+        path = Path(self.storage.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{path}.lock", "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StorageInUseError(
+                    f"Another run is running trials in '{path}', and SQLite is for one process: "
+                    "wait for it, or set the storage to journal (several processes on one "
+                    "machine: --params topic_tuning.storage=journal) or postgresql."
+                ) from None
+            yield
 
     def using(self, backend: str | None) -> StudyStore:
         """The same study in the storage of ``backend`` (None: this storage).
@@ -91,7 +137,7 @@ class StudyStore:
                 "conf/local/credentials.yml under the catalog entry's credentials key, "
                 "e.g. 'topic_study_db: {url: postgresql+psycopg://user:password@host:5432/optuna}'."
             )
-        return StudyStore(location, self.study_name, self.heartbeat_interval, self.backends)
+        return replace(self, storage=location)
 
     def open_storage(self) -> BaseStorage:
         """A fresh connection to the storage, creating an SQLite file's folder if needed."""
@@ -118,8 +164,7 @@ class StudyStore:
             return False
         if self.is_sqlite and not Path(self.storage.removeprefix("sqlite:///")).is_file():
             return False
-        names = optuna.get_all_study_names(storage=self.open_storage())
-        return self.study_name in names
+        return self.study_name in optuna.get_all_study_names(storage=self.open_storage())
 
     def create_or_resume(
         self,
@@ -216,12 +261,12 @@ class OptunaStudyDataset(AbstractDataset[optuna.Study, StudyStore]):
         return [self._store.using(name) for name, url in self._store.backends.items() if url]
 
     def save(self, data: optuna.Study) -> None:
-        # The trials were written to the storage as they ran; copying them again could
-        # only duplicate or, on failure, lose them.
-        if data.study_name != self._store.study_name or not self._exists():
+        # Trials were written as they ran: copying them again could only duplicate or lose
+        # them. The node may have named another study (``<study>.study_name``).
+        if not any(store.named(data.study_name).exists() for store in self._stores()):
             raise DatasetError(
                 f"Study '{data.study_name}' was not run in a storage of "
-                f"'{self._store.study_name}': tuning nodes must optimise the study they loaded."
+                f"'{self._store.study_name}': tuning nodes must optimise a study they loaded."
             )
 
     def _exists(self) -> bool:
@@ -235,9 +280,21 @@ class OptunaStudyDataset(AbstractDataset[optuna.Study, StudyStore]):
         }
 
 
-def redact_url(url: str) -> str:
-    """``url`` without its user and password: ``postgresql://***@host:5432/db``."""
-    if "@" not in url or "://" not in url:
+def hide_password(url: str) -> str:
+    """``url`` as SQLAlchemy renders it with ``hide_password``, secret query values masked too.
+
+    ``postgresql://user:pw@host/db?password=pw`` becomes ``postgresql://user:***@host/db?
+    password=***``. A journal path is returned as it is; a URL SQLAlchemy cannot parse
+    becomes its scheme alone, since it may hold a secret anywhere.
+    """
+    if "://" not in url:
         return url
-    scheme, rest = url.split("://", 1)
-    return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url.split("://", 1)[0] + "://***"
+    masked = {
+        name: "***" if _SECRET_QUERY.search(name) else value for name, value in parsed.query.items()
+    }
+    # The URL quotes the "***" of a masked query value as %2A%2A%2A; the password's stays.
+    return parsed.set(query=masked).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")

@@ -20,6 +20,7 @@ from plotly.subplots import make_subplots
 
 from arxiv_pipeline.reporting.figures import note_figure, objective_name
 from arxiv_pipeline.topics.selection import chosen_trial
+from arxiv_pipeline.topics.settings import TopicTuning
 
 #: Columns of :func:`topic_count_table` drawn against the number of topics, and their labels.
 _PANELS = {"objective": None, "diversity": "topic diversity", "outlier_share": "outlier share"}
@@ -45,15 +46,15 @@ def topic_count_table(study: optuna.Study) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _recommended(study: optuna.Study, topic_tuning: dict[str, Any]) -> tuple[int | None, str]:
+def _recommended(study: optuna.Study, topic_tuning: TopicTuning) -> tuple[int | None, str]:
     """The trial the final model uses (``topic_tuning.final_trial``), or None and why not."""
     try:
-        return chosen_trial(study, topic_tuning["final_trial"], topic_tuning["constraints"]).number, ""
+        return chosen_trial(study, topic_tuning.final_trial, topic_tuning.constraints).number, ""
     except ValueError as error:
         return None, str(error)
 
 
-def plot_topic_counts(study: optuna.Study, topic_tuning: dict[str, Any]) -> go.Figure:
+def plot_topic_counts(study: optuna.Study, topic_tuning: TopicTuning) -> go.Figure:
     """Coherence, diversity and outlier share against the number of topics, one dot per trial."""
     title = f"{study.study_name}: how many topics?"
     table = topic_count_table(study)
@@ -93,7 +94,7 @@ def plot_topic_counts(study: optuna.Study, topic_tuning: dict[str, Any]) -> go.F
 
 
 def summarize_topic_counts(
-    study: optuna.Study, topic_tuning: dict[str, Any], study_reports: dict[str, Any]
+    study: optuna.Study, topic_tuning: TopicTuning, study_reports: dict[str, Any]
 ) -> dict[str, Any]:
     """The numbers of the "how many categories" report.
 

@@ -12,17 +12,13 @@ import optuna
 from optuna.distributions import BaseDistribution
 
 from arxiv_pipeline.topics.coherence import CoherenceScorer
+from arxiv_pipeline.tuning.components import TRIAL_ERRORS
 from arxiv_pipeline.tuning.search_space import suggest
 
 from .model import TOPIC_DEFAULTS, TopicMetrics, score_topics, timed_fit
 from .reduction import REDUCER_PARAMETERS, ReductionCache
 
 logger = logging.getLogger(__name__)
-
-#: Errors that fail one trial (recorded FAIL with the reason) without stopping the study:
-#: the fits raise these for parameter combinations they cannot handle.
-TRIAL_ERRORS = (ValueError, RuntimeError, ArithmeticError)
-
 
 @dataclass(frozen=True)
 class TopicObjectiveConfig:
@@ -38,8 +34,6 @@ class TopicObjectiveConfig:
         One fit per seed; the objective is the mean over seeds.
     multi_objective
         Maximise (coherence, diversity) and report the Pareto front.
-    fixed
-        Parameter values for every trial, beside those the search space draws.
     constraints
         Optional ``min_topics``, ``max_topics``, ``max_outlier_share``.
     """
@@ -48,7 +42,6 @@ class TopicObjectiveConfig:
     topn: int = 10
     seeds: Sequence[int] = (0,)
     multi_objective: bool = False
-    fixed: Mapping[str, Any] = field(default_factory=dict)
     constraints: Mapping[str, float | None] = field(default_factory=dict)
 
 
@@ -92,7 +85,8 @@ class TopicObjective:
     scorer
         Coherence scorer built once on the tokenised validation documents.
     space
-        Optuna distributions of the tuned parameters.
+        Optuna distributions of the tuned parameters, fixed ones included (their values
+        come from the sampler: ``PartialFixedSampler``).
     config
         See :class:`TopicObjectiveConfig`.
     cache
@@ -116,12 +110,12 @@ class TopicObjective:
         self.cache = cache
 
     def trial_params(self, trial: optuna.Trial | optuna.trial.FrozenTrial) -> dict[str, Any]:
-        """Every parameter of a fit: defaults, then fixed values, then the trial's draws.
+        """Every parameter of a fit: defaults, then the trial's draws (fixed values among them).
 
         The reducer is drawn first; parameters of the other reducer are not drawn, so
         the study (and its parameter importances) only holds what a fit used.
         """
-        base = {**TOPIC_DEFAULTS, **self.config.fixed}
+        base = dict(TOPIC_DEFAULTS)
         if isinstance(trial, optuna.Trial):
             drawn = suggest(trial, {name: d for name, d in self.space.items() if name == "reducer"})
             reducer = drawn.get("reducer", base["reducer"])

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
+from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
+
+from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
 
 #: Packages whose versions change results.
 PACKAGES = (
@@ -59,3 +63,20 @@ def provenance(data_fingerprint: str, **details: Any) -> dict[str, Any]:
         "data_fingerprint": data_fingerprint,
         **details,
     }
+
+
+def data_fingerprint(
+    embeddings: Mapping[str, Embeddings], size_fraction: float, labels: Sequence[str] | None = None
+) -> str:
+    """What a study's trials depend on: the subset, the label vocabulary (if any) and the texts.
+
+    The texts are known by each embeddings input's text fingerprint (its cache key), so
+    the fingerprint costs nothing to compute: ``size_fraction=1.0;labels=…;minilm__train:…``.
+    """
+    parts = [f"size_fraction={size_fraction}"]
+    if labels is not None:
+        parts.append("labels=" + hashlib.blake2b("\n".join(labels).encode(), digest_size=8).hexdigest())
+    texts = sorted(
+        (name, value.metadata["cache_key"]["text_fingerprint"]) for name, value in embeddings.items()
+    )
+    return ";".join(parts) + ";" + ";".join(f"{name}:{text}" for name, text in texts)

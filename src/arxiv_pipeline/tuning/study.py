@@ -2,46 +2,72 @@
 
 A study may be run by several processes at once: worker processes this run starts
 (``n_workers``), other ``kedro run``s on the same machine (journal storage) or on other
-machines (PostgreSQL). Optuna's storage hands out the trials; :class:`TrialBudget` only
-decides when a worker stops, so that the study ends with exactly ``n_trials`` complete
-trials however many workers run it.
+machines (PostgreSQL). Optuna's storage hands out the trials;
+:class:`~arxiv_pipeline.tuning.budget.TrialBudget` only decides when a worker stops, so
+that the study ends with exactly ``n_trials`` complete trials however many workers run it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import os
-import socket
-import time
-import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from multiprocessing import get_context
 from typing import Any
 
+import numpy as np
 import optuna
-from optuna.exceptions import UpdateFinishedTrialError
-from optuna.trial import FrozenTrial, TrialState
+from optuna.trial import TrialState
 
 from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
 
+from .budget import TrialBudget, count_trials
+from .components import TRIAL_ERRORS
+
 logger = logging.getLogger(__name__)
-
-#: Seconds between looks at the study while a worker waits for trials other workers run.
-POLL_SECONDS = 1.0
-
-#: A worker records itself on its trial within milliseconds of the trial's start; a
-#: running trial still without a worker after this long was left by a process that died.
-UNRECORDED_GRACE = timedelta(seconds=60)
 
 
 class ProvenanceMismatchError(ValueError):
     """A study is being resumed on other data than its trials were run on."""
 
 
-def record_provenance(study: optuna.Study, provenance: dict[str, Any]) -> None:
+def _mismatch(study_name: str, where: str, stored: str, now: str, key: str | None) -> str:
+    short = hashlib.blake2b(now.encode(), digest_size=4).hexdigest()
+    setting = f"{key}.study_name" if key else "the study_name parameter"
+    return (
+        f"Study '{study_name}' in '{where}' was run on data {stored}; the data now is {now}, "
+        f"and trials on other data would not be comparable. To start a study on this data and "
+        f"keep that one, name it with {setting}, e.g. "
+        f"kedro run --params {key or '<study>'}.study_name={study_name}-{short}"
+    )
+
+
+def check_data(store: StudyStore, data_fingerprint: str, key: str) -> None:
+    """Refuse, before any work, to resume a stored study on other data than its trials'.
+
+    Parameters
+    ----------
+    key
+        The study's parameters (``topic_tuning``), for the message: it says how to name a
+        new study for this data.
+
+    Raises
+    ------
+    ProvenanceMismatchError
+        If the stored study's provenance names another data fingerprint.
+    """
+    if not store.exists():
+        return
+    stored = store.load().user_attrs.get("provenance", {}).get("data_fingerprint")
+    if stored is not None and stored != data_fingerprint:
+        raise ProvenanceMismatchError(
+            _mismatch(store.study_name, store.redacted, stored, data_fingerprint, key)
+        )
+
+
+def record_provenance(study: optuna.Study, provenance: dict[str, Any], where: str = "its storage") -> None:
     """Store provenance on a new study; on a resumed one, refuse other data.
 
     Trials on different data are not comparable, so resuming with another data
@@ -54,9 +80,7 @@ def record_provenance(study: optuna.Study, provenance: dict[str, Any]) -> None:
         return
     if stored["data_fingerprint"] != provenance["data_fingerprint"]:
         raise ProvenanceMismatchError(
-            f"Study '{study.study_name}' was run on data {stored['data_fingerprint']}, "
-            f"now the data is {provenance['data_fingerprint']}. Its trials would not be "
-            "comparable: set a new study_name to start another study."
+            _mismatch(study.study_name, where, stored["data_fingerprint"], provenance["data_fingerprint"], None)
         )
     if stored != provenance:
         history = study.user_attrs.get("resumed_with", [])
@@ -64,126 +88,16 @@ def record_provenance(study: optuna.Study, provenance: dict[str, Any]) -> None:
             study.set_user_attr("resumed_with", [*history, provenance])
 
 
-def count_trials(study: optuna.Study, state: TrialState) -> int:
-    return len(study.get_trials(deepcopy=False, states=(state,)))
+def resumed_seed(seed: int, n_trials_so_far: int) -> int:
+    """The sampler's seed for a run that finds ``n_trials_so_far`` trials in the study.
 
-
-def _this_worker() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _process_ended(worker: str) -> bool:
-    """Whether ``host:pid`` names a process of this host that no longer runs."""
-    host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # another user's process: it runs
-        return False
-    return False
-
-
-class TrialBudget:
-    """Stops a worker when the study holds ``n_trials`` complete trials, never more.
-
-    Optuna's ``MaxTrialsCallback`` stops a worker once the study holds ``n_trials``
-    complete trials, but the trials other workers are running then complete too: four
-    workers end up to three trials over. Here a trial goes ahead only while the complete
-    trials and the trials running before it (lower numbers: the storage numbers trials
-    in the order it creates them) are fewer than ``n_trials``; otherwise it is pruned
-    unrun. A worker whose peers' running trials would complete the study waits for them
-    rather than stopping, since one of them may still fail.
-
-    A running trial counts only while its worker lives. Optuna's heartbeat fails the
-    trials of dead processes on RDB storages (SQLite, PostgreSQL); a journal has no
-    heartbeat, so there a trial whose worker (``host:pid``, recorded on the trial) no
-    longer runs on this host is failed here.
-
-    Parameters
-    ----------
-    n_trials
-        Complete trials the study should hold.
-    heartbeat
-        Whether the storage has Optuna's heartbeat (:attr:`StudyStore.has_heartbeat`).
+    A fresh study uses ``seed`` itself. A resumed one gets a seed derived from both, so
+    its trials are new draws (a sampler restarted from ``seed`` would repeat the first
+    trials' parameters) and the same seed on the same history still gives the same trials.
     """
-
-    def __init__(self, n_trials: int, heartbeat: bool) -> None:
-        self.n_trials = n_trials
-        self.heartbeat = heartbeat
-
-    def counts(self, study: optuna.Study, before: int | None = None) -> tuple[int, int]:
-        """Complete trials, and trials running in live workers (numbered below ``before``)."""
-        self._fail_orphans(study)
-        trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))
-        if before is not None:
-            trials = [trial for trial in trials if trial.number < before]
-        complete = sum(trial.state == TrialState.COMPLETE for trial in trials)
-        return complete, len(trials) - complete
-
-    def guard(self, objective: Callable[[optuna.Trial], Any]) -> Callable[[optuna.Trial], Any]:
-        """``objective``, run only when the study still needs the trial."""
-
-        def guarded(trial: optuna.Trial) -> Any:
-            trial.set_user_attr("worker", _this_worker())
-            complete, running = self.counts(trial.study, before=trial.number)
-            if complete + running >= self.n_trials:
-                raise optuna.TrialPruned(
-                    f"Not run: {complete} complete and {running} running trials reach "
-                    f"n_trials={self.n_trials}."
-                )
-            return objective(trial)
-
-        return guarded
-
-    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        """Optuna callback after each trial: stop, go on, or wait for the running trials."""
-        waited_since = time.monotonic()
-        while True:
-            complete, running = self.counts(study)
-            if complete >= self.n_trials:
-                study.stop()
-                return
-            if complete + running < self.n_trials:
-                return
-            if time.monotonic() - waited_since > 60:
-                logger.info(
-                    "Study '%s': %d complete trials, waiting for %d running in other workers.",
-                    study.study_name,
-                    complete,
-                    running,
-                )
-                waited_since = time.monotonic()
-            time.sleep(POLL_SECONDS)
-
-    def _fail_orphans(self, study: optuna.Study) -> None:
-        if self.heartbeat:
-            with warnings.catch_warnings():
-                # Experimental since Optuna 2.9; Optuna itself calls it before each trial.
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                optuna.storages.fail_stale_trials(study)
-            return
-        now = datetime.now()
-        for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            worker = trial.user_attrs.get("worker")
-            unrecorded_too_long = worker is None and now - trial.datetime_start > UNRECORDED_GRACE
-            if unrecorded_too_long or (worker is not None and _process_ended(worker)):
-                _fail(study, trial)
-
-
-def _fail(study: optuna.Study, trial: FrozenTrial) -> None:
-    try:
-        study.tell(trial.number, state=TrialState.FAIL)
-    except (ValueError, UpdateFinishedTrialError):
-        return  # another worker failed it first
-    logger.warning(
-        "Study '%s': trial %d was left RUNNING by a process that ended (%s): marked FAIL.",
-        study.study_name,
-        trial.number,
-        trial.user_attrs.get("worker", "unknown worker"),
-    )
+    if n_trials_so_far == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, n_trials_so_far]).generate_state(1)[0])
 
 
 @dataclass(frozen=True)
@@ -192,14 +106,16 @@ class _Work:
 
     store: StudyStore
     objective: Callable[[optuna.Trial], Any]
-    sampler: optuna.samplers.BaseSampler
+    sampler: Callable[[int], optuna.samplers.BaseSampler]
+    seed: int
     pruner: optuna.pruners.BasePruner
     n_trials: int
     catch: tuple[type[Exception], ...]
 
     def run(self, study: optuna.Study) -> None:
         """Run trials until the study holds ``n_trials``, or ``2 * n_trials`` attempts here."""
-        budget = TrialBudget(self.n_trials, self.store.has_heartbeat)
+        heartbeat = self.store.heartbeat_interval if self.store.has_heartbeat else None
+        budget = TrialBudget(self.n_trials, heartbeat)
         complete, _ = budget.counts(study)
         if complete >= self.n_trials:  # a worker that started late: its peers did the work
             return
@@ -218,7 +134,7 @@ class _Work:
 
 def _run_worker(work: _Work) -> None:
     """Entry point of a worker process: open the study from its storage and run trials."""
-    work.run(work.store.load(sampler=work.sampler, pruner=work.pruner))
+    work.run(work.store.load(sampler=work.sampler(work.seed), pruner=work.pruner))
 
 
 def _run_workers(work: _Work, n_workers: int) -> None:
@@ -232,23 +148,29 @@ def run_study(
     store: StudyStore,
     objective: Callable[[optuna.Trial], Any],
     directions: list[str],
-    sampler: optuna.samplers.BaseSampler,
+    sampler: Callable[[int], optuna.samplers.BaseSampler],
+    seed: int,
     pruner: optuna.pruners.BasePruner,
     n_trials: int,
     provenance: dict[str, Any],
-    catch: tuple[type[Exception], ...],
+    catch: tuple[type[Exception], ...] = TRIAL_ERRORS,
     n_workers: int = 1,
 ) -> optuna.Study:
     """Run ``objective`` in the stored study until it holds ``n_trials`` complete trials.
 
     Trials already in the study count, so a rerun (or a run killed midway and started
-    again) continues where the study is. Several processes may run this on one storage
-    at once: each stops when the study as a whole holds ``n_trials`` complete trials.
-    Trials that raise one of ``catch`` are recorded FAIL and the study goes on, up to
-    ``2 * n_trials`` attempts per worker.
+    again) continues where the study is, with new draws (:func:`resumed_seed`). Several
+    processes may run this on one journal or PostgreSQL storage at once: each stops when
+    the study as a whole holds ``n_trials`` complete trials; an SQLite storage is held
+    by one run at a time. Trials that raise one of ``catch`` are recorded FAIL and the
+    study goes on, up to ``2 * n_trials`` attempts per worker.
 
     Parameters
     ----------
+    sampler
+        ``seed -> sampler`` (see :func:`~arxiv_pipeline.tuning.components.sampler_factory`).
+    seed
+        The configured seed.
     n_workers
         Worker processes to start on the study (``objective``, ``sampler`` and
         ``pruner`` are pickled to them); 1 runs the trials in this process. Several
@@ -258,6 +180,8 @@ def run_study(
     ------
     ValueError
         If ``n_workers`` is below 1, or above 1 on an SQLite storage.
+    StorageInUseError
+        If another process runs trials on the same SQLite storage.
     """
     if n_workers < 1:
         raise ValueError(f"n_workers must be at least 1, got {n_workers}.")
@@ -267,23 +191,27 @@ def run_study(
             f"SQLite is for one: set the storage to journal (one machine) or postgresql "
             "(several machines)."
         )
-    study = store.create_or_resume(directions, sampler=sampler, pruner=pruner)
-    record_provenance(study, provenance)
-    complete = count_trials(study, TrialState.COMPLETE)
-    if complete >= n_trials:
-        logger.info("Study '%s' already has %d complete trials.", study.study_name, complete)
-        return study
-    logger.info(
-        "Study '%s' in '%s': %d of %d trials complete, running the rest in %d worker(s).",
-        study.study_name,
-        store.redacted,
-        complete,
-        n_trials,
-        n_workers,
-    )
-    work = _Work(store, objective, sampler, pruner, n_trials, catch)
-    if n_workers == 1:
-        work.run(study)
-    else:
-        _run_workers(work, n_workers)
+    with store.exclusive():
+        study = store.create_or_resume(directions, pruner=pruner)
+        record_provenance(study, provenance, store.redacted)
+        complete = count_trials(study, TrialState.COMPLETE)
+        if complete >= n_trials:
+            logger.info("Study '%s' already has %d complete trials.", study.study_name, complete)
+            return study
+        work = _Work(store, objective, sampler, resumed_seed(seed, len(study.trials)), pruner, n_trials, catch)
+        study.sampler = sampler(work.seed)
+        logger.info(
+            "Study '%s' in '%s': %d of %d trials complete, running the rest in %d worker(s), "
+            "sampler seed %d.",
+            study.study_name,
+            store.redacted,
+            complete,
+            n_trials,
+            n_workers,
+            work.seed,
+        )
+        if n_workers == 1:
+            work.run(study)
+        else:
+            _run_workers(work, n_workers)
     return study

@@ -23,6 +23,7 @@ from arxiv_pipeline.reporting.topic_counts import (
     write_topic_count_report,
 )
 from tests.conftest import run_pipelines
+from tests.parameters import topic_tuning as project_topic_tuning
 
 FIGURES = (
     "optimization_history",
@@ -121,7 +122,7 @@ def test_multi_objective_studies_are_drawn_for_their_first_objective():
     for draw in (plot_optimization_history, plot_param_importances, plot_slice):
         figure = draw(study)
         assert figure.data and "c_npmi" in figure.to_json()
-    topic_tuning = {"final_trial": "best", "constraints": {}}
+    topic_tuning = project_topic_tuning(constraints={})
     assert plot_topic_counts(study, topic_tuning).data
     summary = summarize_topic_counts(study, topic_tuning, {"near_best_share": 0.25})
     assert summary["recommended"]["trial"] in {trial.number for trial in study.best_trials}
@@ -129,7 +130,9 @@ def test_multi_objective_studies_are_drawn_for_their_first_objective():
 
 def test_a_study_without_complete_trials_is_reported_not_failed():
     study = optuna.create_study(study_name="empty", direction="maximize")
-    summary = summarize_topic_counts(study, {"final_trial": "best", "constraints": {}}, {"near_best_share": 0.25})
+    summary = summarize_topic_counts(
+        study, project_topic_tuning(constraints={}), {"near_best_share": 0.25}
+    )
     assert summary["recommended"] is None and summary["by_n_topics"] == []
     assert "**No recommendation**" in write_topic_count_report(summary)
     assert not plot_optimization_history(study).data

@@ -9,7 +9,6 @@ from optuna.trial import TrialState
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from arxiv_pipeline.topics.selection import chosen_trial
 from arxiv_pipeline.topics.coherence import CoherenceScorer
 from arxiv_pipeline.topics.model import (
     TOPIC_PARAMETER_RULES,
@@ -20,6 +19,7 @@ from arxiv_pipeline.topics.objective import (
     TopicObjectiveConfig,
 )
 from arxiv_pipeline.topics.reduction import ReductionCache
+from arxiv_pipeline.topics.selection import chosen_trial
 from arxiv_pipeline.tuning.search_space import parse_search_space
 
 SPACE = {

@@ -21,9 +21,9 @@ from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
 from arxiv_pipeline.reporting.figures import note_figure, objective_name
 
 
-def open_study(study: StudyStore, tuning: dict[str, Any]) -> optuna.Study:
-    """The study in the storage its tuning parameters name (``storage``), else the default one."""
-    return study.using(tuning.get("storage")).load()
+def open_study(study: StudyStore, storage: str | None, study_name: str | None) -> optuna.Study:
+    """The study its tuning parameters name (``study_name``, ``storage``; None: the catalog's)."""
+    return study.using(storage).named(study_name).load()
 
 
 def _target(study: optuna.Study) -> dict[str, Any]:

@@ -17,10 +17,10 @@ from .nodes import (
     plot_slice,
 )
 
-#: The studies reported on: namespace -> (study dataset, its tuning parameters).
+#: The studies reported on: namespace -> (study dataset, the key of its tuning parameters).
 STUDIES = {
-    "topic_report": ("topic_study", "params:topic_tuning"),
-    "classifier_report": ("classifier_study", "params:classifier_tuning"),
+    "topic_report": ("topic_study", "topic_tuning"),
+    "classifier_report": ("classifier_study", "classifier_tuning"),
 }
 
 FIGURES = {
@@ -38,7 +38,11 @@ def study_figures(namespace: str, study: str, tuning: str) -> list[Node]:
     return [
         Node(
             open_study,
-            inputs={"study": study, "tuning": tuning},
+            inputs={
+                "study": study,
+                "storage": f"params:{tuning}.storage",
+                "study_name": f"params:{tuning}.study_name",
+            },
             outputs=opened,
             name="open_study",
             namespace=namespace,

@@ -1,0 +1,84 @@
+"""``classifier_tuning`` in parameters yml, as the typed settings Kedro builds for the classifier nodes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import optuna
+
+from arxiv_pipeline.embedding.device import resolve_device
+from arxiv_pipeline.tuning.components import build_pruner
+from arxiv_pipeline.tuning.settings import StudySettings
+
+from .objective import CLASSIFIER_DEFAULTS, CLASSIFIER_PARAMETER_RULES
+from .training import MONITORS, TrainingSettings
+
+
+@dataclass(kw_only=True)
+class ClassifierTuning(StudySettings):
+    """The classifier study's parameters (see ``conf/base/parameters_classifier_tuning.yml``).
+
+    Attributes
+    ----------
+    embedding_model
+        The embeddings trials read unless the search space draws ``embedding_model``.
+    objective
+        The best epoch's validation metric the study optimises: a key of ``MONITORS``.
+    max_epochs, patience
+        Epochs at most, and epochs without a lower validation loss before stopping.
+    device
+        ``auto`` or a torch device.
+    cpu_threads
+        torch threads on the CPU (None: one per core).
+    """
+
+    KEY: ClassVar[str] = "classifier_tuning"
+    RULES: ClassVar = CLASSIFIER_PARAMETER_RULES
+
+    embedding_model: str
+    objective: str
+    max_epochs: int
+    patience: int
+    device: str
+    cpu_threads: int | None
+
+    def __post_init__(self) -> None:
+        self.require_choice("objective", MONITORS)
+        self.require_counts("max_epochs", "patience")
+        super().__post_init__()
+
+    def build_pruner(self) -> optuna.pruners.BasePruner:
+        """The configured pruner; epochs are the resource of those that take one (hyperband)."""
+        return build_pruner(self.pruner, "classifier_tuning.pruner", max_resource=self.max_epochs)
+
+    @property
+    def directions(self) -> list[str]:
+        return [MONITORS[self.objective]]
+
+    def base_params(self) -> dict[str, Any]:
+        """Every parameter's value when the search space does not draw it."""
+        return {**CLASSIFIER_DEFAULTS, "embedding_model": self.embedding_model}
+
+    def training_settings(self) -> TrainingSettings:
+        """How every run trains, on the device ``device`` resolves to here."""
+        return TrainingSettings(
+            max_epochs=self.max_epochs,
+            patience=self.patience,
+            monitor=self.objective,
+            seed=self.seed,
+            device=resolve_device(self.device),
+            threads=self.cpu_threads,
+        )
+
+    def provenance(self) -> dict[str, Any]:
+        """What the study records beside the data: how its trials were trained and drawn."""
+        return {
+            "objective": self.objective,
+            "seed": self.seed,
+            "max_epochs": self.max_epochs,
+            "patience": self.patience,
+            "base_params": self.base_params(),
+            "search_space": self.search_space,
+            "fixed": self.fixed,
+        }
