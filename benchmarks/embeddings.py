@@ -40,7 +40,11 @@ CONTENDERS = ("ingest", "direct", "pipeline")
 
 
 def split_texts(project: Path) -> list[str]:
-    """The text of every paper: train, validation, then test, each in paper_splits order."""
+    """The text of every paper: train, validation, then test, each in paper_splits order.
+
+    Rendered here from the papers, as the pipeline's ``build_embedding_texts`` does, so the
+    direct contender does not read texts the pipeline wrote.
+    """
     import pandas as pd
 
     parameters = yaml.safe_load((project / "conf/base/parameters_embeddings.yml").read_text())
@@ -67,10 +71,7 @@ def run_contender(name: str, project: Path, out: Path) -> None:
     # Imported before the clock starts, by both contenders alike.
     import sentence_transformers
 
-    from arxiv_pipeline.embedding.encoders import (
-        resolve_device,
-        resolve_model,
-    )
+    from arxiv_pipeline.embedding import resolve_device, resolve_model
 
     parameters = yaml.safe_load((project / "conf/base/parameters_embeddings.yml").read_text())
     encoding = parameters["embeddings"]["encoding"]

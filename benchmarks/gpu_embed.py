@@ -4,8 +4,8 @@ The texts are real abstracts (the 2,000 of ``../shared/data``, or the ``papers.p
 of an ingestion run given with ``--papers``), repeated until there are N, joined with the
 project's text template. Two paths, on the same loaded model, precision and batch size:
 
-- ``pipeline``: the embeddings pipeline's encoder writing chunk by chunk through
-  ``EmbeddingsDataset`` (memory-mapped ``.npy``, ids, sidecar) into a temporary folder;
+- ``pipeline``: the embeddings pipeline's encoding (``encode_split``) saving chunk by
+  chunk through ``EmbeddingsDataset`` (``.npy``, ids, sidecar) into a temporary folder;
 - ``direct``: ``SentenceTransformer.encode`` on the same texts, returning one array.
 
 Prints abstracts/s, the pipeline's time against the direct call, the peak GPU memory,
@@ -27,13 +27,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from arxiv_pipeline.datasets.embeddings_dataset import EmbeddingJob, EmbeddingsDataset
-from arxiv_pipeline.embedding.encoders import (
-    SentenceTransformerEncoder,
-    SentenceTransformerSpec,
-    resolve_model,
-)
-from arxiv_pipeline.text.templates import fingerprint, render_texts
+from arxiv_pipeline.datasets.embeddings_dataset import EmbeddingsDataset
+from arxiv_pipeline.embedding import EncodingSettings, SentenceTransformerSpec, resolve_model
+from arxiv_pipeline.embedding.encoding import encode_split
+from arxiv_pipeline.embedding.sentence_transformer import SentenceTransformerEncoder
+from arxiv_pipeline.text.templates import SplitTexts, fingerprint, render_texts
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = REPO_ROOT.parent / "shared" / "data" / "arxiv_sample_2007.jsonl"
@@ -87,26 +85,18 @@ def run(
     """Seconds of each path on ``device`` (``cuda`` from ``main``; any device for a dry run)."""
     import torch
 
-    encoding = {
-        "device": device,
-        "batch_size": batch_size,
-        "fp16": fp16,
-        "chunk_size": DEFAULTS["encoding"]["chunk_size"],
-    }
+    encoding = EncodingSettings(
+        device=device,
+        batch_size=batch_size,
+        fp16=fp16,
+        chunk_size=DEFAULTS["encoding"]["chunk_size"],
+    )
     encoder = SentenceTransformerEncoder(
         SentenceTransformerSpec(model=model), resolve_model("gpu_embed", model), encoding
     )
     # Warm-up: loads the model and initialises the CUDA kernels outside the clock.
     encoder.encode(texts.slice(0, batch_size).to_pylist())
-    job = EmbeddingJob(
-        model_key="gpu_embed",
-        split="bench",
-        ids=ids,
-        texts=texts,
-        text_fingerprint=fingerprint(ids, texts, DEFAULTS["text_template"]),
-        encoder=encoder,
-        chunk_size=encoding["chunk_size"],
-    )
+    split = SplitTexts("bench", ids, texts, fingerprint(ids, texts, DEFAULTS["text_template"]))
 
     def synchronise() -> None:
         if torch.cuda.is_available():
@@ -116,7 +106,10 @@ def run(
     with tempfile.TemporaryDirectory(prefix="gpu-embed-") as folder:
         synchronise()
         start = time.perf_counter()
-        EmbeddingsDataset(str(Path(folder) / "bench.npy")).save(job)
+        # What the pipeline's node and Kedro's runner do: save every item the node yields.
+        dataset = EmbeddingsDataset(folder, "bench")
+        for item in encode_split(split, {"gpu_embed": encoder}, dataset.load(), encoding.chunk_size):
+            dataset.save(item)
         synchronise()
         seconds["pipeline"] = time.perf_counter() - start
     if direct:

@@ -18,6 +18,7 @@ and computes its embeddings first, in a temporary copy of the project).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import time
 from collections import defaultdict
@@ -42,6 +43,7 @@ from arxiv_pipeline.topics.model import (
 )
 from arxiv_pipeline.topics.objective import TopicObjective
 from arxiv_pipeline.topics.reduction import ReductionCache, make_reducer
+from arxiv_pipeline.topics.settings import TopicTuning
 
 STAGES = ("reduction", "clustering", "c-TF-IDF", "coherence")
 
@@ -73,15 +75,13 @@ def load_inputs(project: Path, trials: int):
     with KedroSession.create(project) as session:
         context = session.load_context()
         catalog, params = context.catalog, context.params
-        keys = list(params["embeddings"]["models"])
-        embeddings = {f"{key}__train": catalog.load(f"{key}.train_embeddings") for key in keys}
-        settings = {**params["topic_tuning"], "n_trials": trials}
+        # Kedro built the typed settings (TopicTuning) from the yml.
+        settings = dataclasses.replace(params["topic_tuning"], n_trials=trials)
         corpus = nodes.TopicCorpus(
-            catalog.load("papers"),
             catalog.load("paper_splits"),
-            params["embeddings"]["text_template"],
-            embeddings,
-            settings["size_fraction"],
+            {split: catalog.load(f"{split}_texts") for split in ("train", "validation")},
+            {"train": catalog.load("train_embeddings")},
+            settings.size_fraction,
         )
     return corpus, settings
 
@@ -137,16 +137,15 @@ class NaiveObjective(TimedObjective):
         return TopicMetrics(**{**metrics.as_dict(), self.config.measure: value})
 
 
-def run_arm(name: str, corpus, settings: dict) -> tuple[optuna.Study, dict[str, float], float]:
-    config = nodes._objective_config(settings)
-    train = corpus.vectors("train")
+def run_arm(name: str, corpus, settings: TopicTuning) -> tuple[optuna.Study, dict[str, float], float]:
+    train = corpus.vectors_by_model("train", nodes._used_models(settings))
     common = {
         "documents": corpus.documents("train"),
         "embeddings": train,
-        "scorer": nodes._scorer(corpus.documents("validation"), config),
-        "space": nodes._validated_space(settings, list(train)),
-        "config": config,
-        "cache": ReductionCache(settings["reduction_cache_size"]),
+        "scorer": nodes._scorer(corpus.documents("validation"), settings.measure),
+        "space": settings.space,
+        "config": settings.objective_config(),
+        "cache": ReductionCache(settings.reduction_cache_size),
     }
     if name == "naive":
         tokenize = analyzer()
@@ -157,11 +156,11 @@ def run_arm(name: str, corpus, settings: dict) -> tuple[optuna.Study, dict[str, 
         objective = TimedObjective(**common)
     study = optuna.create_study(
         direction="maximize",
-        sampler=optuna.samplers.TPESampler(seed=settings["seed"], multivariate=True),
+        sampler=optuna.samplers.TPESampler(seed=settings.seed, multivariate=True),
     )
     timings.clear()
     start = time.perf_counter()
-    study.optimize(objective, n_trials=settings["n_trials"])
+    study.optimize(objective, n_trials=settings.n_trials)
     seconds = time.perf_counter() - start
     stages = dict(timings)
     stages["c-TF-IDF"] -= stages.get("clustering", 0.0)  # BERTopic's fit minus HDBSCAN

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+from arxiv_pipeline.embedding.lineage import embedding_identity
 
 
 @dataclass(frozen=True)
@@ -44,17 +44,6 @@ class LabelledSplit:
     rows: np.ndarray
     targets: np.ndarray
     unlabelled: int
-
-
-def embedding_identity(embeddings: Embeddings) -> dict[str, Any]:
-    """The model that made these embeddings (its cache key without the texts).
-
-    An encoder with the same ``identity`` embeds new texts as these were embedded.
-    """
-    cache_key = embeddings.metadata["cache_key"]
-    return {
-        name: value for name, value in cache_key.items() if name not in ("text_fingerprint", "rows")
-    }
 
 
 def multi_hot(categories: pa.Array | pa.ChunkedArray, labels: Sequence[str]) -> np.ndarray:
@@ -120,29 +109,28 @@ class ClassifierData:
     splits
         :func:`labelled_splits` of the splits needed.
     embeddings
-        ``{"<model>__<split>": Embeddings}`` as the nodes receive them.
+        ``{split: {model_key: Embeddings}}``: each split's ``<split>_embeddings``.
     paper_splits
         To check that the embeddings belong to the current splits.
     """
 
     splits: Mapping[str, LabelledSplit]
-    embeddings: Mapping[str, Embeddings]
+    embeddings: Mapping[str, Mapping[str, Embeddings]]
     paper_splits: pd.DataFrame
     _vectors: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def model_keys(self) -> list[str]:
-        return sorted({name.split("__", 1)[0] for name in self.embeddings})
+        return sorted(self.embeddings["train"])
 
     def vectors(self, model_key: str, split: str) -> np.ndarray:
         """float32 rows of the split's labelled papers, read once and then kept.
 
-        Only the models that trials use are read, so listing every configured model as
-        an input costs nothing for the others (their files stay memory-mapped).
+        Only the models that trials use are read: the others' files are not even opened.
         """
         key = (model_key, split)
         if key not in self._vectors:
-            stored = self.embeddings[f"{model_key}__{split}"].aligned_to(self.paper_splits)
+            stored = self.embeddings[split][model_key].aligned_to(self.paper_splits)
             self._vectors[key] = np.asarray(
                 stored.vectors[self.splits[split].rows], dtype=np.float32
             )
@@ -152,15 +140,4 @@ class ClassifierData:
         return self.splits[split].targets
 
     def identity(self, model_key: str) -> dict[str, Any]:
-        return embedding_identity(self.embeddings[f"{model_key}__train"])
-
-    def fingerprint(self, labels: Sequence[str], size_fraction: float) -> str:
-        """What trials depend on: the subset, the label vocabulary, and every split's texts."""
-        vocabulary = hashlib.blake2b("\n".join(labels).encode(), digest_size=8).hexdigest()
-        texts = sorted(
-            (name, value.metadata["cache_key"]["text_fingerprint"])
-            for name, value in self.embeddings.items()
-        )
-        return f"size_fraction={size_fraction};labels={vocabulary};" + ";".join(
-            f"{n}:{f}" for n, f in texts
-        )
+        return embedding_identity(self.embeddings["train"][model_key])

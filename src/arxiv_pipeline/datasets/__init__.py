@@ -18,9 +18,12 @@ _MODULES = {
     "ClassifierDataset": "classifier_dataset",
     "Embeddings": "embeddings_dataset",
     "EmbeddingsDataset": "embeddings_dataset",
+    "SplitEmbeddings": "embeddings_dataset",
+    "SplitTextsDataset": "texts_dataset",
     "OptunaStudyDataset": "optuna_study_dataset",
     "SnapshotSource": "snapshot_dataset",
     "StudyStore": "optuna_study_dataset",
+    "TopicModelBundle": "bertopic_dataset",
 }
 
 __all__ = sorted(_MODULES)

@@ -1,106 +1,40 @@
-"""Embeddings of one split by one model, cached as a memory-mappable ``.npy`` file.
+"""Embeddings of one split by every model, cached as memory-mappable ``.npy`` files.
 
 Encoding the full snapshot takes hours and its matrix (2.3M × 768 float32) is 7 GB, so
-this dataset is also the cache. A node returns an :class:`EmbeddingJob`: the ids and
-texts, their fingerprint, and an encoder that has not run yet. ``save`` compares the
-job's cache key with the sidecar of the stored matrix; when they are equal the stored
-matrix is kept and nothing is encoded. Otherwise the encoder's chunks are written one
-at a time into a memory-mapped ``.npy`` under a temporary name, so the matrix is never
-held in memory, let alone twice.
+these files are also the cache. Loading ``<split>_embeddings`` gives a read-only mapping
+``{model_key: Embeddings}`` over the models stored for that split; a model's files are
+read (memory-mapped) only when its key is accessed.
 
-Files, for ``filepath=data/04_feature/embeddings/minilm/train.npy``:
+Saving takes the stream of :data:`EmbeddingsWrite` items that the embeddings pipeline's
+node yields while it encodes: an :class:`EmbeddingsStart`, the rows in order, an
+:class:`EmbeddingsEnd`. Only the rows of one chunk are in memory at a time.
 
-- ``train.npy``: float32 matrix, one row per id, loaded with ``mmap_mode="r"``;
-- ``train.ids.parquet``: the ids, in row order;
-- ``train.json``: the sidecar: cache key (model id and hash of its files, settings,
-  text fingerprint), dimension and how the matrix was computed. It is written last and
-  removed first, so a sidecar always describes a complete matrix.
+Files, for model ``minilm`` and split ``train`` under ``data/04_feature/embeddings``:
+
+- ``minilm/train.npy``: float32 matrix, one row per id, loaded with ``mmap_mode="r"``;
+- ``minilm/train.ids.parquet``: the ids, in row order;
+- ``minilm/train.json``: the sidecar: cache key (model id and hash of its files, settings,
+  text fingerprint), dimension and how the matrix was computed. It is removed before a
+  matrix is replaced and written last, so a sidecar always describes a complete matrix.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from kedro.io import AbstractDataset, DatasetError
-from numpy.lib.format import open_memmap
-from tqdm.auto import tqdm
 
-logger = logging.getLogger(__name__)
-
-
-class ChunkEncoder(Protocol):
-    """What :class:`EmbeddingJob` needs from a model."""
-
-    @property
-    def identity(self) -> dict[str, Any]:
-        """JSON scalars that, with the texts, determine the vectors (model id, file hash, ...)."""
-
-    @property
-    def dim(self) -> int:
-        """Width of the vectors."""
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """One row per text, in order."""
-
-    def run_info(self) -> dict[str, Any]:
-        """How the vectors were computed (device, precision, versions), for the sidecar."""
-
-
-@dataclass(frozen=True)
-class EmbeddingJob:
-    """Texts to embed with a model, not embedded yet.
-
-    Attributes
-    ----------
-    model_key, split
-        Where the result belongs (``embeddings.models.<model_key>``, a split of ``paper_splits``).
-    ids, texts
-        One text per paper id, in the order of the split's rows in ``paper_splits``.
-    text_fingerprint
-        Hash of the ids, texts and text template (see ``pipelines.embeddings.texts``).
-    encoder
-        Computes the vectors; nothing is loaded or fitted before the first ``encode``.
-    chunk_size
-        Texts encoded and written at a time; bounds the memory used by encoding.
-    """
-
-    model_key: str
-    split: str
-    ids: pa.Array
-    texts: pa.Array
-    text_fingerprint: str
-    encoder: ChunkEncoder
-    chunk_size: int
-
-    @property
-    def name(self) -> str:
-        return f"{self.model_key}/{self.split}"
-
-    @property
-    def cache_key(self) -> dict[str, Any]:
-        """Everything the vectors depend on; a stored matrix with an equal key is reused."""
-        return {
-            **self.encoder.identity,
-            "text_fingerprint": self.text_fingerprint,
-            "rows": len(self.ids),
-        }
-
-    def chunks(self) -> Iterator[np.ndarray]:
-        """The vectors, ``chunk_size`` rows at a time, in row order."""
-        for start in range(0, len(self.texts), self.chunk_size):
-            yield self.encoder.encode(self.texts.slice(start, self.chunk_size).to_pylist())
+from ._npy_writer import NpyRowWriter
 
 
 class StaleEmbeddingsError(ValueError):
@@ -109,7 +43,7 @@ class StaleEmbeddingsError(ValueError):
 
 @dataclass(frozen=True)
 class Embeddings:
-    """Stored embeddings of one split.
+    """Stored embeddings of one split by one model.
 
     Attributes
     ----------
@@ -158,94 +92,201 @@ class Embeddings:
         return Embeddings(self.ids[keep], self.vectors[keep], self.metadata)
 
 
-class EmbeddingsDataset(AbstractDataset[EmbeddingJob, Embeddings]):
-    """Cache of one (model, split) embedding matrix; saving a job encodes only on a cache miss.
+@dataclass(frozen=True)
+class EmbeddingsStart:
+    """A model's matrix for the split begins: ``len(ids)`` rows of width ``dim`` follow."""
+
+    model_key: str
+    ids: pa.Array
+    dim: int
+    cache_key: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EmbeddingsRows:
+    """Rows ``start:start + len(vectors)`` of the matrix begun last."""
+
+    model_key: str
+    start: int
+    vectors: np.ndarray
+
+
+@dataclass(frozen=True)
+class EmbeddingsEnd:
+    """The matrix begun last is complete; ``run`` says how it was computed (for the sidecar)."""
+
+    model_key: str
+    run: dict[str, Any]
+
+
+EmbeddingsWrite = EmbeddingsStart | EmbeddingsRows | EmbeddingsEnd
+
+
+@dataclass(frozen=True)
+class _Files:
+    npy: Path
+
+    @property
+    def ids(self) -> Path:
+        return self.npy.with_suffix(".ids.parquet")
+
+    @property
+    def sidecar(self) -> Path:
+        return self.npy.with_suffix(".json")
+
+    def complete(self) -> bool:
+        return all(path.is_file() for path in (self.npy, self.ids, self.sidecar))
+
+
+class SplitEmbeddings(Mapping[str, Embeddings]):
+    """``{model_key: Embeddings}`` of one split, over the models stored in a folder.
+
+    Keys are the models with a complete matrix for the split (a sidecar). A model's ids
+    and memory map are read on first access and kept; nothing can be written through it.
+    """
+
+    def __init__(self, folder: Path, split: str) -> None:
+        self.folder, self.split = folder, split
+        self._loaded: dict[str, Embeddings] = {}
+
+    def files(self, model_key: str) -> _Files:
+        return _Files(self.folder / model_key / f"{self.split}.npy")
+
+    def _keys(self) -> list[str]:
+        if not self.folder.is_dir():
+            return []
+        models = (path.name for path in self.folder.iterdir() if path.is_dir())
+        return sorted(key for key in models if self.files(key).complete())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+    def __contains__(self, model_key: object) -> bool:
+        return isinstance(model_key, str) and self.files(model_key).complete()
+
+    def __getitem__(self, model_key: str) -> Embeddings:
+        if model_key not in self._loaded:
+            if model_key not in self:
+                raise KeyError(
+                    f"No '{model_key}' embeddings of split '{self.split}' in '{self.folder}' "
+                    f"(stored: {self._keys()}): list it in embeddings.models and run "
+                    "`kedro run --pipelines embeddings`."
+                )
+            files = self.files(model_key)
+            ids = pq.read_table(files.ids, columns=["id"])["id"]
+            self._loaded[model_key] = Embeddings(
+                ids=ids.to_numpy(zero_copy_only=False),
+                vectors=np.load(files.npy, mmap_mode="r"),
+                metadata=self.sidecar(model_key),
+            )
+        return self._loaded[model_key]
+
+    def sidecar(self, model_key: str) -> dict[str, Any] | None:
+        """The stored sidecar of a model (without reading its matrix), None if incomplete."""
+        files = self.files(model_key)
+        return json.loads(files.sidecar.read_text()) if files.complete() else None
+
+
+class EmbeddingsDataset(AbstractDataset[EmbeddingsWrite, "SplitEmbeddings | Embeddings"]):
+    """The embeddings of one split, every stored model; or of one model when ``model`` is set.
 
     Parameters
     ----------
-    filepath
-        The ``.npy`` file; the ids and the sidecar are written beside it.
+    folder
+        Holds one folder per model (``<folder>/<model>/<split>.npy`` and beside it the ids
+        and the sidecar).
+    split
+        ``train``, ``validation`` or ``test``.
+    model
+        Load only this model's :class:`Embeddings` (read-only; for notebooks).
 
     Examples
     --------
-    >>> train = catalog.load("minilm.train_embeddings")       # doctest: +SKIP
-    >>> train.aligned_to(paper_splits, max_size_fraction=0.1).vectors.shape  # doctest: +SKIP
+    >>> train = catalog.load("train_embeddings")           # doctest: +SKIP
+    >>> list(train), train["minilm"].vectors.shape         # doctest: +SKIP
+    >>> catalog.load("minilm.train_embeddings").metadata   # doctest: +SKIP
     """
 
-    def __init__(self, filepath: str) -> None:
-        self._filepath = Path(filepath)
-        self._ids_path = self._filepath.with_suffix(".ids.parquet")
-        self._sidecar = self._filepath.with_suffix(".json")
+    def __init__(self, folder: str, split: str, model: str | None = None) -> None:
+        self._folder, self._split, self._model = Path(folder), split, model
+        self._writer: NpyRowWriter | None = None
+        self._started: EmbeddingsStart | None = None
 
-    def load(self) -> Embeddings:
-        if not self._exists():
+    def _stored(self) -> SplitEmbeddings:
+        return SplitEmbeddings(self._folder, self._split)
+
+    def load(self) -> SplitEmbeddings | Embeddings:
+        stored = self._stored()
+        if self._model is None:
+            return stored
+        try:
+            return stored[self._model]
+        except KeyError as error:
+            raise DatasetError(error.args[0]) from None
+
+    def save(self, data: EmbeddingsWrite) -> None:
+        if self._model is not None:
+            raise DatasetError(f"'{self._model}.{self._split}_embeddings' is read-only.")
+        if isinstance(data, EmbeddingsStart):
+            self._start(data)
+        elif isinstance(data, EmbeddingsRows):
+            self._expect(data.model_key).write(data.start, data.vectors)
+        elif isinstance(data, EmbeddingsEnd):
+            self._end(data)
+        else:
             raise DatasetError(
-                f"No embeddings at '{self._filepath}' (or no sidecar '{self._sidecar.name}'): "
-                "run `kedro run --pipelines embeddings`."
+                f"{self._split}_embeddings saves EmbeddingsStart, EmbeddingsRows and "
+                f"EmbeddingsEnd items, got {type(data).__name__}."
             )
-        ids = pq.read_table(self._ids_path, columns=["id"])["id"]
-        return Embeddings(
-            ids=ids.to_numpy(zero_copy_only=False),
-            vectors=np.load(self._filepath, mmap_mode="r"),
-            metadata=json.loads(self._sidecar.read_text()),
-        )
 
-    def save(self, data: EmbeddingJob) -> None:
-        if self._stored_key() == data.cache_key:
-            logger.info(
-                "%s: cache hit (same model and texts), %d vectors kept.", data.name, len(data.ids)
-            )
-            return
-        self._filepath.parent.mkdir(parents=True, exist_ok=True)
+    def _start(self, start: EmbeddingsStart) -> None:
+        if self._writer is not None:
+            self._writer.abort()
+        files = self._stored().files(start.model_key)
+        files.npy.parent.mkdir(parents=True, exist_ok=True)
         # From here on the stored files are being replaced: without a sidecar they are
         # never taken for a complete result, whatever happens before the end.
-        self._sidecar.unlink(missing_ok=True)
-        started = time.perf_counter()
-        self._write_vectors(data)
-        seconds = time.perf_counter() - started
+        files.sidecar.unlink(missing_ok=True)
+        self._writer = NpyRowWriter(files.npy, len(start.ids), start.dim)
+        self._started = start
+
+    def _expect(self, model_key: str) -> NpyRowWriter:
+        if self._writer is None or self._started is None or self._started.model_key != model_key:
+            raise DatasetError(
+                f"{self._split}_embeddings: rows of '{model_key}' arrived before its "
+                "EmbeddingsStart."
+            )
+        return self._writer
+
+    def _end(self, end: EmbeddingsEnd) -> None:
+        writer, start = self._expect(end.model_key), self._started
+        writer.finish()
+        self._writer = self._started = None
+        files = self._stored().files(end.model_key)
         _replace_atomically(
-            self._ids_path, lambda path: pq.write_table(pa.table({"id": data.ids}), path)
+            files.ids, lambda path: pq.write_table(pa.table({"id": start.ids}), path)
         )
         metadata = {
-            "model_key": data.model_key,
-            "split": data.split,
-            "cache_key": data.cache_key,
-            "dim": data.encoder.dim,
+            "model_key": end.model_key,
+            "split": self._split,
+            "cache_key": start.cache_key,
+            "dim": start.dim,
             "dtype": "float32",
-            "run": {**data.encoder.run_info(), "seconds": round(seconds, 3)},
+            "run": end.run,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         _replace_atomically(
-            self._sidecar, lambda path: path.write_text(json.dumps(metadata, indent=2))
+            files.sidecar, lambda path: path.write_text(json.dumps(metadata, indent=2))
         )
-        logger.info("%s: encoded %d texts in %.1f s.", data.name, len(data.ids), seconds)
-
-    def _write_vectors(self, job: EmbeddingJob) -> None:
-        def write(path: Path) -> None:
-            # The .npy header is written up front; the rows go straight to the file.
-            shape = (len(job.ids), job.encoder.dim)
-            out = open_memmap(path, mode="w+", dtype=np.float32, shape=shape)
-            start = 0
-            with tqdm(total=len(job.ids), unit="texts", desc=f"Embedding {job.name}") as progress:
-                for chunk in job.chunks():
-                    out[start : start + len(chunk)] = chunk
-                    start += len(chunk)
-                    progress.update(len(chunk))
-            out.flush()
-            del out  # closes the memory map before the file is renamed
-
-        _replace_atomically(self._filepath, write)
-
-    def _stored_key(self) -> dict[str, Any] | None:
-        if not self._exists():
-            return None
-        return json.loads(self._sidecar.read_text()).get("cache_key")
 
     def _exists(self) -> bool:
-        return all(path.is_file() for path in (self._filepath, self._ids_path, self._sidecar))
+        return self._model is None or self._model in self._stored()
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath)}
+        return {"folder": str(self._folder), "split": self._split, "model": self._model}
 
 
 def _replace_atomically(path: Path, write: Callable[[Path], None]) -> None:

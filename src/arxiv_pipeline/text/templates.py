@@ -25,12 +25,15 @@ class SplitTexts:
 
     Attributes
     ----------
+    split
+        ``train``, ``validation`` or ``test``.
     ids, texts
         Paper ids and their texts, as Arrow arrays (compact, and cheap to slice).
     fingerprint
         :func:`fingerprint` of the ids, texts and template.
     """
 
+    split: str
     ids: pa.Array
     texts: pa.Array
     fingerprint: str
@@ -90,6 +93,9 @@ def build_embedding_texts(
 ) -> dict[str, SplitTexts]:
     """The text of every paper of each split, in the split's order in ``paper_splits``.
 
+    The one place the template is applied and the texts are fingerprinted: every later
+    node reads the stored ``<split>_texts``.
+
     Raises
     ------
     ValueError
@@ -112,5 +118,7 @@ def build_embedding_texts(
                 "run `kedro run --pipelines ingestion` again."
             )
         split_texts = texts.take(rows)
-        result[split] = SplitTexts(ids, split_texts, fingerprint(ids, split_texts, text_template))
+        result[split] = SplitTexts(
+            split, ids, split_texts, fingerprint(ids, split_texts, text_template)
+        )
     return result

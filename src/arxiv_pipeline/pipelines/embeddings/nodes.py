@@ -1,41 +1,36 @@
-"""Nodes of the embeddings pipeline: papers and splits -> one embedding job per (model, split).
+"""Nodes of the embeddings pipeline: a split's texts -> its vectors by every configured model.
 
-The nodes only describe the work. Encoding happens when ``EmbeddingsDataset`` saves a
-job, and only if its cache does not already hold vectors for the same model and texts.
+Each node encodes in chunks and yields them; Kedro saves every yielded item to
+``<split>_embeddings``, which writes it to the model's file. The node's time in the run
+log (and in ``kedro viz``) is the encoding's.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
 
-from arxiv_pipeline.datasets.embeddings_dataset import EmbeddingJob
+from arxiv_pipeline.datasets.embeddings_dataset import EmbeddingsWrite, SplitEmbeddings
 from arxiv_pipeline.embedding.encoders import make_encoder
+from arxiv_pipeline.embedding.encoding import encode_split
+from arxiv_pipeline.embedding.specs import EmbeddingsParams
 from arxiv_pipeline.text.templates import SplitTexts
 
 
-def prepare_embedding_jobs(
-    embedding_texts: dict[str, SplitTexts],
-    model: dict[str, Any],
-    encoding: dict[str, Any],
-    *,
-    model_key: str,
-) -> dict[str, EmbeddingJob]:
-    """One embedding job per split for ``embeddings.models.<model_key>``.
+def embed_texts(
+    texts: SplitTexts,
+    stored: SplitEmbeddings,
+    embeddings: EmbeddingsParams,
+    train_texts: SplitTexts | None = None,
+) -> Iterator[EmbeddingsWrite]:
+    """The split's vectors by each model of ``embeddings.models`` whose cache is stale.
 
-    The model is found here, so a missing one fails before anything is encoded; it is
-    loaded (or, for TF-IDF + SVD, fitted on the training split) only by a job that misses
-    the cache.
+    Every model is found (and its files hashed) before anything is encoded, so a missing
+    one fails first. ``train_texts`` (``texts`` itself for the train split) is what
+    TF-IDF + SVD is fitted on.
     """
-    encoder = make_encoder(model_key, model, encoding, embedding_texts["train"])
-    return {
-        split: EmbeddingJob(
-            model_key=model_key,
-            split=split,
-            ids=texts.ids,
-            texts=texts.texts,
-            text_fingerprint=texts.fingerprint,
-            encoder=encoder,
-            chunk_size=encoding["chunk_size"],
-        )
-        for split, texts in embedding_texts.items()
+    train = texts if train_texts is None else train_texts
+    encoders = {
+        key: make_encoder(key, spec, embeddings.encoding, train)
+        for key, spec in embeddings.specs().items()
     }
+    yield from encode_split(texts, encoders, stored, embeddings.encoding.chunk_size)

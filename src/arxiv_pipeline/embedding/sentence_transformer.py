@@ -1,0 +1,101 @@
+"""A sentence-transformers model as an encoder: loaded on first use, fp16 on CUDA if asked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .device import resolve_device
+from .sources import ModelSource, hash_model_files
+from .specs import EncodingSettings, SentenceTransformerSpec
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+
+class SentenceTransformerEncoder:
+    """Encodes with a sentence-transformers model; building one hashes the files, loads nothing."""
+
+    def __init__(
+        self, spec: SentenceTransformerSpec, source: ModelSource, encoding: EncodingSettings
+    ) -> None:
+        self._spec = spec
+        self._source = source
+        self._encoding = encoding
+        self._identity = {
+            "backend": "sentence_transformers",
+            "model": source.model_id,
+            "model_hash": hash_model_files(source.path),
+            "normalize_embeddings": spec.normalize_embeddings,
+            "max_seq_length": spec.max_seq_length,
+        }
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        return self._identity
+
+    @cached_property
+    def batch_size(self) -> int:
+        """``embeddings.encoding.batch_size`` for the model's kind of device."""
+        return self._encoding.batch_size_for(self.model.device.type)
+
+    @cached_property
+    def model(self) -> SentenceTransformer:
+        """The loaded model, on its device and in its precision."""
+        from sentence_transformers import SentenceTransformer
+
+        device = resolve_device(self._encoding.device)
+        # The files were found already: nothing may be fetched from the hub any more.
+        model = SentenceTransformer(str(self._source.path), device=device, local_files_only=True)
+        if self._spec.max_seq_length is not None:
+            model.max_seq_length = self._spec.max_seq_length
+        if device.startswith("cuda") and self._encoding.fp16:
+            model.half()
+        return model
+
+    @property
+    def dim(self) -> int:
+        # Renamed in sentence-transformers 6; the project supports 3 to 6.
+        get_dimension = getattr(self.model, "get_embedding_dimension", None) or (
+            self.model.get_sentence_embedding_dimension
+        )
+        return get_dimension()
+
+    def encode(self, texts: list[str], progress: Callable[[int], object] | None = None) -> np.ndarray:
+        """One float32 row per text, in order; ``progress(n)`` after each batch of ``n`` texts.
+
+        The texts are sorted by length and cut into batches here, as
+        ``SentenceTransformer.encode`` does inside one call, so batches are padded as
+        little as there, and progress can be told per batch.
+        """
+        order = np.argsort([-len(text) for text in texts], kind="stable")
+        vectors = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            vectors[rows] = self.model.encode(
+                [texts[row] for row in rows],
+                batch_size=self.batch_size,
+                normalize_embeddings=self._spec.normalize_embeddings,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+            )
+            if progress is not None:
+                progress(len(rows))
+        return vectors
+
+    def run_info(self) -> dict[str, Any]:
+        import sentence_transformers
+        import torch
+
+        return {
+            "device": str(self.model.device),
+            "precision": str(self.model.dtype).removeprefix("torch."),
+            "batch_size": self.batch_size,
+            "max_seq_length": self.model.max_seq_length,
+            "model_path": str(self._source.path),
+            "sentence_transformers": sentence_transformers.__version__,
+            "torch": torch.__version__,
+        }
