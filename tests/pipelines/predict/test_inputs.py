@@ -1,6 +1,10 @@
 """Reading new abstracts: every row is kept, a bad one with the reason it cannot be used."""
 
-from arxiv_pipeline.text.abstracts import abstracts_from_texts, parse_abstracts
+import csv
+import json
+from pathlib import Path
+
+from arxiv_pipeline.text.abstracts import abstracts_from_texts, format_of, parse_abstracts
 
 JSON_LINES = "\n".join(
     [
@@ -62,3 +66,75 @@ def test_an_empty_file_has_no_rows_and_texts_from_the_command_line_are_numbered(
     rows = abstracts_from_texts(["First.", ""], title="Shared")
     assert rows["row"].tolist() == [1, 2] and rows["title"].tolist() == ["Shared", "Shared"]
     assert rows["error"].tolist() == [None, "'abstract' is empty"]
+
+
+GOOD_LINE = '{"id": "good", "abstract": "We simulate halos."}'
+
+
+def test_a_byte_that_is_not_utf8_costs_its_row_only():
+    data = b'{"id": "bad", "abstract": "caf\xe9"}\n' + GOOD_LINE.encode() + b"\n"
+    rows = parse_abstracts(data)
+    assert rows["error"].tolist() == ["line is not valid UTF-8: byte 0xe9 at character 31", None]
+    assert rows.loc[1, "abstract"] == "We simulate halos."
+
+    csv_data = b"id,abstract\nbad,caf\xe9\ngood,Fine text.\n"
+    rows = parse_abstracts(csv_data)
+    assert rows["error"].tolist() == [
+        "'abstract' is not valid UTF-8: byte 0xe9 at character 4",
+        None,
+    ]
+
+
+def test_a_byte_order_mark_is_skipped_before_the_format_is_chosen():
+    rows = parse_abstracts(b"\xef\xbb\xbf" + GOOD_LINE.encode())
+    assert rows["error"].tolist() == [None] and rows["id"].tolist() == ["good"]
+    rows = parse_abstracts("\ufeffabstract,id\nSome text.,x\n".encode())
+    assert rows["error"].tolist() == [None] and rows["abstract"].tolist() == ["Some text."]
+
+
+def test_a_json_array_is_read_element_by_element():
+    rows = parse_abstracts(b' \n[{"id": "a", "abstract": "One."},\n 7,\n {"abstract": ""}]')
+    assert rows["row"].tolist() == [1, 2, 3] and rows["id"].tolist() == ["a", None, None]
+    assert rows["error"].tolist() == [
+        None,
+        "record must be a JSON object, not int",
+        "'abstract' is empty",
+    ]
+    assert parse_abstracts(b'[{"abstract": "x"},').loc[0, "error"] == (
+        "file is not valid JSON: Expecting value at line 1 column 20"
+    )
+
+
+def test_the_extension_decides_the_format_when_it_names_one():
+    assert format_of(Path("new.JSONL")) == "jsonl" and format_of(Path("a.csv")) == "csv"
+    assert format_of(Path("new.json")) is None  # the arXiv snapshot is JSON lines named .json
+    # A CSV file whose first field starts with "[" is still CSV.
+    rows = parse_abstracts(b"abstract\n[1] shows that.\n", format_of(Path("x.csv")))
+    assert rows["abstract"].tolist() == ["[1] shows that."]
+
+
+def test_a_deeply_nested_line_costs_its_row_only():
+    deep = '{"abstract": "x", "extra": ' + "[" * 1000 + "]" * 1000 + "}"
+    rows = parse_abstracts("\n".join([deep, GOOD_LINE, "[" * 100_000]))
+    assert rows["error"].tolist() == [
+        "line is nested too deeply to read (too_deep)",
+        None,
+        "line is nested too deeply to read (too_deep)",
+    ]
+
+
+def test_only_a_newline_ends_a_json_line():
+    line = json.dumps({"abstract": "One\u2028two\x0cthree"}, ensure_ascii=False)
+    rows = parse_abstracts(line + "\r\n" + GOOD_LINE)
+    assert rows["error"].tolist() == [None, None]
+    assert rows.loc[0, "abstract"] == "One\u2028two\x0cthree"
+
+
+def test_a_csv_record_the_csv_module_refuses_costs_its_row_only():
+    too_long = "x" * (csv.field_size_limit() + 1)
+    rows = parse_abstracts(f"id,abstract\n1,{too_long}\n2,Fine.\n")
+    assert rows["error"].tolist() == [
+        f"CSV record is unreadable: field larger than field limit ({csv.field_size_limit()})",
+        None,
+    ]
+    assert rows["abstract"].tolist() == [None, "Fine."]

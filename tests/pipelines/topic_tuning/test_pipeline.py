@@ -112,6 +112,15 @@ def test_a_failing_trial_is_recorded_and_the_study_goes_on(tuned_project):
 
 
 def test_a_study_on_other_data_is_not_resumed(tuned_project, arxiv_sample):
-    tune(tuned_project)
-    with pytest.raises(ValueError, match="would not be comparable"):
+    first = summary(tune(tuned_project))
+    with pytest.raises(ValueError, match="would not be comparable") as error:
         tune(tuned_project, size_fraction=0.4)
+    assert "kedro run --params topic_tuning.study_name=topic_tuning-" in str(error.value)
+    # The one-command way out: name a study for this data; the first one stays as it was.
+    tune(tuned_project, size_fraction=0.4, study_name="subset")
+    storage = f"sqlite:///{tuned_project}/data/06_models/topic_tuning.db"
+    assert sorted(optuna.get_all_study_names(storage)) == ["subset", "topic_tuning"]
+    subset = optuna.load_study(study_name="subset", storage=storage)
+    assert subset.user_attrs["provenance"]["data_fingerprint"].startswith("size_fraction=0.4")
+    assert summary(optuna.load_study(study_name="topic_tuning", storage=storage)) == first
+    assert load_dataset(tuned_project, "final_topic_metrics")["trial"] == subset.best_trial.number

@@ -8,121 +8,46 @@ from typing import Any
 import optuna
 import pandas as pd
 import pyarrow.parquet as pq
-from optuna.distributions import BaseDistribution
 from optuna.trial import TrialState
 
 from arxiv_pipeline.classifier.data import ClassifierData, labelled_splits
 from arxiv_pipeline.classifier.model import to_checkpoint
-from arxiv_pipeline.classifier.objective import (
-    CLASSIFIER_DEFAULTS,
-    CLASSIFIER_PARAMETER_RULES,
-    TRIAL_ERRORS,
-    ClassifierObjective,
-)
-from arxiv_pipeline.classifier.training import MONITORS, TrainingSettings
+from arxiv_pipeline.classifier.objective import ClassifierObjective
+from arxiv_pipeline.classifier.settings import ClassifierTuning
 from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
-from arxiv_pipeline.embedding.encoders import resolve_device
-from arxiv_pipeline.tuning.provenance import provenance
-from arxiv_pipeline.tuning.search_space import parse_search_space
-from arxiv_pipeline.tuning.study import count_trials, run_study
+from arxiv_pipeline.embedding.lineage import lineage
+from arxiv_pipeline.embedding.selection import used_models
+from arxiv_pipeline.tuning.budget import count_trials
+from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
+from arxiv_pipeline.tuning.provenance import data_fingerprint, provenance
+from arxiv_pipeline.tuning.study import check_data, run_study
 
 logger = logging.getLogger(__name__)
 
 SPLITS = ("train", "validation")
 
 
-def _validated_space(
-    classifier_tuning: dict[str, Any], model_keys: list[str]
-) -> dict[str, BaseDistribution]:
-    space = parse_search_space(
-        classifier_tuning["search_space"],
-        CLASSIFIER_PARAMETER_RULES,
-        "classifier_tuning.search_space",
-    )
-    drawn = list(getattr(space.get("embedding_model"), "choices", ()))
-    unknown = [
-        key for key in [classifier_tuning["embedding_model"], *drawn] if key not in model_keys
-    ]
-    if unknown:
-        raise ValueError(
-            f"classifier_tuning: embedding models {unknown} are not among the configured "
-            f"embedding models {model_keys} (embeddings.models)."
-        )
-    return space
-
-
-def _base_params(classifier_tuning: dict[str, Any]) -> dict[str, Any]:
-    fixed = classifier_tuning.get("fixed") or {}
-    unknown = sorted(set(fixed) - set(CLASSIFIER_PARAMETER_RULES))
-    if unknown:
-        raise ValueError(
-            f"classifier_tuning.fixed: unknown parameters {unknown}; "
-            f"known: {sorted(CLASSIFIER_PARAMETER_RULES)}"
-        )
-    return {**CLASSIFIER_DEFAULTS, "embedding_model": classifier_tuning["embedding_model"], **fixed}
-
-
-def _settings(classifier_tuning: dict[str, Any]) -> TrainingSettings:
-    monitor = classifier_tuning["objective"]
-    if monitor not in MONITORS:
-        raise ValueError(
-            f"classifier_tuning.objective must be one of {list(MONITORS)}, got {monitor!r}."
-        )
-    return TrainingSettings(
-        max_epochs=classifier_tuning["max_epochs"],
-        patience=classifier_tuning["patience"],
-        monitor=monitor,
-        seed=classifier_tuning["seed"],
-        device=resolve_device(classifier_tuning["device"]),
-        threads=classifier_tuning["cpu_threads"],
-    )
-
-
-def make_pruner(pruner: dict[str, Any], max_epochs: int) -> optuna.pruners.BasePruner:
-    """``classifier_tuning.pruner``: ``median``, ``hyperband`` (epochs as resource) or ``none``.
-
-    Raises
-    ------
-    ValueError
-        For another type or an option the pruner does not take.
-    """
-    options = {name: value for name, value in pruner.items() if name != "type"}
-    kinds = {
-        "median": optuna.pruners.MedianPruner,
-        "hyperband": lambda **kwargs: optuna.pruners.HyperbandPruner(
-            max_resource=max_epochs, **kwargs
-        ),
-        "none": optuna.pruners.NopPruner,
-    }
-    if pruner.get("type") not in kinds:
-        raise ValueError(
-            f"classifier_tuning.pruner.type must be one of {list(kinds)}, "
-            f"got {pruner.get('type')!r}."
-        )
-    try:
-        return kinds[pruner["type"]](**options)
-    except TypeError as error:
-        raise ValueError(f"classifier_tuning.pruner: {error}") from None
-
-
 def _objective(
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
     label_vocabulary: dict[str, Any],
-    classifier_tuning: dict[str, Any],
-    embeddings: dict[str, Embeddings],
+    classifier_tuning: ClassifierTuning,
+    embeddings: dict[str, SplitEmbeddings],
 ) -> ClassifierObjective:
     splits = labelled_splits(
-        papers, paper_splits, label_vocabulary["labels"], SPLITS, classifier_tuning["size_fraction"]
+        papers, paper_splits, label_vocabulary["labels"], SPLITS, classifier_tuning.size_fraction
     )
     data = ClassifierData(splits, embeddings, paper_splits)
+    check_embedding_models(
+        classifier_tuning.space, data.model_keys, "classifier_tuning", classifier_tuning.embedding_model
+    )
     return ClassifierObjective(
         data=data,
-        space=_validated_space(classifier_tuning, data.model_keys),
-        base=_base_params(classifier_tuning),
-        settings=_settings(classifier_tuning),
+        space=classifier_tuning.space,
+        base=classifier_tuning.base_params(),
+        settings=classifier_tuning.training_settings(),
     )
 
 
@@ -131,8 +56,9 @@ def tune_classifier(
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
     label_vocabulary: dict[str, Any],
-    classifier_tuning: dict[str, Any],
-    **embeddings: Embeddings,
+    classifier_tuning: ClassifierTuning,
+    train_embeddings: SplitEmbeddings,
+    validation_embeddings: SplitEmbeddings,
 ) -> optuna.Study:
     """Run the classifier study to ``classifier_tuning.n_trials`` complete trials.
 
@@ -140,30 +66,30 @@ def tune_classifier(
     best epoch's validation ``objective``; runs that trail the others are pruned between
     epochs. Every trial uses the same seed, so trials differ by their parameters only.
     """
+    store = classifier_tuning.store(classifier_study)
+    embeddings = {"train": train_embeddings, "validation": validation_embeddings}
+    keys = used_models(classifier_tuning.space, classifier_tuning.embedding_model)
+    check_embedding_models(classifier_tuning.space, list(train_embeddings), "classifier_tuning", *keys)
+    used = {f"{key}__{split}": embeddings[split][key] for key in keys for split in embeddings}
+    fingerprint = data_fingerprint(
+        used, classifier_tuning.size_fraction, labels=label_vocabulary["labels"]
+    )
+    check_data(store, fingerprint, ClassifierTuning.KEY)  # before any paper is read
     objective = _objective(papers, paper_splits, label_vocabulary, classifier_tuning, embeddings)
-    settings = objective.settings
     study = run_study(
-        classifier_study,
+        store,
         objective,
-        directions=[MONITORS[settings.monitor]],
-        sampler=optuna.samplers.TPESampler(seed=classifier_tuning["seed"]),
-        pruner=make_pruner(classifier_tuning["pruner"], settings.max_epochs),
-        n_trials=classifier_tuning["n_trials"],
+        directions=classifier_tuning.directions,
+        sampler=sampler_factory(classifier_tuning.sampler, "classifier_tuning.sampler", classifier_tuning.fixed),
+        seed=classifier_tuning.seed,
+        pruner=classifier_tuning.build_pruner(),
+        n_trials=classifier_tuning.n_trials,
         provenance=provenance(
-            objective.data.fingerprint(
-                label_vocabulary["labels"], classifier_tuning["size_fraction"]
-            ),
-            objective=settings.monitor,
-            seed=settings.seed,
-            max_epochs=settings.max_epochs,
-            patience=settings.patience,
-            base_params=objective.base,
-            search_space=classifier_tuning["search_space"],
-            embedding_models={
-                key: objective.data.identity(key) for key in objective.data.model_keys
-            },
+            fingerprint,
+            **classifier_tuning.provenance(),
+            embedding_models={key: objective.data.identity(key) for key in keys},
         ),
-        catch=TRIAL_ERRORS,
+        n_workers=classifier_tuning.n_workers,
     )
     logger.info(
         "Classifier study '%s': %d complete, %d pruned, %d failed trials.",
@@ -181,8 +107,10 @@ def train_final_classifier(
     paper_splits: pd.DataFrame,
     label_vocabulary: dict[str, Any],
     text_template: str,
-    classifier_tuning: dict[str, Any],
-    **embeddings: Embeddings,
+    classifier_tuning: ClassifierTuning,
+    embedding_models: dict[str, Any],
+    train_embeddings: SplitEmbeddings,
+    validation_embeddings: SplitEmbeddings,
 ) -> tuple[ClassifierCheckpoint, dict[str, Any]]:
     """Retrain the best trial's classifier and keep its best epoch.
 
@@ -193,11 +121,13 @@ def train_final_classifier(
     Returns
     -------
     tuple
-        The checkpoint (weights; config with the architecture, labels, embedding model
-        and its identity, text template and decision threshold) and a training report
+        The checkpoint (weights; config with the architecture, labels, the embedding
+        model with its settings and identity, the data it was built on (see
+        ``embedding.lineage``), text template and decision threshold) and a training report
         (parameters, per-epoch history, seconds per epoch).
     """
-    study = classifier_study.load()
+    study = classifier_tuning.store(classifier_study).load()
+    embeddings = {"train": train_embeddings, "validation": validation_embeddings}
     objective = _objective(papers, paper_splits, label_vocabulary, classifier_tuning, embeddings)
     if count_trials(study, TrialState.COMPLETE) == 0:
         raise ValueError(
@@ -212,8 +142,7 @@ def train_final_classifier(
         objective.architecture(params),
         result.state,
         labels=list(label_vocabulary["labels"]),
-        embedding_model=key,
-        embedding_identity=objective.data.identity(key),
+        **lineage(paper_splits, key, embedding_models[key], train_embeddings[key]),
         text_template=text_template,
         threshold=result.best["threshold"],
         trial=trial.number,

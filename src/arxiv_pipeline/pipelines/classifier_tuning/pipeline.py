@@ -2,9 +2,6 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from arxiv_pipeline.embedding.wiring import configured_model_keys
-from arxiv_pipeline.topics.corpus import embedding_inputs
-
 from .nodes import SPLITS, train_final_classifier, tune_classifier
 
 
@@ -14,8 +11,8 @@ def create_pipeline(**kwargs) -> Pipeline:
         "paper_splits": "paper_splits",
         "label_vocabulary": "label_vocabulary",
         "classifier_tuning": "params:classifier_tuning",
-        # Every configured model is an input; only those the trials use are read.
-        **embedding_inputs(configured_model_keys(), SPLITS),
+        # Each split's embeddings by every stored model; only those the trials use are read.
+        **{f"{split}_embeddings": f"{split}_embeddings" for split in SPLITS},
     }
     return Pipeline(
         [
@@ -30,6 +27,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs={
                     "classifier_study": "classifier_study",
                     "text_template": "params:embeddings.text_template",
+                    "embedding_models": "params:embeddings.models",
                     **shared,
                 },
                 outputs=["classifier", "classifier_training"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,17 +24,18 @@ from arxiv_pipeline.classifier.metrics import (
     tune_threshold,
 )
 from arxiv_pipeline.classifier.model import from_checkpoint, probabilities
+from arxiv_pipeline.classifier.settings import ClassifierTuning
 from arxiv_pipeline.corpus.splitting import SPLITS
+from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
 from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
-from arxiv_pipeline.text.templates import build_embedding_texts
+from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
+from arxiv_pipeline.embedding.lineage import check_model_matches_data
+from arxiv_pipeline.text.templates import SplitTexts
 from arxiv_pipeline.topics.baselines import FittedTopics, default_bertopic, lda
 from arxiv_pipeline.topics.coherence import CoherenceScorer
 from arxiv_pipeline.topics.corpus import MEASURES, TopicCorpus
 from arxiv_pipeline.topics.model import analyzer, topic_words
-
-if TYPE_CHECKING:
-    from bertopic import BERTopic
+from arxiv_pipeline.topics.settings import TopicTuning
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def build_evaluation_targets(
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
     label_vocabulary: dict[str, Any],
-    classifier_tuning: dict[str, Any],
+    classifier_tuning: ClassifierTuning,
 ) -> dict[str, LabelledSplit]:
     """The labelled papers of each split: train as the classifier saw it, validation and test whole.
 
@@ -54,7 +55,7 @@ def build_evaluation_targets(
     """
     labels = label_vocabulary["labels"]
     train = labelled_splits(
-        papers, paper_splits, labels, ("train",), classifier_tuning["size_fraction"]
+        papers, paper_splits, labels, ("train",), classifier_tuning.size_fraction
     )
     return {**train, **labelled_splits(papers, paper_splits, labels, HELD_OUT, 1.0)}
 
@@ -64,15 +65,18 @@ def score_with_classifier(
     evaluation_targets: dict[str, LabelledSplit],
     paper_splits: pd.DataFrame,
     label_vocabulary: dict[str, Any],
-    **embeddings: Embeddings,
+    train_embeddings: SplitEmbeddings,
+    validation_embeddings: SplitEmbeddings,
+    test_embeddings: SplitEmbeddings,
 ) -> dict[str, np.ndarray]:
     """The tuned classifier's label probabilities for the validation and test papers.
 
     Raises
     ------
     ValueError
-        If the classifier was trained on other labels or other embeddings than the
-        current ones: its outputs would mean something else.
+        If the classifier was trained on other labels, other papers or other embeddings
+        than the current ones (``LineageMismatchError``): its outputs would mean
+        something else.
     """
     config = classifier.config
     if config["labels"] != label_vocabulary["labels"]:
@@ -81,22 +85,18 @@ def score_with_classifier(
             "(ingestion ran since): run `kedro run --pipelines classifier_tuning` again."
         )
     key = config["embedding_model"]
+    check_model_matches_data("classifier", config, paper_splits, train_embeddings.get(key))
+    embeddings = {"train": train_embeddings, "validation": validation_embeddings, "test": test_embeddings}
     data = ClassifierData(evaluation_targets, embeddings, paper_splits)
-    if key not in data.model_keys or data.identity(key) != config["embedding_identity"]:
-        raise ValueError(
-            f"The classifier reads '{key}' embeddings as they were when it was trained; the "
-            "current ones differ (or that model is no longer configured): run "
-            "classifier_tuning again."
-        )
     network = from_checkpoint(classifier)
     return {split: probabilities(network, data.vectors(key, split)) for split in HELD_OUT}
 
 
 def score_with_tfidf_logreg(
     evaluation_targets: dict[str, LabelledSplit],
-    papers: pq.ParquetFile,
-    paper_splits: pd.DataFrame,
-    text_template: str,
+    train_texts: SplitTexts,
+    validation_texts: SplitTexts,
+    test_texts: SplitTexts,
     evaluation: dict[str, Any],
 ) -> dict[str, Any]:
     """Baseline: TF-IDF + one-vs-rest logistic regression on the texts that were embedded.
@@ -106,7 +106,7 @@ def score_with_tfidf_logreg(
     dict
         Probabilities of the validation and test papers, and the chosen ``params``.
     """
-    texts = build_embedding_texts(papers, paper_splits, text_template)
+    texts = {"train": train_texts, "validation": validation_texts, "test": test_texts}
 
     def rows(split: str) -> list[str]:
         return texts[split].texts.take(pa.array(evaluation_targets[split].rows)).to_pylist()
@@ -175,45 +175,61 @@ def evaluate_classifiers(
 
 
 def _topic_corpus(
-    papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
-    text_template: str,
-    topic_tuning: dict[str, Any],
-    embeddings: dict[str, Embeddings],
+    topic_tuning: TopicTuning,
+    texts: tuple[SplitTexts, ...],
+    embeddings: tuple[SplitEmbeddings, ...] = (),
 ) -> TopicCorpus:
+    """The topic study's corpus (its ``size_fraction`` subset) of these splits' texts and embeddings."""
     return TopicCorpus(
-        papers, paper_splits, text_template, embeddings, topic_tuning["size_fraction"]
+        paper_splits,
+        {split_texts.split: split_texts for split_texts in texts},
+        {stored.split: stored for stored in embeddings},
+        topic_tuning.size_fraction,
     )
 
 
 def fit_topic_baselines(
-    topic_model: BERTopic,
+    topic_model: TopicModelBundle,
     topic_assignments: pd.DataFrame,
-    final_topic_metrics: dict[str, Any],
-    papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
-    text_template: str,
-    topic_tuning: dict[str, Any],
+    train_texts: SplitTexts,
+    validation_texts: SplitTexts,
+    test_texts: SplitTexts,
+    train_embeddings: SplitEmbeddings,
+    validation_embeddings: SplitEmbeddings,
+    test_embeddings: SplitEmbeddings,
+    topic_tuning: TopicTuning,
     evaluation: dict[str, Any],
-    **embeddings: Embeddings,
 ) -> dict[str, FittedTopics]:
     """The tuned model's topics and assignments, and both baselines fitted on the same train texts.
 
     BERTopic defaults read the tuned model's embeddings; LDA gets as many topics as the
     tuned model found (at least 2, LDA's least useful number).
+
+    Raises
+    ------
+    arxiv_pipeline.embedding.lineage.LineageMismatchError
+        If the topic model was built on other papers or embeddings than the current ones.
     """
-    corpus = _topic_corpus(papers, paper_splits, text_template, topic_tuning, embeddings)
+    key = topic_model.config["embedding_model"]
+    check_model_matches_data("topic model", topic_model.config, paper_splits, train_embeddings.get(key))
+    corpus = _topic_corpus(
+        paper_splits,
+        topic_tuning,
+        (train_texts, validation_texts, test_texts),
+        (train_embeddings, validation_embeddings, test_embeddings),
+    )
     by_id = topic_assignments.set_index("id")["topic"]
     tuned = FittedTopics(
-        topic_words(topic_model),
+        topic_words(topic_model.model),
         {split: by_id.loc[corpus.ids(split)].to_numpy() for split in SPLITS},
     )
-    key = final_topic_metrics["params"]["embedding_model"]
     documents = {split: corpus.documents(split) for split in SPLITS}
-    vectors = {split: corpus.vectors(split)[key] for split in SPLITS}
+    vectors = {split: corpus.vectors(split, key) for split in SPLITS}
     tokenize = analyzer()
     tokens = {split: [tokenize(document) for document in docs] for split, docs in documents.items()}
-    seed = topic_tuning["seed"]
+    seed = topic_tuning.seed
     return {
         "tuned_bertopic": tuned,
         "default_bertopic": default_bertopic(documents, vectors, seed),
@@ -224,18 +240,18 @@ def fit_topic_baselines(
 def evaluate_topic_models(
     topic_baselines: dict[str, FittedTopics],
     final_topic_metrics: dict[str, Any],
-    papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
-    text_template: str,
-    topic_tuning: dict[str, Any],
-    **embeddings: Embeddings,
+    train_texts: SplitTexts,
+    validation_texts: SplitTexts,
+    test_texts: SplitTexts,
+    topic_tuning: TopicTuning,
 ) -> dict[str, Any]:
     """c_npmi, c_v, diversity, n_topics and outlier share of every topic model on every split.
 
     Coherence on a split is measured on that split's texts (train: the texts the models
     were fitted on; validation and test: held out), with the topic study's ``topn``.
     """
-    corpus = _topic_corpus(papers, paper_splits, text_template, topic_tuning, embeddings)
+    corpus = _topic_corpus(paper_splits, topic_tuning, (train_texts, validation_texts, test_texts))
     tokenize = analyzer()
     models: dict[str, dict[str, Any]] = {name: {} for name in topic_baselines}
     for split in SPLITS:
@@ -243,13 +259,13 @@ def evaluate_topic_models(
             MEASURES
         )
         for name, fitted in topic_baselines.items():
-            metrics = fitted.score(split, scorer, topic_tuning["topn"]).as_dict()
+            metrics = fitted.score(split, scorer, topic_tuning.topn).as_dict()
             metrics.pop("fit_seconds")
             models[name][split] = metrics
     return {
         "embedding_model": final_topic_metrics["params"]["embedding_model"],
-        "topn": topic_tuning["topn"],
-        "size_fraction": topic_tuning["size_fraction"],
+        "topn": topic_tuning.topn,
+        "size_fraction": topic_tuning.size_fraction,
         "documents": {split: len(corpus.ids(split)) for split in SPLITS},
         "models": models,
         "train_topic_sizes": {

@@ -3,17 +3,14 @@
 from kedro.pipeline import Node, Pipeline
 
 from arxiv_pipeline.corpus.splitting import SPLITS
-from arxiv_pipeline.embedding.wiring import configured_model_keys
 from arxiv_pipeline.reporting.evaluation import (
     plot_per_category_f1,
     plot_threshold_curves,
     plot_topic_sizes,
     render_report,
 )
-from arxiv_pipeline.topics.corpus import embedding_inputs
 
 from .nodes import (
-    HELD_OUT,
     build_evaluation_targets,
     collect_metrics,
     evaluate_classifiers,
@@ -24,18 +21,11 @@ from .nodes import (
     score_with_tfidf_logreg,
 )
 
-#: Inputs of a node that builds a ``TopicCorpus`` (with its embeddings inputs beside).
-CORPUS_INPUTS = {
-    "papers": "papers",
-    "paper_splits": "paper_splits",
-    "text_template": "params:embeddings.text_template",
-    "topic_tuning": "params:topic_tuning",
-}
+TEXTS = {f"{split}_texts": f"{split}_texts" for split in SPLITS}
+EMBEDDINGS = {f"{split}_embeddings": f"{split}_embeddings" for split in SPLITS}
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    model_keys = configured_model_keys()
-    corpus = {**CORPUS_INPUTS, **embedding_inputs(model_keys, SPLITS)}
     classifier_nodes = [
         Node(
             build_evaluation_targets,
@@ -50,20 +40,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 "evaluation_targets": "evaluation_targets",
                 "paper_splits": "paper_splits",
                 "label_vocabulary": "label_vocabulary",
-                **embedding_inputs(model_keys, ("train", *HELD_OUT)),
+                **EMBEDDINGS,
             },
             outputs="classifier_scores",
             name="score_with_classifier",
         ),
         Node(
             score_with_tfidf_logreg,
-            inputs=[
-                "evaluation_targets",
-                "papers",
-                "paper_splits",
-                "params:embeddings.text_template",
-                "params:evaluation",
-            ],
+            inputs={"evaluation_targets": "evaluation_targets", **TEXTS, "evaluation": "params:evaluation"},
             outputs="tfidf_logreg_scores",
             name="score_with_tfidf_logreg",
         ),
@@ -92,9 +76,11 @@ def create_pipeline(**kwargs) -> Pipeline:
             inputs={
                 "topic_model": "topic_model",
                 "topic_assignments": "topic_assignments",
-                "final_topic_metrics": "final_topic_metrics",
+                "paper_splits": "paper_splits",
+                **TEXTS,
+                **EMBEDDINGS,
+                "topic_tuning": "params:topic_tuning",
                 "evaluation": "params:evaluation",
-                **corpus,
             },
             outputs="topic_baselines",
             name="fit_topic_baselines",
@@ -104,7 +90,9 @@ def create_pipeline(**kwargs) -> Pipeline:
             inputs={
                 "topic_baselines": "topic_baselines",
                 "final_topic_metrics": "final_topic_metrics",
-                **corpus,
+                "paper_splits": "paper_splits",
+                **TEXTS,
+                "topic_tuning": "params:topic_tuning",
             },
             outputs="topic_evaluation",
             name="evaluate_topic_models",

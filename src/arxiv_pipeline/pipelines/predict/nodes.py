@@ -9,19 +9,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from arxiv_pipeline.classifier.data import embedding_identity
 from arxiv_pipeline.classifier.metrics import predict_labels
 from arxiv_pipeline.classifier.model import from_checkpoint, probabilities
 from arxiv_pipeline.corpus.cleaning import normalise_whitespace
+from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
 from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
-from arxiv_pipeline.datasets.embeddings_dataset import ChunkEncoder, Embeddings
-from arxiv_pipeline.embedding.encoders import make_encoder
+from arxiv_pipeline.embedding import Encoder, make_encoder
+from arxiv_pipeline.embedding.lineage import check_models_agree
 from arxiv_pipeline.text.abstracts import parse_abstracts
 from arxiv_pipeline.text.templates import build_embedding_texts, render_texts
 from arxiv_pipeline.topics.model import topic_words
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
+
 
 OUTPUT_COLUMNS = [
     "row",
@@ -36,47 +37,41 @@ OUTPUT_COLUMNS = [
 ]
 
 
-def read_abstracts(predict_input: str) -> pd.DataFrame:
-    """The rows of the input file (JSON lines or CSV), each usable or with its ``error``."""
+def read_abstracts(predict_input: bytes) -> pd.DataFrame:
+    """The rows of the input file (JSON lines, a JSON array or CSV), each usable or with its ``error``."""
     return parse_abstracts(predict_input)
 
 
 def _encoder(
-    model_key: str,
-    embeddings: dict[str, Any],
-    expected: dict[str, Any],
+    config: dict[str, Any],
+    encoding: dict[str, Any],
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
-    text_template: str,
-) -> ChunkEncoder:
-    """The encoder of ``embeddings.models.<model_key>``, checked to embed as it did for training.
+) -> Encoder:
+    """The encoder a model's config names, built from the settings the model recorded.
 
     Raises
     ------
     ValueError
-        If the model is no longer configured, or would embed differently (other model
-        files, settings or, for TF-IDF + SVD, training texts) than for training.
+        If it would embed differently than for training (other model files or, for
+        TF-IDF + SVD, other training texts).
     """
-    spec = embeddings["models"].get(model_key)
-    if spec is None:
-        raise ValueError(
-            f"The models were trained on '{model_key}' embeddings; embeddings.models has "
-            f"no '{model_key}'."
-        )
-    # Only TF-IDF + SVD is fitted on the training texts; reading them for a neural model
-    # would cost minutes on the full snapshot for nothing.
+    key, settings = config["embedding_model"], config["embedding_settings"]
+    # TF-IDF + SVD is the one model fitted on the training texts: it is refitted on the
+    # current ones (the identity check below refuses other texts). Reading them for a
+    # neural model would cost minutes on the full snapshot for nothing.
     train = (
-        build_embedding_texts(papers, paper_splits, text_template)["train"]
-        if spec.get("backend") == "tfidf_svd"
+        build_embedding_texts(papers, paper_splits, config["text_template"])["train"]
+        if settings.get("backend") == "tfidf_svd"
         else None
     )
-    encoder = make_encoder(model_key, spec, embeddings["encoding"], train)
-    if encoder.identity != expected:
+    encoder = make_encoder(key, settings, encoding, train)
+    if encoder.identity != config["embedding_identity"]:
         raise ValueError(
-            f"embeddings.models.{model_key} now embeds differently than when the models "
-            "were trained "
-            f"(was {expected}, now {encoder.identity}): run the embeddings, topic_tuning and "
-            "classifier_tuning pipelines again, or restore the model's settings."
+            f"The '{key}' embedding model now embeds differently than when the models were "
+            f"trained (was {config['embedding_identity']}, now {encoder.identity}): run the "
+            "embeddings, topic_tuning and classifier_tuning pipelines again, or restore the "
+            "model's files."
         )
     return encoder
 
@@ -146,19 +141,24 @@ def _with_errors(
 def predict_abstracts(
     abstracts: pd.DataFrame,
     classifier: ClassifierCheckpoint,
-    topic_model: BERTopic,
-    final_topic_metrics: dict[str, Any],
+    topic_model: TopicModelBundle,
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
-    embeddings: dict[str, Any],
+    encoding: dict[str, Any],
     predict: dict[str, Any],
-    **train_embeddings: Embeddings,
 ) -> pd.DataFrame:
     """Top categories with probabilities, and the topic with its words, for each usable abstract.
 
-    Texts are built with the classifier's text template and embedded by the models the
-    classifier and the topic model were trained on. Rows with an ``error`` keep it and
-    get no prediction.
+    Texts are built with the models' text template and embedded by the embedding models
+    their configs name, with the settings recorded there (``papers`` and ``paper_splits``
+    are read only to refit a TF-IDF + SVD model). Rows with an ``error`` keep it and get
+    no prediction.
+
+    Raises
+    ------
+    arxiv_pipeline.embedding.lineage.LineageMismatchError
+        If the topic model and the classifier were not built on the same data and
+        embeddings: their answers would not belong together.
 
     Returns
     -------
@@ -169,25 +169,26 @@ def predict_abstracts(
         ``topic`` (-1: outlier), ``topic_words``, ``topic_similarity`` (cosine of the
         abstract's and the topic's embeddings) and ``error``.
     """
+    configs = {"topic model": topic_model.config, "classifier": classifier.config}
+    check_models_agree(configs)
     usable = abstracts["error"].isna().to_numpy()
     if not usable.any():
         return _with_errors(abstracts, usable, [])
-    config = classifier.config
-    texts = _texts(abstracts[usable], config["text_template"])
-    topic_key = final_topic_metrics["params"]["embedding_model"]
-    expected = {
-        config["embedding_model"]: config["embedding_identity"],
-        topic_key: embedding_identity(train_embeddings[f"{topic_key}__train"]),
-    }
+    texts = _texts(abstracts[usable], classifier.config["text_template"])
+    # One encoder per embedding model: both models may read the same one.
+    by_model = {config["embedding_model"]: config for config in configs.values()}
     vectors = {
-        key: _encoder(
-            key, embeddings, identity, papers, paper_splits, config["text_template"]
-        ).encode(texts)
-        for key, identity in expected.items()
+        key: _encoder(config, encoding, papers, paper_splits).encode(texts)
+        for key, config in by_model.items()
     }
-    categories = _categories(classifier, vectors[config["embedding_model"]], predict["top_k"])
+    categories = _categories(
+        classifier, vectors[classifier.config["embedding_model"]], predict["top_k"]
+    )
     topics = _topics(
-        topic_model, texts, vectors[topic_key], final_topic_metrics["params"]["top_n_words"]
+        topic_model.model,
+        texts,
+        vectors[topic_model.config["embedding_model"]],
+        topic_model.config["top_n_words"],
     )
     predictions = [{**first, **second} for first, second in zip(categories, topics, strict=True)]
     return _with_errors(abstracts, usable, predictions)

@@ -1,14 +1,11 @@
 """The predict pipeline: a file of new abstracts -> categories and topic per abstract.
 
 ``kedro run --pipelines predict --params predict_input=new.jsonl`` reads the file named
-by ``predict_input`` (JSON lines or CSV) and writes ``predictions``. The command line
+by ``predict_input`` (JSON lines, a JSON array or CSV) and writes ``predictions``. The command line
 ``python -m arxiv_pipeline.pipelines.predict "an abstract"`` runs the same node.
 """
 
 from kedro.pipeline import Node, Pipeline
-
-from arxiv_pipeline.embedding.wiring import configured_model_keys
-from arxiv_pipeline.topics.corpus import embedding_inputs
 
 from .nodes import predict_abstracts, read_abstracts
 
@@ -30,13 +27,11 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "abstracts": "new_abstracts",
                     "classifier": "classifier",
                     "topic_model": "topic_model",
-                    "final_topic_metrics": "final_topic_metrics",
+                    # Read only to refit a TF-IDF + SVD embedding model.
                     "papers": "papers",
                     "paper_splits": "paper_splits",
-                    "embeddings": "params:embeddings",
+                    "encoding": "params:embeddings.encoding",
                     "predict": "params:predict",
-                    # The stored embeddings' sidecars say how the topic model's were made.
-                    **embedding_inputs(configured_model_keys(), ("train",)),
                 },
                 outputs="predictions",
                 name=PREDICT_NODE,

@@ -8,82 +8,58 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import optuna
 import pandas as pd
-import pyarrow.parquet as pq
 
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
+from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
+from arxiv_pipeline.embedding.lineage import lineage
+from arxiv_pipeline.embedding.selection import used_models
+from arxiv_pipeline.text.templates import SplitTexts
 from arxiv_pipeline.topics.coherence import CoherenceScorer
-from arxiv_pipeline.topics.corpus import MEASURES, TopicCorpus
-from arxiv_pipeline.topics.model import (
-    TOPIC_PARAMETER_RULES,
-    analyzer,
-    fit_topic_model,
-    score_topics,
-    topic_words,
-)
-from arxiv_pipeline.topics.objective import (
-    TRIAL_ERRORS,
-    TopicObjective,
-    TopicObjectiveConfig,
-)
+from arxiv_pipeline.topics.corpus import TopicCorpus
+from arxiv_pipeline.topics.model import analyzer, fit_topic_model, score_topics, topic_words
+from arxiv_pipeline.topics.objective import TopicObjective
 from arxiv_pipeline.topics.reduction import ReductionCache
 from arxiv_pipeline.topics.selection import chosen_trial
-from arxiv_pipeline.tuning.provenance import provenance
-from arxiv_pipeline.tuning.search_space import parse_search_space
-from arxiv_pipeline.tuning.study import run_study
+from arxiv_pipeline.topics.settings import TopicTuning
+from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
+from arxiv_pipeline.tuning.provenance import data_fingerprint, provenance
+from arxiv_pipeline.tuning.study import check_data, run_study
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
 
 logger = logging.getLogger(__name__)
 
-def _objective_config(topic_tuning: dict[str, Any]) -> TopicObjectiveConfig:
-    measure = topic_tuning["measure"]
-    if measure not in MEASURES:
-        raise ValueError(f"topic_tuning.measure must be one of {MEASURES}, got {measure!r}.")
-    fixed = topic_tuning.get("fixed") or {}
-    unknown = sorted(set(fixed) - set(TOPIC_PARAMETER_RULES))
-    if unknown:
-        raise ValueError(
-            f"topic_tuning.fixed: unknown parameters {unknown}; known: {sorted(TOPIC_PARAMETER_RULES)}"
-        )
-    seed = topic_tuning["seed"]
-    return TopicObjectiveConfig(
-        measure=measure,
-        topn=topic_tuning["topn"],
-        seeds=tuple(range(seed, seed + topic_tuning["n_seeds"])),
-        multi_objective=topic_tuning["multi_objective"],
-        fixed=fixed,
-        constraints=topic_tuning.get("constraints") or {},
-    )
-
-
-def _validated_space(topic_tuning: dict[str, Any], model_keys: list[str]) -> dict:
-    space = parse_search_space(
-        topic_tuning["search_space"], TOPIC_PARAMETER_RULES, "topic_tuning.search_space"
-    )
-    choices = getattr(space.get("embedding_model"), "choices", ())
-    unknown = [choice for choice in choices if choice not in model_keys]
-    if unknown:
-        raise ValueError(
-            f"topic_tuning.search_space.embedding_model: {unknown} are not among the "
-            f"embedding models {model_keys} (embeddings.models)."
-        )
-    return space
-
-
-def _scorer(documents: list[str], config: TopicObjectiveConfig) -> CoherenceScorer:
+def _scorer(documents: list[str], measure: str) -> CoherenceScorer:
     tokenize = analyzer()
-    return CoherenceScorer([tokenize(text) for text in documents]).prepare([config.measure])
+    return CoherenceScorer([tokenize(text) for text in documents]).prepare([measure])
+
+
+def _used_models(topic_tuning: TopicTuning) -> list[str]:
+    """The embedding models the trials can use: the fixed one, or those the space draws.
+
+    Raises
+    ------
+    ValueError
+        If neither ``search_space.embedding_model`` nor ``fixed.embedding_model`` names one.
+    """
+    keys = used_models(topic_tuning.space, topic_tuning.fixed.get("embedding_model"))
+    if not keys:
+        raise ValueError(
+            "topic_tuning: name the embedding models in search_space.embedding_model "
+            "(choices) or fixed.embedding_model."
+        )
+    return keys
 
 
 def tune_topic_model(
     topic_study: StudyStore,
-    papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
-    text_template: str,
-    topic_tuning: dict[str, Any],
-    **embeddings: Embeddings,
+    train_texts: SplitTexts,
+    validation_texts: SplitTexts,
+    train_embeddings: SplitEmbeddings,
+    topic_tuning: TopicTuning,
 ) -> optuna.Study:
     """Run the topic study to ``topic_tuning.n_trials`` complete trials.
 
@@ -92,42 +68,43 @@ def tune_topic_model(
     The study lives in the storage ``topic_tuning.storage`` names, and
     ``topic_tuning.n_workers`` processes run its trials.
     """
-    store = topic_study.using(topic_tuning["storage"])
-    corpus = TopicCorpus(papers, paper_splits, text_template, embeddings, topic_tuning["size_fraction"])
-    train_vectors = corpus.vectors("train")
-    space = _validated_space(topic_tuning, list(train_vectors))
-    config = _objective_config(topic_tuning)
+    store = topic_tuning.store(topic_study)
+    keys = _used_models(topic_tuning)
+    check_embedding_models(
+        topic_tuning.space, list(train_embeddings), "topic_tuning.search_space.embedding_model", *keys
+    )
+    used = {f"{key}__train": train_embeddings[key] for key in keys}
+    fingerprint = data_fingerprint(used, topic_tuning.size_fraction)
+    check_data(store, fingerprint, TopicTuning.KEY)  # before any text is read
+    corpus = TopicCorpus(
+        paper_splits,
+        {"train": train_texts, "validation": validation_texts},
+        {"train": train_embeddings},
+        topic_tuning.size_fraction,
+    )
     objective = TopicObjective(
         documents=corpus.documents("train"),
-        embeddings=train_vectors,
-        scorer=_scorer(corpus.documents("validation"), config),
-        space=space,
-        config=config,
-        cache=ReductionCache(topic_tuning["reduction_cache_size"]),
+        embeddings=corpus.vectors_by_model("train", keys),
+        scorer=_scorer(corpus.documents("validation"), topic_tuning.measure),
+        space=topic_tuning.space,
+        config=topic_tuning.objective_config(),
+        cache=ReductionCache(topic_tuning.reduction_cache_size),
     )
-    sampler = optuna.samplers.TPESampler(
-        seed=topic_tuning["seed"],
-        multivariate=True,
-        constraints_func=objective.constraints_func if objective.has_constraints else None,
-    )
-    directions = ["maximize", "maximize"] if config.multi_objective else ["maximize"]
+    constraints = {"constraints_func": objective.constraints_func} if objective.has_constraints else {}
     study = run_study(
         store,
         objective,
-        directions=directions,
-        sampler=sampler,
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=5),
-        n_trials=topic_tuning["n_trials"],
+        directions=topic_tuning.directions,
+        sampler=sampler_factory(topic_tuning.sampler, "topic_tuning.sampler", topic_tuning.fixed, **constraints),
+        seed=topic_tuning.seed,
+        pruner=topic_tuning.build_pruner(),
+        n_trials=topic_tuning.n_trials,
         provenance=provenance(
-            corpus.fingerprint(),
-            measure=config.measure,
-            topn=config.topn,
-            seeds=list(config.seeds),
-            search_space=topic_tuning["search_space"],
-            embedding_models={key: value.metadata["cache_key"] for key, value in embeddings.items()},
+            fingerprint,
+            **topic_tuning.provenance(),
+            embedding_models={key: train_embeddings[key].metadata["cache_key"] for key in keys},
         ),
-        catch=TRIAL_ERRORS,
-        n_workers=topic_tuning["n_workers"],
+        n_workers=topic_tuning.n_workers,
     )
     logger.info(
         "Topic study '%s': %d trials; reductions in this process computed %d times, reused %d times.",
@@ -141,12 +118,17 @@ def tune_topic_model(
 
 def fit_final_topic_model(
     topic_study: StudyStore,
-    papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
+    train_texts: SplitTexts,
+    validation_texts: SplitTexts,
+    test_texts: SplitTexts,
+    train_embeddings: SplitEmbeddings,
+    validation_embeddings: SplitEmbeddings,
+    test_embeddings: SplitEmbeddings,
     text_template: str,
-    topic_tuning: dict[str, Any],
-    **embeddings: Embeddings,
-) -> tuple[BERTopic, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    topic_tuning: TopicTuning,
+    embedding_models: dict[str, Any],
+) -> tuple[TopicModelBundle, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Refit BERTopic with the chosen trial's parameters, and assign every split's papers.
 
     The refit uses the study's first seed, so with ``n_seeds: 1`` its validation scores
@@ -155,18 +137,24 @@ def fit_final_topic_model(
     Returns
     -------
     tuple
-        The model, the topic table (topic, size, words, label), the assignments
-        (id, split, topic) and the final metrics (with the parameters, among them the
-        ``embedding_model`` that new documents must be embedded with).
+        The model with its config (the embedding model new documents must be embedded
+        with, its settings and identity, the data it was built on, the text template,
+        ``topn``), the topic table (topic, size, words, label), the assignments
+        (id, split, topic) and the final metrics (with the parameters).
     """
-    study = topic_study.using(topic_tuning["storage"]).load()
-    trial = chosen_trial(study, topic_tuning["final_trial"], topic_tuning["constraints"])
-    corpus = TopicCorpus(papers, paper_splits, text_template, embeddings, topic_tuning["size_fraction"])
-    config = _objective_config(topic_tuning)
+    study = topic_tuning.store(topic_study).load()
+    trial = chosen_trial(study, topic_tuning.final_trial, topic_tuning.constraints)
+    corpus = TopicCorpus(
+        paper_splits,
+        {"train": train_texts, "validation": validation_texts, "test": test_texts},
+        {"train": train_embeddings, "validation": validation_embeddings, "test": test_embeddings},
+        topic_tuning.size_fraction,
+    )
+    config = topic_tuning.objective_config()
     objective = TopicObjective(
         documents=corpus.documents("train"),
-        embeddings=corpus.vectors("train"),
-        scorer=_scorer(corpus.documents("validation"), config),
+        embeddings=corpus.vectors_by_model("train", _used_models(topic_tuning)),
+        scorer=_scorer(corpus.documents("validation"), config.measure),
         space={},
         config=config,
         cache=ReductionCache(1),
@@ -182,10 +170,21 @@ def fit_final_topic_model(
     model.umap_model = reducer
     assignments = [pd.DataFrame({"id": corpus.ids("train"), "split": "train", "topic": model.topics_})]
     for split in ("validation", "test"):
-        topics, _ = model.transform(corpus.documents(split), embeddings=corpus.vectors(split)[key])
+        topics, _ = model.transform(corpus.documents(split), embeddings=corpus.vectors(split, key))
         assignments.append(pd.DataFrame({"id": corpus.ids(split), "split": split, "topic": topics}))
         metrics[f"{split}_outlier_share"] = float(np.mean(np.asarray(topics) == -1))
-    return model, topic_table(model), pd.concat(assignments, ignore_index=True), metrics
+    bundle = TopicModelBundle(
+        model,
+        {
+            **lineage(paper_splits, key, embedding_models[key], train_embeddings[key]),
+            "text_template": text_template,
+            "topn": config.topn,
+            "top_n_words": params["top_n_words"],
+            "trial": trial.number,
+            "params": params,
+        },
+    )
+    return bundle, topic_table(model), pd.concat(assignments, ignore_index=True), metrics
 
 
 def topic_table(model: BERTopic) -> pd.DataFrame:

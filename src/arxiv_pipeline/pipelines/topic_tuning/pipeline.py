@@ -2,28 +2,25 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from arxiv_pipeline.embedding.wiring import configured_model_keys
-from arxiv_pipeline.topics.corpus import embedding_inputs
+from arxiv_pipeline.corpus.splitting import SPLITS
 from arxiv_pipeline.topics.figures import plot_topic_model
 
 from .nodes import fit_final_topic_model, tune_topic_model
 
-#: Inputs of a node that builds a ``TopicCorpus`` (with its embeddings inputs beside).
-CORPUS_INPUTS = {
-    "papers": "papers",
-    "paper_splits": "paper_splits",
-    "text_template": "params:embeddings.text_template",
-    "topic_tuning": "params:topic_tuning",
-}
-
 
 def create_pipeline(**kwargs) -> Pipeline:
-    model_keys = configured_model_keys()
     return Pipeline(
         [
             Node(
                 tune_topic_model,
-                inputs={"topic_study": "topic_study_store", **CORPUS_INPUTS, **embedding_inputs(model_keys, ("train",))},
+                inputs={
+                    "topic_study": "topic_study_store",
+                    "paper_splits": "paper_splits",
+                    "train_texts": "train_texts",
+                    "validation_texts": "validation_texts",
+                    "train_embeddings": "train_embeddings",
+                    "topic_tuning": "params:topic_tuning",
+                },
                 outputs="topic_study",
                 name="tune_topic_model",
             ),
@@ -31,8 +28,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 fit_final_topic_model,
                 inputs={
                     "topic_study": "topic_study",
-                    **CORPUS_INPUTS,
-                    **embedding_inputs(model_keys, ("train", "validation", "test")),
+                    "paper_splits": "paper_splits",
+                    **{f"{split}_texts": f"{split}_texts" for split in SPLITS},
+                    **{f"{split}_embeddings": f"{split}_embeddings" for split in SPLITS},
+                    "text_template": "params:embeddings.text_template",
+                    "topic_tuning": "params:topic_tuning",
+                    "embedding_models": "params:embeddings.models",
                 },
                 outputs=["topic_model", "topic_table", "topic_assignments", "final_topic_metrics"],
                 name="fit_final_topic_model",

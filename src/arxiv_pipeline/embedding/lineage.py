@@ -1,0 +1,153 @@
+"""What a trained model was built on: the papers' splits and the embeddings, and the checks.
+
+A trained model (the topic model, the classifier) records in its config the
+:func:`lineage` it was built on. Predict refuses two models whose lineages differ, and
+evaluation refuses a model whose lineage is not the current data's: either would answer
+with rc 0 for papers or embeddings the model never saw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pandas as pd
+
+from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+
+#: The keys of a model's config that :func:`lineage` writes.
+LINEAGE_KEYS = (
+    "data_fingerprint",
+    "embedding_model",
+    "embedding_settings",
+    "embedding_identity",
+    "embedding_cache_key",
+)
+
+
+class LineageMismatchError(ValueError):
+    """Two models, or a model and the current data, were not built on the same data."""
+
+
+def embedding_identity(embeddings: Embeddings) -> dict[str, Any]:
+    """The model that made these embeddings (its cache key without the texts).
+
+    An encoder with the same ``identity`` embeds new texts as these were embedded.
+    """
+    cache_key = embeddings.metadata["cache_key"]
+    return {
+        name: value for name, value in cache_key.items() if name not in ("text_fingerprint", "rows")
+    }
+
+
+def splits_fingerprint(paper_splits: pd.DataFrame) -> str:
+    """A hash (blake2b) of every paper's id, split and size fraction, in order.
+
+    With the texts' fingerprint of the embeddings' cache key, it tells whether a model
+    was built on the current papers.
+    """
+    columns = paper_splits[["id", "split", "size_fraction"]]
+    hashes = pd.util.hash_pandas_object(columns, index=False).to_numpy()
+    return hashlib.blake2b(hashes.tobytes(), digest_size=16).hexdigest()
+
+
+def lineage(
+    paper_splits: pd.DataFrame, model_key: str, settings: dict[str, Any], train: Embeddings
+) -> dict[str, Any]:
+    """The config entries that say what a model was built on.
+
+    Parameters
+    ----------
+    paper_splits
+        The splits the model was trained on.
+    model_key, settings
+        ``embeddings.models.<model_key>``: enough to build the encoder again.
+    train
+        The training split's embeddings the model was fitted on.
+    """
+    return {
+        "data_fingerprint": splits_fingerprint(paper_splits),
+        "embedding_model": model_key,
+        "embedding_settings": settings,
+        "embedding_identity": embedding_identity(train),
+        "embedding_cache_key": train.metadata["cache_key"],
+    }
+
+
+def _differences(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
+    """What two lineages disagree on: the data, the texts, or the same model's embeddings."""
+    found = []
+    if first["data_fingerprint"] != second["data_fingerprint"]:
+        found.append("data_fingerprint")
+    first_key, second_key = first["embedding_cache_key"], second["embedding_cache_key"]
+    # Two embedding models of the same texts are fine; the same model must be the same embeddings.
+    if first_key["text_fingerprint"] != second_key["text_fingerprint"]:
+        found.append("embedding_cache_key.text_fingerprint")
+    elif first["embedding_model"] == second["embedding_model"] and first_key != second_key:
+        found.append("embedding_cache_key")
+    return found
+
+
+def _described(name: str, config: dict[str, Any]) -> str:
+    return (
+        f"{name}: data {config['data_fingerprint']}, '{config['embedding_model']}' embeddings "
+        f"{config['embedding_cache_key']}"
+    )
+
+
+def check_models_agree(models: dict[str, dict[str, Any]]) -> None:
+    """Refuse models (name -> config) that were not built on the same data and embeddings.
+
+    Raises
+    ------
+    LineageMismatchError
+        Naming every model and what it was built on; also for a config written before
+        models recorded their lineage.
+    """
+    for name, config in models.items():
+        missing = [key for key in LINEAGE_KEYS if key not in config]
+        if missing:
+            raise LineageMismatchError(
+                f"The {name} does not record what it was built on ({', '.join(missing)} "
+                "missing): run the topic_tuning and classifier_tuning pipelines again."
+            )
+    (first_name, first), *others = models.items()
+    for name, config in others:
+        differences = _differences(first, config)
+        if differences:
+            raise LineageMismatchError(
+                f"The {first_name} and the {name} were not built on the same data "
+                f"({', '.join(differences)} differ): {_described(first_name, first)}; "
+                f"{_described(name, config)}. Run the topic_tuning and classifier_tuning "
+                "pipelines again on the same data."
+            )
+
+
+def check_model_matches_data(
+    name: str, config: dict[str, Any], paper_splits: pd.DataFrame, train: Embeddings | None
+) -> None:
+    """Refuse a model that was not built on the current splits and training embeddings.
+
+    Parameters
+    ----------
+    name, config
+        The model (for messages) and its config.
+    paper_splits
+        The current splits.
+    train
+        The current training embeddings of the model's ``embedding_model`` (None when
+        that model is no longer stored).
+
+    Raises
+    ------
+    LineageMismatchError
+        Naming the model, what it was built on and what the data is now.
+    """
+    key = config.get("embedding_model")
+    if train is None:
+        raise LineageMismatchError(
+            f"The {name} was built on '{key}' embeddings, which are no longer configured "
+            "(embeddings.models): restore that model, or run its tuning pipeline again."
+        )
+    current = lineage(paper_splits, key, config.get("embedding_settings", {}), train)
+    check_models_agree({name: config, "current data": current})
