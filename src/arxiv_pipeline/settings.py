@@ -4,11 +4,16 @@ import warnings
 
 from kedro.config import OmegaConfigLoader
 
+from arxiv_pipeline.hooks import RunSummaryHooks
+
 # Kedro 1.7 registers its config resolvers through an OmegaConf call that OmegaConf now
 # deprecates. The warning is Kedro's to fix and would greet users on every run.
 warnings.filterwarnings(
     "ignore", message=r"register_new_resolver\(\) is deprecated", category=UserWarning
 )
+
+# Every run ends with a summary of its results and the commands that open them.
+HOOKS = (RunSummaryHooks(),)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -1,0 +1,72 @@
+"""Project hooks: the summary a ``kedro run`` ends with."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from kedro.framework.hooks import hook_impl
+from kedro.io import CatalogProtocol
+from kedro.pipeline import Pipeline
+
+from arxiv_pipeline.cli import STUDY_FOLDER
+from arxiv_pipeline.reporting.run_summary import render_summary
+
+logger = logging.getLogger(__name__)
+
+#: The folders whose files the summary names, relative to the project.
+RESULT_FOLDERS = ("data/08_reporting", "data/07_model_output", STUDY_FOLDER)
+
+
+def _load_if_exists(catalog: CatalogProtocol, name: str) -> Any:
+    """The dataset's data, or None where the catalog has no such entry or it was never written."""
+    return catalog.load(name) if name in catalog and catalog.exists(name) else None
+
+
+def _folders(project_path: Path) -> dict[str, list[str]]:
+    """Each result folder's entries (a folder with a trailing ``/``), hidden files left out."""
+    found = {}
+    for folder in RESULT_FOLDERS:
+        path = project_path / folder
+        if path.is_dir():
+            found[folder] = sorted(
+                entry.name + ("/" if entry.is_dir() else "")
+                for entry in path.iterdir()
+                if not entry.name.startswith(".") and not entry.name.endswith(".lock")
+            )
+    return found
+
+
+def _study_names(project_path: Path) -> list[str]:
+    """The studies in the study folder's SQLite and journal files (read-only; unreadable ones logged)."""
+    from arxiv_pipeline.studies import find_storages, read_storages
+
+    paths = find_storages(project_path / STUDY_FOLDER)
+    summaries, unreadable = read_storages([(path, str(path.relative_to(project_path))) for path in paths])
+    for label, error in unreadable:
+        logger.warning("Study storage %s cannot be read: %s", label, error)
+    return sorted({summary.study_name for summary in summaries})
+
+
+class RunSummaryHooks:
+    """Log what the run read, found and measured, and the commands that open the results.
+
+    Only data that exists is loaded, so a partial run (``--pipelines ingestion``) tells
+    what it has and names the pipelines still to run.
+    """
+
+    @hook_impl
+    def after_pipeline_run(
+        self, run_params: dict[str, Any], run_result: dict[str, Any], pipeline: Pipeline, catalog: CatalogProtocol
+    ) -> None:
+        project_path = Path(run_params["project_path"])
+        logger.info(
+            render_summary(
+                ingestion=_load_if_exists(catalog, "ingestion_summary"),
+                topic_table=_load_if_exists(catalog, "topic_table"),
+                evaluation_metrics=_load_if_exists(catalog, "evaluation_metrics"),
+                folders=_folders(project_path),
+                study_names=_study_names(project_path),
+            )
+        )

@@ -1,0 +1,117 @@
+"""The few lines a run ends with: what it read, found and measured, and where to look next."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from arxiv_pipeline.reporting.evaluation import CLASSIFIER_NAMES, TOPIC_NAMES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Topics listed with their words, largest first.
+TOPICS_SHOWN = 5
+#: Words shown per topic.
+WORDS_SHOWN = 6
+#: Files named per folder.
+FILES_SHOWN = 6
+
+CLASSIFIER_HEADLINE = ("micro_f1", "macro_f1", "lrap")
+TOPIC_HEADLINE = ("c_npmi", "diversity", "n_topics", "outlier_share")
+
+OPEN_COMMANDS = [
+    ("kedro viz", "the pipelines, with every figure and report previewed"),
+    ("kedro jupyter lab", "notebooks that load all of it from the catalog"),
+]
+
+
+def ingestion_lines(summary: dict[str, Any]) -> list[str]:
+    """What was read and kept, from ``ingestion_summary``."""
+    demo = " (the SYNTHETIC demo corpus, not arXiv data)" if summary["is_demo"] else ""
+    return [
+        f"Read {summary['source']}{demo}: {summary['lines_read']} lines, kept {summary['papers']} "
+        f"papers ({summary['lines_rejected']} rejected, {summary['duplicates_removed']} duplicates "
+        f"removed), {summary['labels']} labels."
+    ]
+
+
+def topic_lines(topic_table: pd.DataFrame) -> list[str]:
+    """How many topics, and the best words of the largest, from ``topic_table``."""
+    topics = topic_table[topic_table["topic"] != -1].sort_values("size", ascending=False)
+    outliers = int(topic_table.loc[topic_table["topic"] == -1, "size"].sum())
+    total = int(topic_table["size"].sum())
+    lines = [
+        f"Topic model: {len(topics)} topics; {outliers} of {total} training papers are "
+        f"outliers (topic -1). Largest topics:"
+    ]
+    lines += [
+        f"  {row.topic:>3} ({row.size} papers): {', '.join(list(row.words)[:WORDS_SHOWN])}"
+        for row in topics.head(TOPICS_SHOWN).itertuples()
+    ]
+    return lines
+
+
+def _values(metrics: dict[str, Any], names: tuple[str, ...]) -> str:
+    return ", ".join(
+        f"{name} {metrics[name]:.3f}" if isinstance(metrics[name], float) else f"{name} {metrics[name]}"
+        for name in names
+    )
+
+
+def metric_lines(evaluation_metrics: dict[str, Any]) -> list[str]:
+    """The headline test metrics of each model beside its baselines, from ``metrics.json``."""
+    rows = [
+        (CLASSIFIER_NAMES.get(name, name), _values(metrics, CLASSIFIER_HEADLINE))
+        for name, metrics in evaluation_metrics["classifier"]["models"].items()
+    ]
+    rows += [
+        (TOPIC_NAMES.get(name, name), _values(by_split["test"], TOPIC_HEADLINE))
+        for name, by_split in evaluation_metrics["topics"]["models"].items()
+        if "test" in by_split
+    ]
+    width = max(len(name) for name, _ in rows)
+    return ["Test-split metrics, each model beside its baselines (all in evaluation_report.md):"] + [
+        f"  {name:<{width}}  {values}" for name, values in rows
+    ]
+
+
+def folder_lines(folders: dict[str, list[str]]) -> list[str]:
+    """Each results folder (relative path -> file names in it) with a few of its files."""
+    return [
+        f"{folder}: {', '.join(names[:FILES_SHOWN])}"
+        + (f" and {len(names) - FILES_SHOWN} more" if len(names) > FILES_SHOWN else "")
+        for folder, names in folders.items()
+        if names
+    ]
+
+
+def command_lines(study_names: list[str]) -> list[str]:
+    """The commands that open the results; one dashboard command per stored study."""
+    commands = OPEN_COMMANDS[:1]
+    commands += [(f"kedro studies dashboard {name}", f"the Optuna study '{name}'") for name in study_names]
+    commands += OPEN_COMMANDS[1:]
+    width = max(len(command) for command, _ in commands)
+    return ["Open them with:"] + [f"  {command:<{width}}  {what}" for command, what in commands]
+
+
+def render_summary(
+    ingestion: dict[str, Any] | None,
+    topic_table: pd.DataFrame | None,
+    evaluation_metrics: dict[str, Any] | None,
+    folders: dict[str, list[str]],
+    study_names: list[str],
+) -> str:
+    """The summary; a part whose data does not exist (yet) is named as missing instead."""
+    lines = ["Run finished. Results:"]
+    parts = (
+        (ingestion, ingestion_lines, "ingestion"),
+        (topic_table, topic_lines, "topic_tuning"),
+        (evaluation_metrics, metric_lines, "evaluation"),
+    )
+    for data, render, _ in parts:
+        if data is not None:
+            lines += render(data)
+    missing = [pipeline for data, _, pipeline in parts if data is None]
+    if missing:
+        lines.append(f"Not produced yet (run these pipelines): {', '.join(missing)}.")
+    return "\n".join(lines + folder_lines(folders) + command_lines(study_names))

@@ -1,0 +1,232 @@
+"""Topics over time: each topic's share of the papers of each month, and which topics rise or fall.
+
+The month of a paper comes from its arXiv identifier, which encodes the year and month
+of the first submission in both schemes: ``YYMM.NNNN`` / ``YYMM.NNNNN`` (from April
+2007) and ``archive/YYMMNNN`` (``hep-th/9901001``, ``math.GT/0309136``, before it).
+The snapshot's ``update_date`` is the date of the last update (and is missing on most
+lines of recent snapshots), so it is only the fallback for an id in neither scheme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from arxiv_pipeline.text.templates import TEMPLATE_FIELDS, render_texts
+
+if TYPE_CHECKING:
+    from bertopic import BERTopic
+
+# An optional version suffix (``v2``) is allowed: some sources keep it on the id.
+_NEW_STYLE_ID = r"^(?P<yy>\d{2})(?P<mm>\d{2})\.\d{4,5}(?:v\d+)?$"
+_OLD_STYLE_ID = r"^[a-z-]+(?:\.[A-Za-z-]+)?/(?P<yy>\d{2})(?P<mm>\d{2})\d{3}(?:v\d+)?$"
+#: Old-style ids ran from 1991 (``9108``) to March 2007 (``0703``).
+_FIRST_OLD_STYLE_YEAR = 91
+
+SHARE_COLUMNS = ["month", "topic", "papers", "month_papers", "share", "words"]
+TREND_COLUMNS = ["topic", "slope_per_month", "first_share", "last_share", "months"]
+
+
+@dataclass
+class TopicViews:
+    """``topic_views`` in parameters yml (see ``conf/base/parameters_topic_views.yml``).
+
+    Attributes
+    ----------
+    trend_months
+        The last months whose shares a topic's trend is fitted on (at least 2).
+    min_month_papers
+        Months with fewer assigned papers are left out of the shares: a handful of late
+        cross-lists would otherwise make months where one paper is a 100% share.
+    n_trending
+        Topics listed as rising and as falling.
+    top_categories
+        Dominant primary categories kept per topic in the taxonomy table.
+    """
+
+    trend_months: int = 6
+    min_month_papers: int = 20
+    n_trending: int = 5
+    top_categories: int = 3
+
+    def __post_init__(self) -> None:
+        for name, low in (("trend_months", 2), ("min_month_papers", 1), ("n_trending", 1), ("top_categories", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"topic_views.{name} must be an integer >= {low}, got {value!r}.")
+
+
+def paper_months(ids: pd.Series, fallback_dates: pd.Series) -> pd.Series:
+    """The month of each paper (``datetime64``, the first day of the month).
+
+    Taken from the id (see the module docstring); ``fallback_dates`` (``update_date``)
+    gives the month of an id in neither scheme; NaT where that is missing too.
+    """
+    ids = ids.astype("string").str.strip()
+    years, months = pd.Series(np.nan, index=ids.index), pd.Series(np.nan, index=ids.index)
+    for pattern, old_style in ((_NEW_STYLE_ID, False), (_OLD_STYLE_ID, True)):
+        found = ids.str.extract(pattern).astype(float)
+        year = 2000 + found["yy"]
+        if old_style:
+            year = year.where(found["yy"] < _FIRST_OLD_STYLE_YEAR, 1900 + found["yy"])
+        valid = found["mm"].between(1, 12) & years.isna()
+        years = years.where(~valid, year)
+        months = months.where(~valid, found["mm"])
+    from_ids = pd.to_datetime(
+        pd.DataFrame({"year": years, "month": months, "day": 1}).dropna(), errors="raise"
+    ).reindex(ids.index)
+    fallback = pd.to_datetime(fallback_dates, errors="coerce").dt.to_period("M").dt.to_timestamp()
+    return from_ids.fillna(fallback).rename("month")
+
+
+def assigned_papers(papers: pq.ParquetFile, topic_assignments: pd.DataFrame, template: str) -> pd.DataFrame:
+    """The assigned papers in ``topic_assignments``' order: topic, month, and text.
+
+    The text is rendered with ``template``, the one the topic model was built on.
+
+    Raises
+    ------
+    ValueError
+        If an assigned paper is not in ``papers`` (ingestion ran again after topic_tuning).
+    """
+    table = papers.read(columns=["id", *TEMPLATE_FIELDS, "update_date"])
+    rows = pc.index_in(pa.array(topic_assignments["id"], pa.string()), value_set=table["id"])
+    if rows.null_count:
+        raise ValueError(
+            f"{rows.null_count} papers of topic_assignments are not in papers: run topic_tuning "
+            "again after ingestion."
+        )
+    table = table.take(rows)
+    ids = table["id"].to_pandas()
+    return pd.DataFrame(
+        {
+            "topic": topic_assignments["topic"].astype(int).to_numpy(),
+            "month": paper_months(ids, table["update_date"].to_pandas()).to_numpy(),
+            "document": render_texts(table, template).to_pylist(),
+        }
+    )
+
+
+def topic_shares_over_time(model: BERTopic, papers: pd.DataFrame, min_month_papers: int) -> pd.DataFrame:
+    """Each topic's papers and share of the month's papers, with its words in that month.
+
+    BERTopic's own ``topics_over_time`` counts the papers and recomputes each topic's
+    c-TF-IDF words from that month's documents (averaged with the topic's global
+    words, BERTopic's defaults). Shares are of all papers the model assigned in the
+    month, outliers (topic -1) included, so a month's shares sum to 1.
+
+    ``papers`` is :func:`assigned_papers`; papers without a month, and months with fewer
+    than ``min_month_papers`` papers, are left out.
+    """
+    frame = papers.dropna(subset=["month"])
+    month_papers = frame.groupby("month").size()
+    kept = month_papers[month_papers >= min_month_papers]
+    frame = frame[frame["month"].isin(kept.index)]
+    if frame.empty:
+        return pd.DataFrame(columns=SHARE_COLUMNS)
+    over_time = model.topics_over_time(
+        frame["document"].tolist(), frame["month"].tolist(), topics=frame["topic"].tolist()
+    )
+    shares = pd.DataFrame(
+        {
+            "month": pd.to_datetime(over_time["Timestamp"]),
+            "topic": over_time["Topic"].astype(int),
+            "papers": over_time["Frequency"].astype(int),
+        }
+    )
+    shares["month_papers"] = shares["month"].map(kept).astype(int)
+    shares["share"] = shares["papers"] / shares["month_papers"]
+    shares["words"] = over_time["Words"].astype(str)
+    return shares.sort_values(["month", "topic"], ignore_index=True)[SHARE_COLUMNS]
+
+
+def _month_number(months: pd.Index) -> np.ndarray:
+    """Calendar months counted from year 0: gaps between months keep their length."""
+    return np.asarray(months.year * 12 + months.month, dtype=float)
+
+
+def topic_trends(shares: pd.DataFrame, trend_months: int) -> pd.DataFrame:
+    """Each topic's least-squares slope of share per month over the last ``trend_months`` months.
+
+    A topic absent from a month has share 0 there. The outlier topic -1 is left out.
+    Empty when the shares span fewer than two months (no trend can be fitted).
+    """
+    wide = shares.pivot_table(index="month", columns="topic", values="share", fill_value=0.0)
+    wide = wide.drop(columns=-1, errors="ignore").sort_index().iloc[-trend_months:]
+    if len(wide) < 2 or wide.shape[1] == 0:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    slopes = np.polyfit(_month_number(pd.DatetimeIndex(wide.index)), wide.to_numpy(), deg=1)[0]
+    trends = pd.DataFrame(
+        {
+            "topic": wide.columns.astype(int),
+            "slope_per_month": slopes,
+            "first_share": wide.iloc[0].to_numpy(),
+            "last_share": wide.iloc[-1].to_numpy(),
+            "months": len(wide),
+        }
+    )
+    return trends.sort_values(["slope_per_month", "topic"], ascending=[False, True], ignore_index=True)
+
+
+def _labels(topic_table: pd.DataFrame) -> dict[int, str]:
+    return dict(zip(topic_table["topic"].astype(int), topic_table["label"].astype(str), strict=True))
+
+
+def trends_report(trends: pd.DataFrame, shares: pd.DataFrame, topic_table: pd.DataFrame, n_trending: int) -> str:
+    """Markdown: the topics whose share rose and fell most, and what that was measured on."""
+    lines = ["# Rising and falling topics", ""]
+    if trends.empty:
+        months = shares["month"].nunique()
+        return "\n".join(
+            lines + [f"The assigned papers span {months} month(s): a trend needs at least two.", ""]
+        )
+    labels = _labels(topic_table)
+    span = shares["month"].drop_duplicates().sort_values().iloc[-int(trends["months"].iloc[0]) :]
+    lines += [
+        f"Share of each month's assigned papers (train, validation and test; outliers count in "
+        f"the total), over the last {len(span)} months with papers, {span.iloc[0]:%Y-%m} to "
+        f"{span.iloc[-1]:%Y-%m}. Slope: least-squares change of the share per month, in "
+        "percentage points.",
+        "",
+    ]
+    for title, rows in (
+        ("Rising", trends[trends["slope_per_month"] > 0].head(n_trending)),
+        ("Falling", trends[trends["slope_per_month"] < 0].iloc[::-1].head(n_trending)),
+    ):
+        lines += [f"## {title}", "", "| topic | slope (pp/month) | first share | last share |", "|---|---|---|---|"]
+        lines += [
+            f"| {labels.get(row.topic, row.topic)} | {100 * row.slope_per_month:+.2f} | "
+            f"{row.first_share:.1%} | {row.last_share:.1%} |"
+            for row in rows.itertuples()
+        ] or ["| (none) | | | |"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot_topic_shares(shares: pd.DataFrame, topic_table: pd.DataFrame) -> go.Figure:
+    """Each topic's share of the month's papers, one line per topic (outliers left out)."""
+    labels = _labels(topic_table)
+    shown = shares[shares["topic"] != -1].assign(label=lambda frame: frame["topic"].map(labels))
+    total = int(shares.drop_duplicates("month")["month_papers"].sum())
+    figure = px.line(
+        shown,
+        x="month",
+        y="share",
+        color="label",
+        markers=True,
+        hover_data={"papers": True, "words": True},
+        labels={"share": "share of the month's papers", "label": "topic"},
+    )
+    figure.update_layout(
+        title=f"Topics over time: share of each month's papers ({total} assigned papers, all splits)",
+        yaxis_tickformat=".0%",
+    )
+    return figure

@@ -1,0 +1,108 @@
+"""Months from arXiv ids, topic trends, crosstabs and dominant categories on small frames."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from arxiv_pipeline.topics.taxonomy import dominant_labels, taxonomy_table, topic_crosstab
+from arxiv_pipeline.topics.views import TopicViews, paper_months, topic_trends, trends_report
+
+
+def test_months_come_from_new_and_old_style_ids():
+    ids = pd.Series(["0704.0001", "2101.00001", "2512.12345v2", "hep-th/9901001", "math.GT/0309136", "astro-ph/0703999"])
+    months = paper_months(ids, pd.Series([None] * len(ids)))
+    assert months.dt.strftime("%Y-%m").tolist() == ["2007-04", "2021-01", "2025-12", "1999-01", "2003-09", "2007-03"]
+
+
+def test_an_id_in_neither_scheme_takes_the_update_date_month_or_none():
+    ids = pd.Series(["0704.0001", "not-an-id", "0713.0001", "oddity"])
+    # The id's month wins over update_date (the last update, not the first submission).
+    dates = pd.Series(pd.to_datetime(["2010-06-30", "2010-05-03", "2011-02-01", None]))
+    months = paper_months(ids, dates)
+    assert months.iloc[:3].dt.strftime("%Y-%m").tolist() == ["2007-04", "2010-05", "2011-02"]
+    assert pd.isna(months.iloc[3])
+
+
+def shares_frame() -> pd.DataFrame:
+    """Topic 0 rises 10 points a month, topic 1 falls 5, topic 2 is absent in March; a gap in April."""
+    rows = []
+    for month, (a, b, c) in {
+        "2025-01-01": (0.1, 0.5, 0.2),
+        "2025-02-01": (0.2, 0.45, 0.2),
+        "2025-03-01": (0.3, 0.4, None),
+        "2025-05-01": (0.5, 0.3, 0.2),
+    }.items():
+        for topic, share in ((0, a), (1, b), (2, c), (-1, 0.1)):
+            if share is not None:
+                rows.append({"month": pd.Timestamp(month), "topic": topic, "share": share})
+    return pd.DataFrame(rows)
+
+
+def test_trends_are_least_squares_slopes_over_calendar_months():
+    trends = topic_trends(shares_frame(), trend_months=6).set_index("topic")
+    assert list(trends.index) == [0, 2, 1]  # rising first; the outlier topic -1 left out
+    np.testing.assert_allclose(trends.loc[0, "slope_per_month"], 0.1, atol=1e-12)
+    np.testing.assert_allclose(trends.loc[1, "slope_per_month"], -0.05, atol=1e-12)
+    # Topic 2: shares 0.2, 0.2, 0 (absent), 0.2 at months 0, 1, 2, 4.
+    x, y = np.array([0, 1, 2, 4.0]), np.array([0.2, 0.2, 0.0, 0.2])
+    np.testing.assert_allclose(trends.loc[2, "slope_per_month"], np.polyfit(x, y, 1)[0], atol=1e-12)
+    assert trends.loc[0, ["first_share", "last_share"]].tolist() == [0.1, 0.5]
+
+
+def test_trends_use_only_the_last_months_and_need_two():
+    last_two = topic_trends(shares_frame(), trend_months=2).set_index("topic")
+    np.testing.assert_allclose(last_two.loc[1, "slope_per_month"], -0.05, atol=1e-12)
+    np.testing.assert_allclose(last_two.loc[2, "slope_per_month"], 0.1, atol=1e-12)
+    one_month = shares_frame()[lambda frame: frame["month"] == "2025-01-01"]
+    assert topic_trends(one_month, trend_months=6).empty
+
+
+def test_the_report_lists_rising_and_falling_topics_with_their_labels():
+    shares = shares_frame()
+    table = pd.DataFrame({"topic": [-1, 0, 1, 2], "label": ["-1_x", "0_rise", "1_fall", "2_flat"]})
+    report = trends_report(topic_trends(shares, 6), shares, table, n_trending=1)
+    rising, falling = report.split("## Rising")[1].split("## Falling")
+    assert "| 0_rise | +10.00 | 10.0% | 50.0% |" in rising and "1_fall" not in rising
+    assert "| 1_fall | -5.00 | 50.0% | 30.0% |" in falling
+    assert "2025-01 to 2025-05" in report
+
+
+@pytest.mark.parametrize("key", ["trend_months", "min_month_papers", "n_trending", "top_categories"])
+def test_bad_settings_name_their_key(key):
+    with pytest.raises(ValueError, match=f"topic_views.{key}"):
+        TopicViews(**{key: 0})
+
+
+def test_crosstab_counts_papers_per_topic_and_archive():
+    assignments = pd.DataFrame({"id": ["a", "b", "c", "d", "e"], "topic": [0, 0, 1, -1, 0]})
+    labels = pd.DataFrame({"id": ["e", "d", "c", "b", "a"], "archive": ["cs", "math", "cs", "hep-th", "cs"]})
+    table = topic_crosstab(assignments, labels, "archive")
+    assert table.to_dict("list") == {
+        "topic": [-1, 0, 1],
+        "cs": [0, 2, 1],
+        "hep-th": [0, 1, 0],
+        "math": [1, 0, 0],
+    }
+    ranked = dominant_labels(table, top=2).set_index("topic")
+    assert ranked.loc[0, "labels"] == ["cs", "hep-th"]
+    np.testing.assert_allclose(ranked.loc[0, "shares"], [2 / 3, 1 / 3], atol=1e-6)
+    # Ties go by name, and labels with no papers are not listed.
+    assert ranked.loc[1, "labels"] == ["cs"]
+
+
+def test_the_taxonomy_table_keeps_the_topic_table_columns():
+    topic_table = pd.DataFrame({"topic": [0, 1], "size": [3, 1], "words": [["w"], ["v"]], "label": ["0_w", "1_v"]})
+    archives = pd.DataFrame({"topic": [0, 1], "cs": [1, 1], "math": [2, 0]})
+    categories = pd.DataFrame({"topic": [0, 1], "cs.LG": [1, 1], "math.CO": [2, 0]})
+    table = taxonomy_table(topic_table, archives, categories, top=3)
+    pd.testing.assert_frame_equal(table[topic_table.columns], topic_table)
+    assert table["dominant_archive"].tolist() == ["math", "cs"]
+    np.testing.assert_allclose(table["dominant_archive_share"], [2 / 3, 1.0], atol=1e-6)
+    assert table["top_categories"].tolist() == [["math.CO", "cs.LG"], ["cs.LG"]]
+
+
+def test_a_paper_missing_from_papers_is_named():
+    assignments = pd.DataFrame({"id": ["a", "zz"], "topic": [0, 1]})
+    labels = pd.DataFrame({"id": ["a"], "archive": ["cs"]})
+    with pytest.raises(ValueError, match=r"\(e.g. 'zz'\) have no archive in papers"):
+        topic_crosstab(assignments, labels, "archive")
