@@ -36,6 +36,7 @@ from arxiv_pipeline.pipelines.topic_tuning import nodes  # noqa: F401 (reworked 
 from arxiv_pipeline.topics.model import (
     TopicMetrics,
     analyzer,
+    coherence_reference,
     fit_topic_model,
     scorable_topics,
     score_topics,
@@ -106,7 +107,7 @@ class TimedObjective(TopicObjective):
         start = time.perf_counter()
         metrics = self.score(model)
         timings["coherence"] += time.perf_counter() - start
-        return metrics
+        return metrics.as_dict()
 
 
 class NaiveObjective(TimedObjective):
@@ -142,7 +143,9 @@ def run_arm(name: str, corpus, settings: TopicTuning) -> tuple[optuna.Study, dic
     common = {
         "documents": corpus.documents("train"),
         "embeddings": train,
-        "scorer": nodes._scorer(corpus.documents("validation"), settings.measure),
+        "scorer": coherence_reference(corpus.documents("validation"), "validation"),
+        # Both arms score coherence only: held-out assignment is not part of this comparison.
+        "held_out": None,
         "space": settings.space,
         "config": settings.objective_config(),
         "cache": ReductionCache(settings.reduction_cache_size),

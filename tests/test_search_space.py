@@ -81,12 +81,16 @@ def test_unknown_fixed_topic_parameters_are_refused():
     with pytest.raises(ValueError, match=r"topic_tuning.fixed.reducer: 'tsne' is not one of"):
         topic_tuning(fixed={"reducer": "tsne"})
     # A fixed value the declared search space excludes contradicts it.
-    with pytest.raises(ValueError, match=r"topic_tuning.fixed.hdbscan.min_cluster_size: 5 is outside"):
-        topic_tuning(fixed={"hdbscan.min_cluster_size": 5})
-    settings = topic_tuning(fixed={"hdbscan.min_samples": 5})
-    assert settings.fixed == {"hdbscan.min_samples": 5}
+    with pytest.raises(ValueError, match=r"topic_tuning.fixed.hdbscan.min_cluster_fraction: 0.001 is outside"):
+        topic_tuning(fixed={"hdbscan.min_cluster_fraction": 0.001})
+    settings = topic_tuning(fixed={"hdbscan.min_samples_ratio": 0.5})
+    assert settings.fixed == {"hdbscan.min_samples_ratio": 0.5}
     # Every trial suggests it (PartialFixedSampler holds it), so trials record it.
-    assert settings.space["hdbscan.min_samples"] == IntDistribution(1, 20, log=True)
+    assert settings.space["hdbscan.min_samples_ratio"] == FloatDistribution(0.05, 1.0, log=True)
+    # The absolute form still works: fixed, it replaces the searched size-free form.
+    settings = topic_tuning(fixed={"hdbscan.min_samples": 5})
+    assert settings.space["hdbscan.min_samples"] == CategoricalDistribution([5])
+    assert "hdbscan.min_samples_ratio" not in settings.space
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,9 @@ class TopicCorpus:
         ``{split: <split>_embeddings}`` (``{model_key: Embeddings}``) of the splits whose
         vectors are used; only the models asked for are read.
     size_fraction
-        Keep the papers with ``size_fraction`` at most this (the nested subset).
+        Keep the papers with ``size_fraction`` at most this (the nested subset): one
+        value for every split, or one per split (``{"train": 0.1}``; a split left out
+        is whole).
 
     Raises
     ------
@@ -41,9 +43,13 @@ class TopicCorpus:
         paper_splits: pd.DataFrame,
         texts: Mapping[str, SplitTexts],
         embeddings: Mapping[str, Mapping[str, Embeddings]],
-        size_fraction: float,
+        size_fraction: float | Mapping[str, float],
     ) -> None:
-        self.size_fraction = size_fraction
+        self._fractions = (
+            {split: size_fraction.get(split, 1.0) for split in texts}
+            if isinstance(size_fraction, Mapping)
+            else dict.fromkeys(texts, size_fraction)
+        )
         self._paper_splits = paper_splits
         self._texts = texts
         self._embeddings = embeddings
@@ -58,7 +64,16 @@ class TopicCorpus:
                 f"({len(rows)} papers): run `kedro run --pipelines embeddings` to bring "
                 "them up to date."
             )
-        return (rows["size_fraction"] <= self.size_fraction).to_numpy()
+        return (rows["size_fraction"] <= self._fractions[split]).to_numpy()
+
+    def size_fraction(self, split: str) -> float:
+        """The nested subset of ``split`` this corpus holds."""
+        return self._fractions[split]
+
+    def nested(self, split: str, size_fraction: float) -> np.ndarray:
+        """Which of the split's papers held here (in order) are in the nested subset ``size_fraction``."""
+        rows = self._paper_splits[self._paper_splits["split"] == split]
+        return (rows["size_fraction"].to_numpy()[self._subsets[split]] <= size_fraction)
 
     def ids(self, split: str) -> np.ndarray:
         return self._texts[split].ids.to_numpy(zero_copy_only=False)[self._subsets[split]]
@@ -71,7 +86,7 @@ class TopicCorpus:
         """A model's float32 embeddings of the split's subset, checked against ``paper_splits``."""
         stored = self._embeddings[split][model_key]
         return np.asarray(
-            stored.aligned_to(self._paper_splits, self.size_fraction).vectors, dtype=np.float32
+            stored.aligned_to(self._paper_splits, self._fractions[split]).vectors, dtype=np.float32
         )
 
     def vectors_by_model(self, split: str, model_keys: Iterable[str]) -> Mapping[str, np.ndarray]:

@@ -1,4 +1,9 @@
-"""The Optuna objective of the topic study: fit BERTopic on train, score on validation."""
+"""The Optuna objective of the topic study: fit BERTopic on train, score on validation.
+
+A trial's held-out scores are those of the validation papers: coherence of its topic
+words on their texts, and their topics (``transform``, then the optional outlier
+reduction, see :mod:`.assignment`) against the arXiv taxonomy and as an outlier share.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +20,15 @@ from arxiv_pipeline.topics.coherence import CoherenceScorer
 from arxiv_pipeline.tuning.components import TRIAL_ERRORS
 from arxiv_pipeline.tuning.search_space import suggest
 
-from .model import TOPIC_DEFAULTS, TopicMetrics, score_topics, timed_fit
+from .assignment import HeldOutPapers, assign_topics, assignment_metrics, reduce_outliers
+from .model import TOPIC_DEFAULTS, score_topics, timed_fit
 from .reduction import REDUCER_PARAMETERS, ReductionCache
 
 logger = logging.getLogger(__name__)
+
+#: Prefix of the validation outlier shares a trial records.
+HELD_OUT_PREFIX = "validation_"
+
 
 @dataclass(frozen=True)
 class TopicObjectiveConfig:
@@ -27,21 +37,25 @@ class TopicObjectiveConfig:
     Attributes
     ----------
     measure
-        ``"c_npmi"`` or ``"c_v"``: the coherence to maximise.
+        The metric to maximise: ``"c_npmi"``, ``"c_v"`` or an agreement metric
+        (``"nmi_primary"``, ...; see :mod:`.agreement`).
     topn
         Words per topic that coherence scores.
     seeds
         One fit per seed; the objective is the mean over seeds.
     multi_objective
-        Maximise (coherence, diversity) and report the Pareto front.
+        Maximise (``measure``, ``second_measure``) and report the Pareto front.
+    second_measure
+        The second objective: ``"diversity"`` or any name ``measure`` accepts.
     constraints
-        Optional ``min_topics``, ``max_topics``, ``max_outlier_share``.
+        Optional ``min_topics``, ``max_topics``, ``max_outlier_share`` (of validation).
     """
 
     measure: str = "c_npmi"
     topn: int = 10
     seeds: Sequence[int] = (0,)
     multi_objective: bool = False
+    second_measure: str = "diversity"
     constraints: Mapping[str, float | None] = field(default_factory=dict)
 
 
@@ -53,9 +67,11 @@ def constraint_violations(
     Parameters
     ----------
     attrs
-        The trial's user attrs (``n_topics``, ``outlier_share``).
+        The trial's user attrs (``n_topics``, ``validation_outlier_share``).
     limits
         ``min_topics``, ``max_topics``, ``max_outlier_share``; None is no limit.
+        ``max_outlier_share`` bounds the held-out (validation) outlier share after
+        outlier reduction; a trial recorded before it was measured is infeasible.
     """
     values = []
     if limits.get("min_topics") is not None:
@@ -63,8 +79,19 @@ def constraint_violations(
     if limits.get("max_topics") is not None:
         values.append(attrs["n_topics"] - limits["max_topics"])
     if limits.get("max_outlier_share") is not None:
-        values.append(attrs["outlier_share"] - limits["max_outlier_share"])
+        share = attrs.get(f"{HELD_OUT_PREFIX}outlier_share", float("inf"))
+        values.append(share - limits["max_outlier_share"])
     return [float(value) for value in values]
+
+
+def fit_params(drawn: Mapping[str, Any], default_model: str) -> dict[str, Any]:
+    """Every parameter of a fit: :data:`TOPIC_DEFAULTS`, then a trial's draws.
+
+    ``default_model`` is the embedding model of a study that does not draw one.
+    """
+    params = {**TOPIC_DEFAULTS, **drawn}
+    params.setdefault("embedding_model", default_model)
+    return params
 
 
 def _used_by(name: str, reducer: str) -> bool:
@@ -84,6 +111,8 @@ class TopicObjective:
         Training embeddings per embedding model key, rows aligned with ``documents``.
     scorer
         Coherence scorer built once on the tokenised validation documents.
+    held_out
+        The validation papers, whose topics the trial assigns and scores.
     space
         Optuna distributions of the tuned parameters, fixed ones included (their values
         come from the sampler: ``PartialFixedSampler``).
@@ -98,6 +127,7 @@ class TopicObjective:
         documents: list[str],
         embeddings: Mapping[str, np.ndarray],
         scorer: CoherenceScorer,
+        held_out: HeldOutPapers,
         space: Mapping[str, BaseDistribution],
         config: TopicObjectiveConfig,
         cache: ReductionCache,
@@ -105,6 +135,7 @@ class TopicObjective:
         self.documents = documents
         self.embeddings = embeddings
         self.scorer = scorer
+        self.held_out = held_out
         self.space = space
         self.config = config
         self.cache = cache
@@ -115,10 +146,9 @@ class TopicObjective:
         The reducer is drawn first; parameters of the other reducer are not drawn, so
         the study (and its parameter importances) only holds what a fit used.
         """
-        base = dict(TOPIC_DEFAULTS)
         if isinstance(trial, optuna.Trial):
             drawn = suggest(trial, {name: d for name, d in self.space.items() if name == "reducer"})
-            reducer = drawn.get("reducer", base["reducer"])
+            reducer = drawn.get("reducer", TOPIC_DEFAULTS["reducer"])
             used = {
                 name: distribution
                 for name, distribution in self.space.items()
@@ -127,26 +157,37 @@ class TopicObjective:
             drawn |= suggest(trial, used)
         else:
             drawn = trial.params
-        params = {**base, **drawn}
-        params.setdefault("embedding_model", next(iter(self.embeddings)))
-        return params
+        return fit_params(drawn, next(iter(self.embeddings)))
 
-    def fit_and_score(self, params: dict[str, Any], seed: int) -> TopicMetrics:
-        """One fit of BERTopic on the training split and its scores on validation."""
-        embeddings = self.embeddings[params["embedding_model"]]
-        _, reduced = self.cache.get(params["embedding_model"], embeddings, params, seed)
-        model, seconds = timed_fit(self.documents, embeddings, reduced, params)
-        return score_topics(model, self.scorer, self.config.topn, seconds)
+    def fit_and_score(self, params: dict[str, Any], seed: int) -> dict[str, float]:
+        """One fit of BERTopic on the training split and its scores on validation.
+
+        ``outlier_share`` is the training papers'; ``validation_outlier_share_before`` and
+        ``validation_outlier_share`` the validation papers' before and after outlier
+        reduction; agreement is that of the validation papers' final topics.
+        """
+        key = params["embedding_model"]
+        embeddings = self.embeddings[key]
+        _, reduced = self.cache.get(key, embeddings, params, seed)
+        model, seconds = timed_fit(self.documents, embeddings, reduced, params, prediction_data=True)
+        metrics = score_topics(model, self.scorer, self.config.topn, seconds).as_dict()
+        held_out = self.held_out
+        vectors = held_out.embeddings[key]
+        before = assign_topics(
+            model, held_out.documents, vectors, self.cache.transformed(key, params, seed, vectors)
+        )
+        after = reduce_outliers(model, held_out.documents, before, vectors, params)
+        return metrics | assignment_metrics(before, after, held_out.labels, HELD_OUT_PREFIX)
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, float]:
         params = self.trial_params(trial)
-        runs: list[TopicMetrics] = []
+        runs: list[dict[str, float]] = []
         try:
             for step, seed in enumerate(self.config.seeds):
                 runs.append(self.fit_and_score(params, seed))
                 if len(self.config.seeds) > 1 and not self.config.multi_objective:
                     # Pruning is real here: a trial whose first seeds score poorly stops early.
-                    trial.report(float(np.mean([getattr(run, self.config.measure) for run in runs])), step)
+                    trial.report(float(np.mean([run[self.config.measure] for run in runs])), step)
                     if trial.should_prune():
                         raise optuna.TrialPruned()
         except TRIAL_ERRORS as error:
@@ -154,8 +195,8 @@ class TopicObjective:
             raise
         return self._record(trial, runs)
 
-    def _record(self, trial: optuna.Trial, runs: list[TopicMetrics]) -> float | tuple[float, float]:
-        table = {name: [run.as_dict()[name] for run in runs] for name in runs[0].as_dict()}
+    def _record(self, trial: optuna.Trial, runs: list[dict[str, float]]) -> float | tuple[float, float]:
+        table = {name: [run[name] for run in runs] for name in runs[0]}
         for name, values in table.items():
             trial.set_user_attr(name, float(np.mean(values)))
         objective = float(np.mean(table[self.config.measure]))
@@ -163,7 +204,7 @@ class TopicObjective:
         trial.set_user_attr("n_topics_per_seed", [int(n) for n in table["n_topics"]])
         trial.set_user_attr("constraints", self._violations(trial.user_attrs))
         if self.config.multi_objective:
-            return objective, float(np.mean(table["diversity"]))
+            return objective, float(np.mean(table[self.config.second_measure]))
         return objective
 
     @property

@@ -43,6 +43,16 @@ def make_reducer(params: dict[str, Any], seed: int) -> UMAP | PCA:
     )
 
 
+def _finite(reduced: np.ndarray) -> np.ndarray:
+    # UMAP can return NaN for a point without neighbours; HDBSCAN refuses NaN.
+    return np.nan_to_num(reduced).astype(np.float32)
+
+
+def reduce_with(reducer: UMAP | PCA, embeddings: np.ndarray) -> np.ndarray:
+    """Embeddings of papers a fitted reducer was not fitted on, reduced as its training papers were."""
+    return _finite(reducer.transform(embeddings))
+
+
 def reducer_key(model_key: str, params: dict[str, Any], seed: int) -> tuple[Hashable, ...]:
     """What identifies a reduction: the embeddings, the reducer and its settings, the seed."""
     reducer = params["reducer"]
@@ -61,6 +71,7 @@ class ReductionCache:
 
     def __init__(self, max_entries: int = 8) -> None:
         self._entries: OrderedDict[tuple, tuple[UMAP | PCA, np.ndarray]] = OrderedDict()
+        self._transformed: dict[tuple, np.ndarray] = {}
         self._max_entries = max_entries
         self.hits = 0
         self.misses = 0
@@ -76,11 +87,26 @@ class ReductionCache:
             return self._entries[key]
         self.misses += 1
         reducer = make_reducer(params, seed)
-        reduced = np.nan_to_num(reducer.fit_transform(embeddings)).astype(np.float32)
+        reduced = _finite(reducer.fit_transform(embeddings))
         self._entries[key] = (reducer, reduced)
         if len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+            evicted, _ = self._entries.popitem(last=False)
+            self._transformed.pop(evicted, None)
         return reducer, reduced
+
+    def transformed(
+        self, model_key: str, params: dict[str, Any], seed: int, held_out: np.ndarray
+    ) -> np.ndarray:
+        """The held-out split's ``held_out`` embeddings through a reduction :meth:`get` fitted.
+
+        Computed once per reduction (every trial scores the same held-out split); call
+        :meth:`get` with the same arguments first.
+        """
+        key = reducer_key(model_key, params, seed)
+        if key not in self._transformed:
+            reducer, _ = self._entries[key]
+            self._transformed[key] = reduce_with(reducer, held_out)
+        return self._transformed[key]
 
 
 class PrecomputedReduction:

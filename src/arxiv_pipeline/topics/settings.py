@@ -7,12 +7,16 @@ from typing import Any, ClassVar
 
 from arxiv_pipeline.tuning.settings import StudySettings
 
+from .agreement import AGREEMENT_METRICS
 from .corpus import MEASURES
-from .model import TOPIC_PARAMETER_RULES
+from .model import SIZE_FREE_FORMS, TOPIC_PARAMETER_RULES
 from .objective import TopicObjectiveConfig
 
 #: The limits ``topic_tuning.constraints`` may set.
 CONSTRAINTS = ("min_topics", "max_topics", "max_outlier_share")
+
+#: What ``topic_tuning.measure`` may maximise: held-out coherence or agreement.
+OBJECTIVE_MEASURES = (*MEASURES, *AGREEMENT_METRICS)
 
 
 @dataclass(kw_only=True)
@@ -22,19 +26,26 @@ class TopicTuning(StudySettings):
     Attributes
     ----------
     measure
-        The coherence to maximise: ``c_npmi`` or ``c_v``.
+        The metric to maximise: ``c_npmi``, ``c_v`` or an agreement metric of validation
+        (:data:`OBJECTIVE_MEASURES`, e.g. ``nmi_primary``).
     topn
         Topic words that coherence scores.
     n_seeds
         Fits per trial, under seeds ``seed``, ``seed + 1``, ...
     multi_objective
-        Maximise (coherence, diversity).
+        Maximise (``measure``, ``second_measure``).
+    second_measure
+        The second objective: ``diversity`` or any of :data:`OBJECTIVE_MEASURES`.
+    final_size_fraction
+        Nested subset of the training split the final model is fitted on (at least
+        ``size_fraction``); every paper of every split gets a topic whatever it is.
     reduction_cache_size
         Reductions kept in memory for reuse by later trials.
     final_trial
         ``"best"`` or a trial number: the trial the final model is built from.
     constraints
-        ``min_topics``, ``max_topics``, ``max_outlier_share`` (None: no limit).
+        ``min_topics``, ``max_topics``, ``max_outlier_share`` (validation, after outlier
+        reduction; None: no limit).
     """
 
     KEY: ClassVar[str] = "topic_tuning"
@@ -46,10 +57,13 @@ class TopicTuning(StudySettings):
     multi_objective: bool
     reduction_cache_size: int
     final_trial: int | str = "best"
+    second_measure: str = "diversity"
+    final_size_fraction: float = 1.0
     constraints: dict[str, float | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.require_choice("measure", MEASURES)
+        self.require_choice("measure", OBJECTIVE_MEASURES)
+        self.require_choice("second_measure", ("diversity", *OBJECTIVE_MEASURES))
         self.require_counts("topn", "n_seeds", "reduction_cache_size")
         if self.final_trial != "best" and not (isinstance(self.final_trial, int) and self.final_trial >= 0):
             raise ValueError(f"topic_tuning.final_trial must be best or a trial number, got {self.final_trial!r}.")
@@ -58,6 +72,31 @@ class TopicTuning(StudySettings):
         if unknown:
             raise ValueError(f"topic_tuning.constraints: unknown limits {unknown}; known: {list(CONSTRAINTS)}")
         super().__post_init__()
+        self._check_final_size()
+        for forms in SIZE_FREE_FORMS.items():
+            self._one_form(*forms)
+
+    def _one_form(self, absolute: str, size_free: str) -> None:
+        """Keep one of a parameter's two forms: a fixed one wins over a searched one."""
+        if absolute not in self.space or size_free not in self.space:
+            return
+        fixed = [name for name in (absolute, size_free) if name in self.fixed]
+        if len(fixed) != 1:
+            raise ValueError(
+                f"topic_tuning.search_space / fixed: both {absolute} and {size_free} are set; "
+                f"keep {size_free}, which carries over to the final model's size."
+            )
+        del self.space[size_free if fixed == [absolute] else absolute]
+
+    def _check_final_size(self) -> None:
+        final = self.final_size_fraction
+        if isinstance(final, bool) or not isinstance(final, (int, float)) or not 0 < final <= 1:
+            raise ValueError(f"topic_tuning.final_size_fraction must be in (0, 1], got {final!r}.")
+        if final < self.size_fraction:
+            raise ValueError(
+                f"topic_tuning.final_size_fraction ({final}) must be at least topic_tuning.size_fraction "
+                f"({self.size_fraction}): the final model is fitted on at least the papers trials saw."
+            )
 
     @property
     def seeds(self) -> tuple[int, ...]:
@@ -74,6 +113,7 @@ class TopicTuning(StudySettings):
             topn=self.topn,
             seeds=self.seeds,
             multi_objective=self.multi_objective,
+            second_measure=self.second_measure,
             constraints=self.constraints,
         )
 
@@ -81,6 +121,7 @@ class TopicTuning(StudySettings):
         """What the study records beside the data: how its trials were scored and drawn."""
         return {
             "measure": self.measure,
+            "second_measure": self.second_measure if self.multi_objective else None,
             "topn": self.topn,
             "seeds": list(self.seeds),
             "search_space": self.search_space,

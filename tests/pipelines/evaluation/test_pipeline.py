@@ -6,8 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.metrics import normalized_mutual_info_score
 
 from arxiv_pipeline.classifier.data import labelled_splits
+from arxiv_pipeline.topics.agreement import AGREEMENT_METRICS
 from tests.conftest import load_dataset, run_pipelines
 from tests.pipelines.classifier_tuning.test_pipeline import embed, tune_classifier
 from tests.pipelines.topic_tuning.test_pipeline import FAST_SPACE, tune
@@ -21,7 +23,7 @@ CLASSIFIER_METRICS = {
     "lrap",
     "map",
 }
-TOPIC_METRICS = {"c_npmi", "c_v", "diversity", "n_topics", "outlier_share"}
+TOPIC_METRICS = {"c_npmi", "c_v", "diversity", "n_topics", "outlier_share", *AGREEMENT_METRICS}
 
 
 def train_models(project: Path, arxiv_sample: Path) -> Path:
@@ -99,10 +101,20 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
     assert tuned["test"]["outlier_share"] == pytest.approx(final["test_outlier_share"])
     assert lda["train"]["n_topics"] == max(tuned["train"]["n_topics"], 2)
     assert lda["test"]["outlier_share"] == 0.0
+    # Agreement of the tuned model's test topics with the archives, computed here from the
+    # saved assignments and papers: every test paper, outliers as their own cluster.
+    papers = load_dataset(trained_project, "papers").read(columns=["id", "archive"]).to_pandas()
+    assigned = load_dataset(trained_project, "topic_assignments").merge(papers, on="id")
+    test = assigned[assigned["split"] == "test"]
+    assert len(test) == sizes["test"]
+    assert tuned["test"]["nmi_archive"] == pytest.approx(
+        normalized_mutual_info_score(test["archive"], test["topic"]), abs=1e-12
+    )
+    assert tuned["validation"]["nmi_primary"] == pytest.approx(final["validation"]["nmi_primary"], abs=1e-12)
 
     report = (trained_project / "data/08_reporting/evaluation_report.md").read_text()
     assert f"test {sizes['test']}" in report and "| MLP classifier (tuned) |" in report
-    assert "| gensim LDA (same n_topics) | test |" in report
+    assert "| gensim LDA (same n_topics) | test |" in report and "NMI archive" in report
     for figure in ("per_category_f1", "threshold_curve", "topic_sizes"):
         assert json.loads((trained_project / f"data/08_reporting/{figure}.json").read_text())[
             "data"

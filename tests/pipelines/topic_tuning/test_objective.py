@@ -9,14 +9,19 @@ from optuna.trial import TrialState
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from arxiv_pipeline.corpus.categories import archive_of
+from arxiv_pipeline.topics.assignment import HeldOutPapers
 from arxiv_pipeline.topics.coherence import CoherenceScorer
 from arxiv_pipeline.topics.model import (
     TOPIC_PARAMETER_RULES,
     analyzer,
+    hdbscan_sizes,
 )
 from arxiv_pipeline.topics.objective import (
     TopicObjective,
     TopicObjectiveConfig,
+    constraint_violations,
+    fit_params,
 )
 from arxiv_pipeline.topics.reduction import ReductionCache
 from arxiv_pipeline.topics.selection import chosen_trial
@@ -49,13 +54,21 @@ def corpus(request):
     )
     tokenize = analyzer()
     scorer = CoherenceScorer([tokenize(text) for text in texts[1500:]])
-    return texts[:1500], {"svd": vectors[:1500].astype(np.float32)}, scorer
+    primary = np.array([r["categories"].split()[0] for r in records[1500:]], dtype=object)
+    held_out = HeldOutPapers(
+        texts[1500:],
+        {"svd": vectors[1500:].astype(np.float32)},
+        {"primary": primary, "archive": np.array([archive_of(c) for c in primary], dtype=object)},
+    )
+    return texts[:1500], {"svd": vectors[:1500].astype(np.float32)}, scorer, held_out
 
 
 def objective(corpus, search_space=SPACE, **config) -> TopicObjective:
-    documents, embeddings, scorer = corpus
+    documents, embeddings, scorer, held_out = corpus
     space = parse_search_space(search_space, TOPIC_PARAMETER_RULES, "test")
-    return TopicObjective(documents, embeddings, scorer, space, TopicObjectiveConfig(**config), ReductionCache())
+    return TopicObjective(
+        documents, embeddings, scorer, held_out, space, TopicObjectiveConfig(**config), ReductionCache()
+    )
 
 
 def run(study_objective: TopicObjective, n_trials: int, **study_args) -> optuna.Study:
@@ -96,3 +109,45 @@ def test_two_objectives_give_a_pareto_front_and_a_chosen_trial(corpus):
     assert best.number in {trial.number for trial in study.best_trials}
     assert best.values[0] == max(trial.values[0] for trial in study.best_trials)
 
+
+
+def test_the_outlier_ceiling_makes_a_trial_that_leaves_validation_papers_out_infeasible(corpus):
+    space = {**SPACE, "outliers.strategy": {"type": "categorical", "choices": ["none", "embeddings"]}}
+    tuned = objective(corpus, space, constraints={"max_outlier_share": 0.2})
+    study = optuna.create_study(direction="maximize")
+    for strategy in ("none", "embeddings"):
+        study.enqueue_trial({"reducer": "pca", "pca.n_components": 5, "hdbscan.min_cluster_size": 8,
+                             "outliers.strategy": strategy})
+    study.optimize(tuned, n_trials=2)
+    kept, reduced = study.trials
+    # PCA to 5 dimensions leaves most validation papers outliers; reduction assigns them.
+    assert kept.user_attrs["validation_outlier_share"] > 0.5
+    assert kept.user_attrs["validation_outlier_share_before"] == kept.user_attrs["validation_outlier_share"]
+    assert kept.user_attrs["constraints"] == [
+        pytest.approx(kept.user_attrs["validation_outlier_share"] - 0.2, abs=1e-12)
+    ]
+    assert reduced.user_attrs["validation_outlier_share_before"] > 0.5
+    assert reduced.user_attrs["validation_outlier_share"] <= 0.2
+    assert reduced.user_attrs["constraints"][0] <= 0
+    assert chosen_trial(study, "best", {"max_outlier_share": 0.2}).number == reduced.number
+    # A trial recorded before validation was assigned cannot show it is within the ceiling.
+    assert constraint_violations({"n_topics": 3}, {"max_outlier_share": 0.2}) == [float("inf")]
+
+
+def test_agreement_as_the_objective_and_as_a_second_objective(corpus):
+    study = run(objective(corpus, measure="nmi_primary"), 3, direction="maximize")
+    for trial in study.trials:
+        assert trial.value == trial.user_attrs["nmi_primary"]
+        assert {"c_npmi", "ari_primary", "nmi_archive", "ari_archive_assigned"} <= set(trial.user_attrs)
+    pareto = run(objective(corpus, multi_objective=True, second_measure="nmi_archive"), 3,
+                 directions=["maximize", "maximize"])
+    assert all(trial.values == [trial.user_attrs["c_npmi"], trial.user_attrs["nmi_archive"]]
+               for trial in pareto.trials)
+
+
+def test_size_free_hdbscan_parameters_scale_with_the_fit():
+    params = fit_params({"hdbscan.min_cluster_fraction": 0.01, "hdbscan.min_samples_ratio": 0.25}, "svd")
+    assert hdbscan_sizes(params, 1_600) == (16, 4)
+    assert hdbscan_sizes(params, 94_000) == (940, 235)
+    assert hdbscan_sizes(params, 50) == (2, 1)  # HDBSCAN's least sizes
+    assert hdbscan_sizes(fit_params({"hdbscan.min_cluster_size": 30}, "svd"), 94_000) == (30, None)

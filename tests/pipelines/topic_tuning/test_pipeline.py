@@ -8,6 +8,7 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
+from arxiv_pipeline.topics.agreement import AGREEMENT_METRICS
 from tests.conftest import load_dataset, run_pipelines
 
 # PCA reductions and TF-IDF + SVD embeddings keep a trial well under a second.
@@ -34,6 +35,12 @@ def tuned_project(project, arxiv_sample):
     run_pipelines(project, ["ingestion", "embeddings"], snapshot_path=str(arxiv_sample))
     return project
 
+
+#: FAST_SPACE with the size-free form of min_cluster_size.
+FRACTION_SPACE = {
+    **{name: spec for name, spec in FAST_SPACE.items() if name != "hdbscan.min_cluster_size"},
+    "hdbscan.min_cluster_fraction": {"type": "float", "low": 0.01, "high": 0.03},
+}
 
 #: No minimum number of topics: every complete trial is a candidate for the final model,
 #: whatever topics a few small trials find.
@@ -68,6 +75,11 @@ def test_study_records_every_metric_resumes_and_builds_the_final_model(tuned_pro
         assert {"c_npmi", "c_v", "diversity", "n_topics", "outlier_share", "fit_seconds"} <= set(
             trial.user_attrs
         )
+        assert set(AGREEMENT_METRICS) <= set(trial.user_attrs)
+        assert 0.0 <= trial.user_attrs["nmi_primary"] <= 1.0
+        # The default outlier reduction assigns the validation papers HDBSCAN left out.
+        shares = [trial.user_attrs[f"validation_outlier_share{s}"] for s in ("_before", "")]
+        assert shares[1] <= shares[0]
         assert trial.value == trial.user_attrs["c_npmi"]
     provenance = study.user_attrs["provenance"]
     assert provenance["packages"]["bertopic"] and provenance["data_fingerprint"].startswith("size_fraction=1.0")
@@ -85,6 +97,9 @@ def test_study_records_every_metric_resumes_and_builds_the_final_model(tuned_pro
     assert table.loc[table["topic"] >= 0, "words"].map(len).min() >= 10
     assignments = load_dataset(tuned_project, "topic_assignments")
     assert set(assignments["split"]) == {"train", "validation", "test"} and len(assignments) == 2000
+    chosen = resumed.trials[metrics["trial"]].user_attrs
+    assert metrics["validation"]["nmi_primary"] == pytest.approx(chosen["nmi_primary"], abs=1e-12)
+    assert metrics["validation"]["outlier_share"] == pytest.approx(chosen["validation_outlier_share"])
     model_folder = tuned_project / "data/06_models/topic_model"
     assert (model_folder / "topic_embeddings.safetensors").is_file()
     assert not list(model_folder.glob("*.pkl")) and not list(model_folder.glob("*.pickle"))
@@ -117,10 +132,22 @@ def test_a_study_on_other_data_is_not_resumed(tuned_project, arxiv_sample):
         tune(tuned_project, size_fraction=0.4)
     assert "kedro run --params topic_tuning.study_name=topic_tuning-" in str(error.value)
     # The one-command way out: name a study for this data; the first one stays as it was.
-    tune(tuned_project, size_fraction=0.4, study_name="subset")
+    # Trials on 0.4 of train, the final model on all of it: min_cluster_size carries over.
+    tune(tuned_project, FRACTION_SPACE, size_fraction=0.4, study_name="subset")
     storage = f"sqlite:///{tuned_project}/data/06_models/topic_tuning.db"
     assert sorted(optuna.get_all_study_names(storage)) == ["subset", "topic_tuning"]
     subset = optuna.load_study(study_name="subset", storage=storage)
     assert subset.user_attrs["provenance"]["data_fingerprint"].startswith("size_fraction=0.4")
     assert summary(optuna.load_study(study_name="topic_tuning", storage=storage)) == first
-    assert load_dataset(tuned_project, "final_topic_metrics")["trial"] == subset.best_trial.number
+    final = load_dataset(tuned_project, "final_topic_metrics")
+    assert final["trial"] == subset.best_trial.number
+    splits = load_dataset(tuned_project, "paper_splits")
+    train_papers = int((splits["split"] == "train").sum())
+    assert final["fit_documents"] == train_papers and final["final_size_fraction"] == 1.0
+    fraction = subset.best_trial.params["hdbscan.min_cluster_fraction"]
+    assert final["hdbscan"]["min_cluster_size"] == max(2, round(fraction * train_papers))
+    # Every paper of every split has exactly one topic, in its own split.
+    assignments = load_dataset(tuned_project, "topic_assignments")
+    merged = splits.merge(assignments, on="id", suffixes=("", "_assigned"), validate="one_to_one")
+    assert len(merged) == len(splits) == 2000 and (merged["split"] == merged["split_assigned"]).all()
+    assert assignments["topic"].dtype.kind == "i"

@@ -31,10 +31,10 @@ from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import check_model_matches_data
 from arxiv_pipeline.text.templates import SplitTexts
+from arxiv_pipeline.topics.agreement import taxonomy_agreement, taxonomy_labels
 from arxiv_pipeline.topics.baselines import FittedTopics, default_bertopic, lda
-from arxiv_pipeline.topics.coherence import CoherenceScorer
-from arxiv_pipeline.topics.corpus import MEASURES, TopicCorpus
-from arxiv_pipeline.topics.model import analyzer, topic_words
+from arxiv_pipeline.topics.corpus import TopicCorpus
+from arxiv_pipeline.topics.model import analyzer, coherence_reference, topic_words
 from arxiv_pipeline.topics.settings import TopicTuning
 
 logger = logging.getLogger(__name__)
@@ -180,12 +180,12 @@ def _topic_corpus(
     texts: tuple[SplitTexts, ...],
     embeddings: tuple[SplitEmbeddings, ...] = (),
 ) -> TopicCorpus:
-    """The topic study's corpus (its ``size_fraction`` subset) of these splits' texts and embeddings."""
+    """The final topic model's training papers (``final_size_fraction``) and whole held-out splits."""
     return TopicCorpus(
         paper_splits,
         {split_texts.split: split_texts for split_texts in texts},
         {stored.split: stored for stored in embeddings},
-        topic_tuning.size_fraction,
+        {"train": topic_tuning.final_size_fraction},
     )
 
 
@@ -240,32 +240,34 @@ def fit_topic_baselines(
 def evaluate_topic_models(
     topic_baselines: dict[str, FittedTopics],
     final_topic_metrics: dict[str, Any],
+    papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
     train_texts: SplitTexts,
     validation_texts: SplitTexts,
     test_texts: SplitTexts,
     topic_tuning: TopicTuning,
 ) -> dict[str, Any]:
-    """c_npmi, c_v, diversity, n_topics and outlier share of every topic model on every split.
+    """c_npmi, c_v, diversity, n_topics, outlier share and agreement with the arXiv taxonomy
+    (NMI / ARI against primary category and archive, see ``topics.agreement``) of every
+    topic model on every split.
 
     Coherence on a split is measured on that split's texts (train: the texts the models
-    were fitted on; validation and test: held out), with the topic study's ``topn``.
+    were fitted on; validation and test: held out, whole), with the topic study's ``topn``.
     """
     corpus = _topic_corpus(paper_splits, topic_tuning, (train_texts, validation_texts, test_texts))
-    tokenize = analyzer()
+    labels = taxonomy_labels(papers, {split: corpus.ids(split) for split in SPLITS})
     models: dict[str, dict[str, Any]] = {name: {} for name in topic_baselines}
     for split in SPLITS:
-        scorer = CoherenceScorer([tokenize(text) for text in corpus.documents(split)]).prepare(
-            MEASURES
-        )
+        scorer = coherence_reference(corpus.documents(split), split)
         for name, fitted in topic_baselines.items():
             metrics = fitted.score(split, scorer, topic_tuning.topn).as_dict()
             metrics.pop("fit_seconds")
-            models[name][split] = metrics
+            models[name][split] = metrics | taxonomy_agreement(fitted.assignments[split], labels[split])
     return {
         "embedding_model": final_topic_metrics["params"]["embedding_model"],
         "topn": topic_tuning.topn,
         "size_fraction": topic_tuning.size_fraction,
+        "final_size_fraction": topic_tuning.final_size_fraction,
         "documents": {split: len(corpus.ids(split)) for split in SPLITS},
         "models": models,
         "train_topic_sizes": {

@@ -90,6 +90,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             inputs={
                 "topic_baselines": "topic_baselines",
                 "final_topic_metrics": "final_topic_metrics",
+                "papers": "papers",
                 "paper_splits": "paper_splits",
                 **TEXTS,
                 "topic_tuning": "params:topic_tuning",

@@ -8,18 +8,32 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import optuna
 import pandas as pd
+import pyarrow.parquet as pq
 
+from arxiv_pipeline.corpus.splitting import SPLITS
 from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
 from arxiv_pipeline.embedding.lineage import lineage
 from arxiv_pipeline.embedding.selection import used_models
 from arxiv_pipeline.text.templates import SplitTexts
-from arxiv_pipeline.topics.coherence import CoherenceScorer
+from arxiv_pipeline.topics.agreement import taxonomy_labels
+from arxiv_pipeline.topics.assignment import (
+    HeldOutPapers,
+    assign_topics,
+    assignment_metrics,
+    reduce_outliers,
+)
 from arxiv_pipeline.topics.corpus import TopicCorpus
-from arxiv_pipeline.topics.model import analyzer, fit_topic_model, score_topics, topic_words
-from arxiv_pipeline.topics.objective import TopicObjective
-from arxiv_pipeline.topics.reduction import ReductionCache
+from arxiv_pipeline.topics.model import (
+    coherence_reference,
+    fit_topic_model,
+    hdbscan_sizes,
+    score_topics,
+    topic_words,
+)
+from arxiv_pipeline.topics.objective import TopicObjective, fit_params
+from arxiv_pipeline.topics.reduction import ReductionCache, reduce_with
 from arxiv_pipeline.topics.selection import chosen_trial
 from arxiv_pipeline.topics.settings import TopicTuning
 from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
@@ -30,10 +44,6 @@ if TYPE_CHECKING:
     from bertopic import BERTopic
 
 logger = logging.getLogger(__name__)
-
-def _scorer(documents: list[str], measure: str) -> CoherenceScorer:
-    tokenize = analyzer()
-    return CoherenceScorer([tokenize(text) for text in documents]).prepare([measure])
 
 
 def _used_models(topic_tuning: TopicTuning) -> list[str]:
@@ -55,17 +65,20 @@ def _used_models(topic_tuning: TopicTuning) -> list[str]:
 
 def tune_topic_model(
     topic_study: StudyStore,
+    papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
     train_texts: SplitTexts,
     validation_texts: SplitTexts,
     train_embeddings: SplitEmbeddings,
+    validation_embeddings: SplitEmbeddings,
     topic_tuning: TopicTuning,
 ) -> optuna.Study:
     """Run the topic study to ``topic_tuning.n_trials`` complete trials.
 
     Topics are fit on the training split (its ``size_fraction`` subset) and scored on
-    the validation split: held-out coherence, so a model cannot score by memorising.
-    The study lives in the storage ``topic_tuning.storage`` names, and
+    the whole validation split, whatever the subset: held-out coherence, and the
+    validation papers' topics (``transform``) against the arXiv taxonomy and as an
+    outlier share. The study lives in the storage ``topic_tuning.storage`` names, and
     ``topic_tuning.n_workers`` processes run its trials.
     """
     store = topic_tuning.store(topic_study)
@@ -73,19 +86,29 @@ def tune_topic_model(
     check_embedding_models(
         topic_tuning.space, list(train_embeddings), "topic_tuning.search_space.embedding_model", *keys
     )
-    used = {f"{key}__train": train_embeddings[key] for key in keys}
+    used = {
+        f"{key}__{split}": stored[key]
+        for split, stored in (("train", train_embeddings), ("validation", validation_embeddings))
+        for key in keys
+    }
     fingerprint = data_fingerprint(used, topic_tuning.size_fraction)
     check_data(store, fingerprint, TopicTuning.KEY)  # before any text is read
     corpus = TopicCorpus(
         paper_splits,
         {"train": train_texts, "validation": validation_texts},
-        {"train": train_embeddings},
-        topic_tuning.size_fraction,
+        {"train": train_embeddings, "validation": validation_embeddings},
+        {"train": topic_tuning.size_fraction},
     )
+    validation = corpus.documents("validation")
     objective = TopicObjective(
         documents=corpus.documents("train"),
         embeddings=corpus.vectors_by_model("train", keys),
-        scorer=_scorer(corpus.documents("validation"), topic_tuning.measure),
+        scorer=coherence_reference(validation, "validation"),
+        held_out=HeldOutPapers(
+            validation,
+            corpus.vectors_by_model("validation", keys),
+            taxonomy_labels(papers, {"validation": corpus.ids("validation")})["validation"],
+        ),
         space=topic_tuning.space,
         config=topic_tuning.objective_config(),
         cache=ReductionCache(topic_tuning.reduction_cache_size),
@@ -118,6 +141,7 @@ def tune_topic_model(
 
 def fit_final_topic_model(
     topic_study: StudyStore,
+    papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
     train_texts: SplitTexts,
     validation_texts: SplitTexts,
@@ -129,9 +153,13 @@ def fit_final_topic_model(
     topic_tuning: TopicTuning,
     embedding_models: dict[str, Any],
 ) -> tuple[TopicModelBundle, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Refit BERTopic with the chosen trial's parameters, and assign every split's papers.
+    """Refit BERTopic with the chosen trial's parameters, and give every paper of every split a topic.
 
-    The refit uses the study's first seed, so with ``n_seeds: 1`` its validation scores
+    The model is fitted on the ``topic_tuning.final_size_fraction`` subset of train
+    (size-free parameters such as ``hdbscan.min_cluster_fraction`` converted with its
+    document count) under the study's first seed; the other papers, of every split, are
+    assigned by ``transform``; then the trial's outlier reduction applies to all. With
+    ``n_seeds: 1`` and ``final_size_fraction == size_fraction`` its validation scores
     equal the chosen trial's.
 
     Returns
@@ -140,7 +168,7 @@ def fit_final_topic_model(
         The model with its config (the embedding model new documents must be embedded
         with, its settings and identity, the data it was built on, the text template,
         ``topn``), the topic table (topic, size, words, label), the assignments
-        (id, split, topic) and the final metrics (with the parameters).
+        (id, split, topic) of every paper, and the final metrics (with the parameters).
     """
     study = topic_tuning.store(topic_study).load()
     trial = chosen_trial(study, topic_tuning.final_trial, topic_tuning.constraints)
@@ -148,31 +176,43 @@ def fit_final_topic_model(
         paper_splits,
         {"train": train_texts, "validation": validation_texts, "test": test_texts},
         {"train": train_embeddings, "validation": validation_embeddings, "test": test_embeddings},
-        topic_tuning.size_fraction,
+        1.0,
     )
     config = topic_tuning.objective_config()
-    objective = TopicObjective(
-        documents=corpus.documents("train"),
-        embeddings=corpus.vectors_by_model("train", _used_models(topic_tuning)),
-        scorer=_scorer(corpus.documents("validation"), config.measure),
-        space={},
-        config=config,
-        cache=ReductionCache(1),
-    )
-    params = objective.trial_params(trial)
-    key = params["embedding_model"]
-    seed = config.seeds[0]
-    reducer, reduced = objective.cache.get(key, objective.embeddings[key], params, seed)
-    model = fit_topic_model(objective.documents, objective.embeddings[key], reduced, params, prediction_data=True)
-    metrics = {"trial": trial.number, "params": params, "seed": seed}
-    metrics["validation"] = score_topics(model, objective.scorer, config.topn, 0.0).as_dict()
+    params = fit_params(trial.params, _used_models(topic_tuning)[0])
+    key, seed = params["embedding_model"], config.seeds[0]
+    documents = {split: corpus.documents(split) for split in SPLITS}
+    vectors = {split: corpus.vectors(split, key) for split in SPLITS}
+    fitted = corpus.nested("train", topic_tuning.final_size_fraction)
+    fit_documents = [text for text, keep in zip(documents["train"], fitted, strict=True) if keep]
+    fit_vectors = vectors["train"][fitted]
+    reducer, reduced = ReductionCache(1).get(key, fit_vectors, params, seed)
+    model = fit_topic_model(fit_documents, fit_vectors, reduced, params, prediction_data=True)
+    size, samples = hdbscan_sizes(params, len(fit_documents))
+    metrics: dict[str, Any] = {
+        "trial": trial.number,
+        "params": params,
+        "seed": seed,
+        "final_size_fraction": topic_tuning.final_size_fraction,
+        "fit_documents": len(fit_documents),
+        "hdbscan": {"min_cluster_size": size, "min_samples": samples},
+    }
+    # Coherence, diversity and n_topics of the fitted topics, on the validation texts.
+    reference = coherence_reference(documents["validation"], "validation")
+    coherence = score_topics(model, reference, config.topn, 0.0)
+    labels = taxonomy_labels(papers, {split: corpus.ids(split) for split in SPLITS})
+    assignments = []
+    for split in SPLITS:
+        own = fitted if split == "train" else None
+        before = _assign(model, documents[split], vectors[split], reducer, own)
+        after = reduce_outliers(model, documents[split], before, vectors[split], params)
+        metrics[split] = assignment_metrics(before, after, labels[split], "")
+        metrics[f"{split}_outlier_share"] = metrics[split]["outlier_share"]
+        assignments.append(pd.DataFrame({"id": corpus.ids(split), "split": split, "topic": after}))
+    # The fit's outlier share is the train entry's; validation's is its own.
+    metrics["validation"] = coherence.as_dict() | metrics["validation"]
     # New documents go through the reducer fitted on train, then HDBSCAN's prediction.
     model.umap_model = reducer
-    assignments = [pd.DataFrame({"id": corpus.ids("train"), "split": "train", "topic": model.topics_})]
-    for split in ("validation", "test"):
-        topics, _ = model.transform(corpus.documents(split), embeddings=corpus.vectors(split, key))
-        assignments.append(pd.DataFrame({"id": corpus.ids(split), "split": split, "topic": topics}))
-        metrics[f"{split}_outlier_share"] = float(np.mean(np.asarray(topics) == -1))
     bundle = TopicModelBundle(
         model,
         {
@@ -185,6 +225,27 @@ def fit_final_topic_model(
         },
     )
     return bundle, topic_table(model), pd.concat(assignments, ignore_index=True), metrics
+
+
+def _assign(
+    model: BERTopic,
+    documents: list[str],
+    vectors: np.ndarray,
+    reducer: Any,
+    fitted: np.ndarray | None,
+) -> np.ndarray:
+    """Every paper's topic before outlier reduction: the fit's own for the ``fitted`` ones, else ``transform``."""
+    topics = np.full(len(documents), -1, dtype=np.int64)
+    if fitted is None:
+        fitted = np.zeros(len(documents), dtype=bool)
+    else:
+        topics[fitted] = model.topics_
+    if not fitted.all():
+        rest = np.flatnonzero(~fitted)
+        topics[rest] = assign_topics(
+            model, [documents[row] for row in rest], vectors[rest], reduce_with(reducer, vectors[rest])
+        )
+    return topics
 
 
 def topic_table(model: BERTopic) -> pd.DataFrame:

@@ -15,10 +15,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 tune_topic_model,
                 inputs={
                     "topic_study": "topic_study_store",
+                    "papers": "papers",
                     "paper_splits": "paper_splits",
                     "train_texts": "train_texts",
                     "validation_texts": "validation_texts",
                     "train_embeddings": "train_embeddings",
+                    "validation_embeddings": "validation_embeddings",
                     "topic_tuning": "params:topic_tuning",
                 },
                 outputs="topic_study",
@@ -28,6 +30,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 fit_final_topic_model,
                 inputs={
                     "topic_study": "topic_study",
+                    "papers": "papers",
                     "paper_splits": "paper_splits",
                     **{f"{split}_texts": f"{split}_texts" for split in SPLITS},
                     **{f"{split}_embeddings": f"{split}_embeddings" for split in SPLITS},

@@ -1,0 +1,103 @@
+"""Topics of papers a model was not fitted on, outlier reduction, and their held-out metrics.
+
+Trials and the final model assign held-out papers the same way: the reducer fitted on
+the training papers transforms their embeddings, then BERTopic's ``transform`` (HDBSCAN's
+``approximate_predict``) assigns them, then the optional ``reduce_outliers`` step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .agreement import taxonomy_agreement
+from .reduction import PrecomputedReduction
+
+if TYPE_CHECKING:
+    from bertopic import BERTopic
+
+
+@dataclass(frozen=True)
+class HeldOutPapers:
+    """The papers trials are judged on (the whole validation split).
+
+    Attributes
+    ----------
+    documents
+        Their texts.
+    embeddings
+        Per embedding model key, their vectors (rows aligned with ``documents``).
+    labels
+        ``{"primary": ..., "archive": ...}`` (see :mod:`.agreement`), aligned likewise.
+    """
+
+    documents: list[str]
+    embeddings: Mapping[str, np.ndarray]
+    labels: Mapping[str, np.ndarray]
+
+
+def assign_topics(
+    model: BERTopic, documents: list[str], embeddings: np.ndarray, reduced: np.ndarray
+) -> np.ndarray:
+    """BERTopic's ``transform`` of papers whose reduction was computed beforehand.
+
+    The model's ``umap_model`` is left holding ``reduced``: set the fitted reducer back
+    before saving the model.
+    """
+    model.umap_model = PrecomputedReduction(reduced)
+    topics, _ = model.transform(documents, embeddings=embeddings)
+    return np.asarray(topics, dtype=np.int64)
+
+
+def reduce_outliers(
+    model: BERTopic,
+    documents: list[str],
+    topics: np.ndarray,
+    embeddings: np.ndarray,
+    params: Mapping[str, Any],
+) -> np.ndarray:
+    """``topics`` with outliers moved to their nearest topic by ``params["outliers.strategy"]``.
+
+    ``embeddings``: cosine similarity of a paper's embedding to the topic embeddings;
+    ``c-tf-idf``: of its c-TF-IDF vector to the topics'. A paper whose best similarity is
+    below ``outliers.threshold`` stays an outlier. The model's topic words are not
+    updated, so coherence and diversity do not change. ``none``, a model without topics
+    or without an outlier topic, and papers without outliers are returned as they are.
+    """
+    strategy = params["outliers.strategy"]
+    topics = np.asarray(topics, dtype=np.int64)
+    known = model.get_topics()
+    if strategy == "none" or -1 not in known or len(known) < 2 or not (topics == -1).any():
+        return topics
+    reduced = model.reduce_outliers(
+        documents,
+        topics.tolist(),
+        strategy=strategy,
+        embeddings=embeddings,
+        threshold=params["outliers.threshold"],
+    )
+    return np.asarray(reduced, dtype=np.int64)
+
+
+def outlier_share(topics: np.ndarray) -> float:
+    """Share of papers in the outlier topic -1 (0.0 for no papers)."""
+    topics = np.asarray(topics)
+    return float(np.mean(topics == -1)) if len(topics) else 0.0
+
+
+def assignment_metrics(
+    before: np.ndarray, after: np.ndarray, labels: Mapping[str, np.ndarray], prefix: str
+) -> dict[str, float]:
+    """Outlier shares before and after outlier reduction, and agreement (of ``after``).
+
+    Keys: ``{prefix}outlier_share_before``, ``{prefix}outlier_share`` and the agreement
+    metrics of :mod:`.agreement`, unprefixed (they are always held-out in trials).
+    """
+    return {
+        f"{prefix}outlier_share_before": outlier_share(before),
+        f"{prefix}outlier_share": outlier_share(after),
+        **taxonomy_agreement(after, labels),
+    }
