@@ -16,8 +16,11 @@ export DO_NOT_TRACK := 1
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install --quiet $(TORCH)
-	$(PYTHON) -m pip install --quiet -e ".[test]"
+	@# The two slow steps (minutes) show pip's progress: a line per package and download bars.
+	@echo "make: installing $(TORCH) (a large download) into $(VENV)"
+	$(PYTHON) -m pip install --progress-bar on $(TORCH)
+	@echo "make: installing the project, its tests and Jupyter (kedro jupyter lab) into $(VENV)"
+	$(PYTHON) -m pip install --progress-bar on -e ".[test,notebook]"
 	touch $@
 
 # The names ArxivSnapshotDataset looks for beside data/01_raw/arxiv-metadata-oai-snapshot.json.

@@ -4,6 +4,11 @@ Every complete trial of the topic study records its number of topics (``n_topics
 outlier topic excluded, mean over seeds, and ``n_topics_per_seed``), topic diversity and
 outlier share beside its coherence. Read across all trials, they show which numbers of
 topics the data support; the recommendation is the trial the final model is built from.
+
+The report keeps to one set of trials: the recommendation, the range of topic counts among
+the best trials and the advice are those of the trials within the current
+``topic_tuning.constraints`` (the ones the final model may be built from), and it says how
+many trials fell outside them and why. Every figure names the split it was measured on.
 """
 
 from __future__ import annotations
@@ -19,15 +24,36 @@ from optuna.trial import TrialState
 from plotly.subplots import make_subplots
 
 from arxiv_pipeline.reporting.figures import note_figure, objective_name
+from arxiv_pipeline.topics.objective import constraint_violations
 from arxiv_pipeline.topics.selection import chosen_trial
 from arxiv_pipeline.topics.settings import TopicTuning
 
 #: Columns of :func:`topic_count_table` drawn against the number of topics, and their labels.
-_PANELS = {"objective": None, "diversity": "topic diversity", "outlier_share": "outlier share"}
+_PANELS = {
+    "objective": None,
+    "diversity": "topic diversity",
+    "outlier_share": "outlier share (train)",
+}
+
+#: Why a trial is outside a limit of ``topic_tuning.constraints``, by limit.
+_REASONS = {
+    "min_topics": "found fewer than {:g} topics",
+    "max_topics": "found more than {:g} topics",
+    "max_outlier_share": "had a validation outlier share above {:.0%}",
+}
 
 
-def topic_count_table(study: optuna.Study) -> pd.DataFrame:
-    """One row per complete trial: coherence, topics (mean and per seed), diversity, outliers."""
+def topic_count_table(
+    study: optuna.Study, constraints: dict[str, float] | None = None
+) -> pd.DataFrame:
+    """One row per complete trial: coherence, topics (mean and per seed), diversity, outliers.
+
+    ``outlier_share`` is that of the training papers the trial was fit on,
+    ``validation_outlier_share`` that of the validation papers after outlier reduction.
+    ``violates`` lists the limits of ``constraints`` (``min_topics``, ...; None values are
+    no limit) the trial is outside.
+    """
+    limits = {name: value for name, value in (constraints or {}).items() if value is not None}
     rows = [
         {
             "trial": trial.number,
@@ -38,11 +64,26 @@ def topic_count_table(study: optuna.Study) -> pd.DataFrame:
             ),
             "diversity": trial.user_attrs.get("diversity", np.nan),
             "outlier_share": trial.user_attrs.get("outlier_share", np.nan),
+            "validation_outlier_share": trial.user_attrs.get("validation_outlier_share", np.nan),
+            "violates": [
+                name
+                for name, value in limits.items()
+                if constraint_violations(trial.user_attrs, {name: value})[0] > 0
+            ],
         }
         for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         if "n_topics" in trial.user_attrs
     ]
-    columns = ["trial", "objective", "n_topics", "n_topics_per_seed", "diversity", "outlier_share"]
+    columns = [
+        "trial",
+        "objective",
+        "n_topics",
+        "n_topics_per_seed",
+        "diversity",
+        "outlier_share",
+        "validation_outlier_share",
+        "violates",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -87,26 +128,51 @@ def plot_topic_counts(study: optuna.Study, topic_tuning: TopicTuning) -> go.Figu
                 col=1,
             )
     figure.update_xaxes(
-        title_text="number of topics (outlier topic excluded)", row=len(_PANELS), col=1
+        title_text="number of topics of the fit on train (outlier topic excluded)",
+        row=len(_PANELS),
+        col=1,
     )
     figure.update_layout(title=title, height=750)
     return figure
 
 
+def measured_on(topic_tuning: TopicTuning, paper_splits: pd.DataFrame) -> dict[str, Any]:
+    """The papers the trials were fit on (the training subset) and scored on (validation)."""
+    split = paper_splits["split"]
+    subset = paper_splits["size_fraction"] <= topic_tuning.size_fraction
+    return {
+        "fit": {
+            "split": "train",
+            "papers": int(((split == "train") & subset).sum()),
+            "size_fraction": topic_tuning.size_fraction,
+        },
+        "scored": {"split": "validation", "papers": int((split == "validation").sum())},
+    }
+
+
 def summarize_topic_counts(
-    study: optuna.Study, topic_tuning: TopicTuning, study_reports: dict[str, Any]
+    study: optuna.Study,
+    topic_tuning: TopicTuning,
+    study_reports: dict[str, Any],
+    paper_splits: pd.DataFrame,
 ) -> dict[str, Any]:
     """The numbers of the "how many categories" report.
 
     Returns
     -------
     dict
-        ``recommended``: the final model's trial, its number of topics and their spread
-        over seeds; ``near_best``: the range of topic counts among the best
-        ``study_reports.near_best_share`` of trials; ``by_n_topics``: per number of
-        topics, the trials, best objective, mean diversity and outlier share.
+        ``measured_on``: the papers trials were fit and scored on; ``constraints``: the
+        limits in force and ``infeasible``: how many complete trials are outside them, per
+        limit; ``recommended``: the final model's trial, its number of topics and their
+        spread over seeds; ``best_unconstrained``: the best complete trial whatever the
+        limits; ``near_best``: the range of topic counts among the best
+        ``study_reports.near_best_share`` of the trials within the limits; ``by_n_topics``:
+        per number of topics, the trials (and how many are within the limits), best
+        objective, mean diversity and outlier shares.
     """
-    table = topic_count_table(study)
+    limits = {name: value for name, value in topic_tuning.constraints.items() if value is not None}
+    table = topic_count_table(study, limits)
+    feasible = table[table["violates"].str.len() == 0]
     seeds = study.user_attrs.get("provenance", {}).get("seeds", [])
     summary: dict[str, Any] = {
         "study": study.study_name,
@@ -114,37 +180,74 @@ def summarize_topic_counts(
         "trials": len(study.trials),
         "complete_trials": len(table),
         "seeds_per_trial": len(seeds),
+        "measured_on": measured_on(topic_tuning, paper_splits),
+        "constraints": limits,
+        "feasible_trials": len(feasible),
+        "infeasible": _infeasible(table, limits),
     }
     chosen, why_none = _recommended(study, topic_tuning)
     summary["recommended"] = None if chosen is None else _recommendation(table, chosen)
     summary["why_none"] = why_none
+    summary["best_unconstrained"] = None
+    summary["near_best"] = None
+    summary["by_n_topics"] = []
     if table.empty:
-        summary["near_best"] = None
-        summary["by_n_topics"] = []
         return summary
-    share = study_reports["near_best_share"]
-    near = table.nlargest(max(1, math.ceil(share * len(table))), "objective")["n_topics"]
-    summary["near_best"] = {
-        "share": share,
-        "trials": len(near),
-        "n_topics": {
-            "min": float(near.min()),
-            "median": float(near.median()),
-            "max": float(near.max()),
+    best = table.loc[table["objective"].idxmax()]
+    summary["best_unconstrained"] = {
+        "trial": int(best["trial"]),
+        "n_topics": float(best["n_topics"]),
+        "objective": float(best["objective"]),
+    }
+    if not feasible.empty:
+        share = study_reports["near_best_share"]
+        near = feasible.nlargest(max(1, math.ceil(share * len(feasible))), "objective")
+        summary["near_best"] = {
+            "share": share,
+            "trials": len(near),
+            "n_topics": {
+                "min": float(near["n_topics"].min()),
+                "median": float(near["n_topics"].median()),
+                "max": float(near["n_topics"].max()),
+            },
+        }
+    summary["by_n_topics"] = _by_n_topics(table)
+    return summary
+
+
+def _infeasible(table: pd.DataFrame, limits: dict[str, float]) -> dict[str, Any]:
+    """How many complete trials are outside the limits, and how many outside each one."""
+    outside = table["violates"].str.len() > 0
+    return {
+        "trials": int(outside.sum()),
+        "by_limit": {
+            name: {
+                "limit": value,
+                "trials": int(table["violates"].apply(lambda names, name=name: name in names).sum()),
+                "reason": _REASONS[name].format(value),
+            }
+            for name, value in limits.items()
         },
     }
-    groups = table.assign(n_topics=table["n_topics"].round().astype(int)).groupby("n_topics")
-    by_count = groups.agg(
+
+
+def _by_n_topics(table: pd.DataFrame) -> list[dict[str, Any]]:
+    grouped = table.assign(
+        n_topics=table["n_topics"].round().astype(int),
+        feasible=table["violates"].str.len() == 0,
+    ).groupby("n_topics")
+    by_count = grouped.agg(
         trials=("trial", "size"),
+        feasible=("feasible", "sum"),
         best=("objective", "max"),
         diversity=("diversity", "mean"),
         outlier_share=("outlier_share", "mean"),
+        validation_outlier_share=("validation_outlier_share", "mean"),
     )
-    summary["by_n_topics"] = [
+    return [
         {"n_topics": int(count), **{key: float(value) for key, value in row.items()}}
         for count, row in by_count.iterrows()
     ]
-    return summary
 
 
 def _recommendation(table: pd.DataFrame, trial: int) -> dict[str, Any]:
@@ -158,66 +261,6 @@ def _recommendation(table: pd.DataFrame, trial: int) -> dict[str, Any]:
         "objective": float(row["objective"]),
         "diversity": float(row["diversity"]),
         "outlier_share": float(row["outlier_share"]),
+        "validation_outlier_share": float(row["validation_outlier_share"]),
+        "within_constraints": not row["violates"],
     }
-
-
-def write_topic_count_report(summary: dict[str, Any]) -> str:
-    """The short markdown answer to "how many categories?" from :func:`summarize_topic_counts`."""
-    measure = summary["measure"]
-    lines = [
-        f"# How many categories? Study `{summary['study']}`",
-        "",
-        f"{summary['complete_trials']} complete trials of {summary['trials']}, scored by held-out "
-        f"{measure}; {summary['seeds_per_trial'] or 'one'} seed(s) per trial.",
-        "",
-    ]
-    best = summary["recommended"]
-    if best is None:
-        lines += [f"**No recommendation**: {summary['why_none'] or 'no complete trial yet.'}", ""]
-    else:
-        lines += [
-            f"**Recommended: {best['n_topics']:g} topics**: trial {best['trial']}, the one the "
-            f"final model is built from ({measure} {best['objective']:.4f}, diversity "
-            f"{best['diversity']:.3f}, {best['outlier_share']:.1%} outliers).",
-            "",
-            _seed_spread(best),
-            "",
-        ]
-    near = summary["near_best"]
-    if near is not None:
-        counts = near["n_topics"]
-        lines += [
-            f"The best {near['share']:.0%} of trials ({near['trials']}) found {counts['min']:g} to "
-            f"{counts['max']:g} topics (median {counts['median']:g}).",
-            "",
-            f"| topics | trials | best {measure} | mean diversity | mean outlier share |",
-            "|---:|---:|---:|---:|---:|",
-            *(
-                f"| {row['n_topics']} | {row['trials']:g} | {row['best']:.4f} | "
-                f"{row['diversity']:.3f} | {row['outlier_share']:.1%} |"
-                for row in summary["by_n_topics"]
-            ),
-            "",
-        ]
-    lines += [
-        "HDBSCAN (`min_cluster_size`, `min_samples`) decides the number of topics; BERTopic's "
-        "`nr_topics` only merges them down. Coherence can favour a few broad topics: to ask for "
-        "finer ones, set `topic_tuning.constraints.min_topics` and rerun the study.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def _seed_spread(best: dict[str, Any]) -> str:
-    per_seed = best["n_topics_per_seed"]
-    if len(per_seed) < 2:
-        return (
-            "Spread over seeds: not measured, each trial was fit once (`topic_tuning.n_seeds: 1`); "
-            "set `n_seeds` to 3 or more to see how the count moves with the seed."
-        )
-    spread = best["seed_spread"]
-    counts = ", ".join(f"{count:g}" for count in per_seed)
-    return (
-        f"Spread over {len(per_seed)} seeds: {spread['min']:g} to {spread['max']:g} topics "
-        f"(standard deviation {spread['std']:.2f}; per seed {counts})."
-    )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import optuna
+import pandas as pd
 import pytest
 
 from arxiv_pipeline.pipelines.study_reports.nodes import (
@@ -17,11 +18,8 @@ from arxiv_pipeline.pipelines.study_reports.nodes import (
     plot_param_importances,
     plot_slice,
 )
-from arxiv_pipeline.reporting.topic_counts import (
-    plot_topic_counts,
-    summarize_topic_counts,
-    write_topic_count_report,
-)
+from arxiv_pipeline.reporting.topic_count_report import write_topic_count_report
+from arxiv_pipeline.reporting.topic_counts import plot_topic_counts, summarize_topic_counts
 from tests.conftest import run_pipelines
 from tests.parameters import topic_tuning as project_topic_tuning
 
@@ -45,6 +43,7 @@ def _topic_objective(trial: optuna.Trial) -> float | tuple[float, float]:
         "n_topics_per_seed": per_seed,
         "diversity": 0.9,
         "outlier_share": 0.1,
+        "validation_outlier_share": 0.15,
     }
     for name, value in attrs.items():
         trial.set_user_attr(name, value)
@@ -70,8 +69,22 @@ def make_topic_study(
     return study
 
 
+#: 100 papers: 70 train (35 of them in the nested subset 0.5), 20 validation, 10 test.
+PAPER_SPLITS = pd.DataFrame(
+    {
+        "id": [f"0704.{number:04d}" for number in range(1, 101)],
+        "split": ["train"] * 70 + ["validation"] * 20 + ["test"] * 10,
+        "size_fraction": [0.5, 1.0] * 35 + [1.0] * 30,
+    }
+)
+
+
 def make_studies(project: Path) -> optuna.Study:
-    """The project's topic study (10 trials) and a classifier study with one complete trial."""
+    """The project's topic study (10 trials), a classifier study with one complete trial,
+    and the paper_splits they were run on."""
+    primary = project / "data/03_primary"
+    primary.mkdir(parents=True, exist_ok=True)
+    PAPER_SPLITS.to_parquet(primary / "paper_splits.parquet")
     models = project / "data/06_models"
     models.mkdir(parents=True, exist_ok=True)
     topic = make_topic_study(f"sqlite:///{models / 'topic_tuning.db'}")
@@ -112,6 +125,12 @@ def test_reports_of_every_study_and_how_many_categories(project):
     report = (reporting / "topic_report/how_many_categories.md").read_text()
     best = topic.best_trial.user_attrs["n_topics"]
     assert f"**Recommended: {best:g} topics**" in report
+    assert summary["measured_on"] == {
+        "fit": {"split": "train", "papers": 70, "size_fraction": 1.0},
+        "scored": {"split": "validation", "papers": 20},
+    }
+    assert "train split (70 papers, size_fraction 1)" in report
+    assert "c_npmi on the validation split (20 papers)" in report
     assert f"Spread over 3 seeds: {min(per_seed)} to {max(per_seed)} topics" in report
     figure = json.loads((reporting / "topic_report/topic_counts_figure.json").read_text())
     assert len(figure["data"]) == 6  # three panels, each with the trials and the final model's
@@ -124,15 +143,95 @@ def test_multi_objective_studies_are_drawn_for_their_first_objective():
         assert figure.data and "c_npmi" in figure.to_json()
     topic_tuning = project_topic_tuning(constraints={})
     assert plot_topic_counts(study, topic_tuning).data
-    summary = summarize_topic_counts(study, topic_tuning, {"near_best_share": 0.25})
+    summary = summarize_topic_counts(study, topic_tuning, {"near_best_share": 0.25}, PAPER_SPLITS)
     assert summary["recommended"]["trial"] in {trial.number for trial in study.best_trials}
 
 
 def test_a_study_without_complete_trials_is_reported_not_failed():
     study = optuna.create_study(study_name="empty", direction="maximize")
     summary = summarize_topic_counts(
-        study, project_topic_tuning(constraints={}), {"near_best_share": 0.25}
+        study, project_topic_tuning(constraints={}), {"near_best_share": 0.25}, PAPER_SPLITS
     )
     assert summary["recommended"] is None and summary["by_n_topics"] == []
     assert "**No recommendation**" in write_topic_count_report(summary)
     assert not plot_optimization_history(study).data
+
+
+#: The topic study of the real 2007 sample (12 trials, ``min_topics: 5``): number of
+#: topics and held-out c_npmi per trial. Coherence is highest for the 2-topic trials.
+REAL_SAMPLE_TRIALS = [
+    (2, 0.081), (2, 0.079), (6, 0.052), (2, 0.077), (9, 0.031), (2, 0.074),
+    (7, 0.044), (2, 0.072), (12, 0.018), (2, 0.070), (5, 0.039), (2, 0.068),
+]  # fmt: skip
+
+
+def real_sample_study() -> optuna.Study:
+    """A study recording :data:`REAL_SAMPLE_TRIALS` as the topic objective records trials."""
+    study = optuna.create_study(study_name="topic_tuning", direction="maximize")
+    study.set_user_attr("provenance", {"measure": "c_npmi", "seeds": [0]})
+
+    def objective(trial: optuna.Trial) -> float:
+        n_topics, coherence = REAL_SAMPLE_TRIALS[trial.number]
+        attrs = {
+            "n_topics": float(n_topics),
+            "n_topics_per_seed": [n_topics],
+            "diversity": 0.8,
+            "outlier_share": 0.012,
+            "validation_outlier_share": 0.057,
+        }
+        for name, value in attrs.items():
+            trial.set_user_attr(name, value)
+        return coherence
+
+    study.optimize(objective, n_trials=len(REAL_SAMPLE_TRIALS))
+    return study
+
+
+def test_the_report_keeps_to_the_trials_within_the_constraints():
+    topic_tuning = project_topic_tuning(constraints={"min_topics": 5})
+    summary = summarize_topic_counts(
+        real_sample_study(), topic_tuning, {"near_best_share": 0.25}, PAPER_SPLITS
+    )
+    # Trial 2 (6 topics) is the best of the five trials with at least 5 topics.
+    assert summary["recommended"]["trial"] == 2 and summary["recommended"]["n_topics"] == 6
+    assert summary["feasible_trials"] == 5
+    assert summary["infeasible"] == {
+        "trials": 7,
+        "by_limit": {
+            "min_topics": {"limit": 5, "trials": 7, "reason": "found fewer than 5 topics"}
+        },
+    }
+    # The best 25% of the 5 feasible trials: 2 trials, 6 and 7 topics; no 2-topic trial.
+    assert summary["near_best"]["trials"] == 2
+    assert summary["near_best"]["n_topics"] == {"min": 6.0, "median": 6.5, "max": 7.0}
+    assert summary["best_unconstrained"] == {"trial": 0, "n_topics": 2.0, "objective": 0.081}
+    two = next(row for row in summary["by_n_topics"] if row["n_topics"] == 2)
+    assert (two["trials"], two["feasible"]) == (7, 0)
+    assert two["best"] == pytest.approx(0.081)
+
+    report = write_topic_count_report(summary)
+    assert "**Recommended: 6 topics**: trial 2," in report
+    assert "1.2% outliers on train, 5.7% on validation" in report
+    assert (
+        "5 of the 12 complete trials are within them, 7 are not (7 found fewer than 5 topics)"
+        in report
+    )
+    assert "The best 25% of the trials within the constraints (2) found 6 to 7 topics" in report
+    assert "The best trial whatever the constraints, trial 0, found 2 topics" in report
+    # The table is DataFrame.to_markdown's: a row per number of topics.
+    assert "|        2 |        7 |                    0 |                     0.0810 |" in report
+    # min_topics is already set: the advice is to raise it, not to set it.
+    assert "raise `topic_tuning.constraints.min_topics` (now 5)" in report
+    assert "set `topic_tuning.constraints.min_topics` and run" not in report
+    assert "Most trials fall outside the constraints" in report
+
+
+def test_without_constraints_the_advice_is_to_set_min_topics():
+    summary = summarize_topic_counts(
+        real_sample_study(), project_topic_tuning(constraints={}), {"near_best_share": 0.25}, PAPER_SPLITS
+    )
+    assert summary["recommended"]["n_topics"] == 2 and summary["infeasible"]["trials"] == 0
+    report = write_topic_count_report(summary)
+    assert "every complete trial counts" in report
+    assert "The best 25% of the trials (3) found 2 topics." in report
+    assert "set `topic_tuning.constraints.min_topics` and run" in report

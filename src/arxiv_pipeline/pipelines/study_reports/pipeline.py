@@ -2,11 +2,8 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from arxiv_pipeline.reporting.topic_counts import (
-    plot_topic_counts,
-    summarize_topic_counts,
-    write_topic_count_report,
-)
+from arxiv_pipeline.reporting.topic_count_report import write_topic_count_report
+from arxiv_pipeline.reporting.topic_counts import plot_topic_counts, summarize_topic_counts
 
 from .nodes import (
     open_study,
@@ -73,7 +70,12 @@ def topic_count_nodes() -> list[Node]:
         ),
         Node(
             summarize_topic_counts,
-            inputs=[f"{namespace}.study", "params:topic_tuning", "params:study_reports"],
+            inputs=[
+                f"{namespace}.study",
+                "params:topic_tuning",
+                "params:study_reports",
+                "paper_splits",
+            ],
             outputs=f"{namespace}.topic_counts",
             name="summarize_topic_counts",
             namespace=namespace,

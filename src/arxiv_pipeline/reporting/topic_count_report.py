@@ -1,0 +1,152 @@
+"""The markdown answer to "how many categories?", from :func:`.topic_counts.summarize_topic_counts`.
+
+One set of trials throughout: the recommendation, the range among the best trials and the
+advice are those of the trials within the current ``topic_tuning.constraints``; the report
+says how many fell outside them and why, and what split each figure was measured on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+
+def write_topic_count_report(summary: dict[str, Any]) -> str:
+    """The short markdown answer to "how many categories?" from :func:`summarize_topic_counts`."""
+    measure = summary["measure"]
+    fit, scored = summary["measured_on"]["fit"], summary["measured_on"]["scored"]
+    lines = [
+        f"# How many categories? Study `{summary['study']}`",
+        "",
+        f"{summary['complete_trials']} complete trials of {summary['trials']}; "
+        f"{summary['seeds_per_trial'] or 'one'} seed(s) per trial. Each trial fits BERTopic on "
+        f"the {fit['split']} split ({fit['papers']:,} papers, size_fraction {fit['size_fraction']:g}): "
+        "its number of topics, topic diversity and training outlier share are those of that "
+        f"fit. It is scored by {measure} on the {scored['split']} split ({scored['papers']:,} "
+        "papers), whose outlier share is measured after outlier reduction.",
+        "",
+        _constraints_line(summary),
+        "",
+    ]
+    best = summary["recommended"]
+    if best is None:
+        lines += [f"**No recommendation**: {summary['why_none'] or 'no complete trial yet.'}", ""]
+    else:
+        outside = "" if best["within_constraints"] else " (outside the constraints: set by `final_trial`)"
+        lines += [
+            f"**Recommended: {best['n_topics']:g} topics**: trial {best['trial']}{outside}, the one "
+            f"the final model is built from ({measure} {best['objective']:.4f}, diversity "
+            f"{best['diversity']:.3f}, {_share(best['outlier_share'])} outliers on train, "
+            f"{_share(best['validation_outlier_share'])} on validation).",
+            "",
+            _seed_spread(best),
+            "",
+        ]
+    near = summary["near_best"]
+    if near is not None:
+        counts = near["n_topics"]
+        within = " within the constraints" if summary["constraints"] else ""
+        found = (
+            f"{counts['min']:g} topics"
+            if counts["min"] == counts["max"]
+            else f"{counts['min']:g} to {counts['max']:g} topics (median {counts['median']:g})"
+        )
+        lines += [
+            f"The best {near['share']:.0%} of the trials{within} ({near['trials']}) found {found}.",
+            "",
+        ]
+    unconstrained = summary["best_unconstrained"]
+    if unconstrained is not None and best is not None and unconstrained["trial"] != best["trial"]:
+        lines += [
+            f"The best trial whatever the constraints, trial {unconstrained['trial']}, found "
+            f"{unconstrained['n_topics']:g} topics ({measure} {unconstrained['objective']:.4f}).",
+            "",
+        ]
+    if summary["by_n_topics"]:
+        lines += [_count_table(summary), ""]
+    lines += [_advice(summary), ""]
+    return "\n".join(lines)
+
+
+def _constraints_line(summary: dict[str, Any]) -> str:
+    limits = summary["constraints"]
+    if not limits:
+        return "No constraints (`topic_tuning.constraints` all null): every complete trial counts."
+    named = ", ".join(f"{name} {value:g}" for name, value in limits.items())
+    infeasible = summary["infeasible"]
+    reasons = "; ".join(
+        f"{limit['trials']} {limit['reason']}"
+        for limit in infeasible["by_limit"].values()
+        if limit["trials"]
+    )
+    line = (
+        f"Constraints (`topic_tuning.constraints`): {named}. {summary['feasible_trials']} of the "
+        f"{summary['complete_trials']} complete trials are within them, "
+        f"{infeasible['trials']} are not"
+    )
+    return f"{line} ({reasons})." if reasons else f"{line}."
+
+
+def _count_table(summary: dict[str, Any]) -> str:
+    frame = pd.DataFrame(summary["by_n_topics"]).astype({"trials": int, "feasible": int})
+    frame = frame.rename(
+        columns={
+            "n_topics": "topics",
+            "feasible": "within constraints",
+            "best": f"best {summary['measure']} (validation)",
+            "diversity": "mean diversity",
+            "outlier_share": "mean outlier share (train)",
+            "validation_outlier_share": "mean outlier share (validation)",
+        }
+    )
+    # Missing values (trials recorded before a metric was) show as a dash, not "nan".
+    frame = frame.astype(object).where(frame.notna(), None)
+    return frame.to_markdown(
+        index=False, floatfmt=("g", "g", "g", ".4f", ".3f", ".1%", ".1%"), missingval="-"
+    )
+
+
+def _share(value: float) -> str:
+    """A share as a percentage; "not recorded" for a trial recorded before it was measured."""
+    return "not recorded" if value != value else f"{value:.1%}"
+
+
+def _advice(summary: dict[str, Any]) -> str:
+    limits = summary["constraints"]
+    advice = (
+        "HDBSCAN's cluster size (`hdbscan.min_cluster_fraction` or `min_cluster_size`, and "
+        "`min_samples`) decides the number of topics; BERTopic's `nr_topics` only merges them "
+        "down. "
+    )
+    if "min_topics" not in limits:
+        return advice + (
+            "Coherence can favour a few broad topics: to ask for finer ones, set "
+            "`topic_tuning.constraints.min_topics` and run `kedro run --pipelines topic_tuning`."
+        )
+    advice += (
+        f"For finer topics raise `topic_tuning.constraints.min_topics` (now {limits['min_topics']:g}); "
+        "null lets coherence alone decide. The constraints are applied to every recorded trial, "
+        "so `kedro run --pipelines topic_tuning` rebuilds the final model from the new choice."
+    )
+    if summary["infeasible"]["trials"] * 2 > summary["complete_trials"]:
+        advice += (
+            " Most trials fall outside the constraints: run more trials, or narrow the search "
+            "space to the cluster sizes of the trials within them."
+        )
+    return advice
+
+
+def _seed_spread(best: dict[str, Any]) -> str:
+    per_seed = best["n_topics_per_seed"]
+    if len(per_seed) < 2:
+        return (
+            "Spread over seeds: not measured, each trial was fit once (`topic_tuning.n_seeds: 1`); "
+            "set `n_seeds` to 3 or more to see how the count moves with the seed."
+        )
+    spread = best["seed_spread"]
+    counts = ", ".join(f"{count:g}" for count in per_seed)
+    return (
+        f"Spread over {len(per_seed)} seeds: {spread['min']:g} to {spread['max']:g} topics "
+        f"(standard deviation {spread['std']:.2f}; per seed {counts})."
+    )
