@@ -12,9 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import optuna
+import pandas as pd
 import pytest
 from optuna.trial import TrialState
 
+from arxiv_pipeline.corpus.splitting import splits_fingerprint
 from arxiv_pipeline.datasets.optuna_study_dataset import (
     OptunaStudyDataset,
     StorageInUseError,
@@ -22,7 +24,7 @@ from arxiv_pipeline.datasets.optuna_study_dataset import (
     hide_password,
 )
 from arxiv_pipeline.tuning.components import sampler_factory
-from arxiv_pipeline.tuning.study import ProvenanceMismatchError, check_data, run_study
+from arxiv_pipeline.tuning.study import ProvenanceMismatchError, check_data, check_splits, run_study
 
 
 def _objective(trial: optuna.Trial) -> float:
@@ -144,6 +146,27 @@ def test_other_data_is_refused_before_any_work_naming_the_one_command_fix(tmp_pa
     assert sorted(optuna.get_all_study_names(store.open_storage())) == sorted(["topic_tuning", name])
     # The dataset accepts a study the node named, in one of its storages.
     OptunaStudyDataset(store.storage, "topic_tuning").save(optuna.load_study(study_name=name, storage=store.storage))
+
+
+SPLITS = pd.DataFrame(
+    {"id": ["a", "b", "c"], "split": ["train", "validation", "test"], "size_fraction": 1.0}
+)
+
+
+def test_other_splits_are_refused_and_studies_without_a_splits_fingerprint_pass(tmp_path):
+    store = StudyStore(f"sqlite:///{tmp_path / 'study.db'}", "classifier_tuning")
+    check_splits(store, SPLITS, "classifier_tuning")  # no study yet: fine
+    other = SPLITS.assign(split=["train", "train", "test"])
+    # A study recorded before provenance held the splits: check_data decides, later.
+    _run(store, 1)
+    check_splits(store, other, "classifier_tuning")
+    store.load().set_user_attr(
+        "provenance", {"data_fingerprint": "data-a", "splits_fingerprint": splits_fingerprint(SPLITS)}
+    )
+    check_splits(store, SPLITS.copy(), "classifier_tuning")  # the same splits: fine
+    with pytest.raises(ProvenanceMismatchError, match="was run on splits") as error:
+        check_splits(store, other, "classifier_tuning")
+    assert "kedro run --params classifier_tuning.study_name=classifier_tuning-" in str(error.value)
 
 
 @pytest.mark.parametrize(

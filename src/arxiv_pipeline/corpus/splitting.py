@@ -17,6 +17,7 @@ for the 2.3M-paper snapshot, where per-sample iterative stratification takes hou
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -136,3 +137,15 @@ def check_fractions(fractions: Mapping[str, float], size_fractions: Sequence[flo
         raise ValueError(
             f"size_fractions must be increasing, positive and end in 1.0, got {sizes}."
         )
+
+
+def splits_fingerprint(paper_splits: pd.DataFrame) -> str:
+    """A hash (blake2b) of every paper's id, split and size fraction, in order.
+
+    Known as soon as ingestion ends: studies record it and refuse other splits before
+    any embedding is computed; with the embeddings' text fingerprint it tells whether a
+    model was built on the current papers.
+    """
+    columns = paper_splits[["id", "split", "size_fraction"]]
+    hashes = pd.util.hash_pandas_object(columns, index=False).to_numpy()
+    return hashlib.blake2b(hashes.tobytes(), digest_size=16).hexdigest()

@@ -195,9 +195,11 @@ class EmbeddingsDataset(AbstractDataset[EmbeddingsWrite, "SplitEmbeddings | Embe
 
     Parameters
     ----------
-    folder
-        Holds one folder per model (``<folder>/<model>/<split>.npy`` and beside it the ids
-        and the sidecar).
+    path
+        The folder holding one folder per model (``<path>/<model>/<split>.npy`` and beside
+        it the ids and the sidecar). Named ``path`` so that Kedro makes a relative one
+        absolute under the project, as it does a ``filepath``: a notebook in
+        ``notebooks/`` reads the same files as ``kedro run``.
     split
         ``train``, ``validation`` or ``test``.
     model
@@ -210,8 +212,8 @@ class EmbeddingsDataset(AbstractDataset[EmbeddingsWrite, "SplitEmbeddings | Embe
     >>> catalog.load("minilm.train_embeddings").metadata   # doctest: +SKIP
     """
 
-    def __init__(self, folder: str, split: str, model: str | None = None) -> None:
-        self._folder, self._split, self._model = Path(folder), split, model
+    def __init__(self, path: str, split: str, model: str | None = None) -> None:
+        self._folder, self._split, self._model = Path(path), split, model
         self._writer: NpyRowWriter | None = None
         self._started: EmbeddingsStart | None = None
 
@@ -286,7 +288,7 @@ class EmbeddingsDataset(AbstractDataset[EmbeddingsWrite, "SplitEmbeddings | Embe
         return self._model is None or self._model in self._stored()
 
     def _describe(self) -> dict[str, Any]:
-        return {"folder": str(self._folder), "split": self._split, "model": self._model}
+        return {"path": str(self._folder), "split": self._split, "model": self._model}
 
 
 def _replace_atomically(path: Path, write: Callable[[Path], None]) -> None:

@@ -15,7 +15,6 @@ another study name, with :meth:`StudyStore.using` and :meth:`StudyStore.named`.
 from __future__ import annotations
 
 import fcntl
-import re
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -27,11 +26,8 @@ import optuna
 from kedro.io import AbstractDataset, DatasetError
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-#: Query parameters of a database URL whose values are secrets (``?password=...``).
-_SECRET_QUERY = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.IGNORECASE)
+from ._storages import hide_password, storage_location
 
 
 class StorageInUseError(RuntimeError):
@@ -224,7 +220,12 @@ class OptunaStudyDataset(AbstractDataset[optuna.Study, StudyStore]):
     storage
         SQLAlchemy URL or journal file path; see :class:`StudyStore`. Or one per backend,
         ``{sqlite: ..., journal: ..., postgresql: null}``, of which a node picks one
-        (:meth:`StudyStore.using`); the first is the default.
+        (:meth:`StudyStore.using`); the first is the default. A backend may be given as
+        ``{path: <file>}``: an Optuna journal when the file ends in ``.journal``, else an
+        SQLite database. Kedro makes a relative ``path`` absolute under the project (as a
+        ``filepath``), so a notebook in ``notebooks/`` opens the same study as ``kedro
+        run``; a URL or a bare journal path is used as written (relative to the working
+        directory).
     study_name
         Name of the study.
     heartbeat_interval
@@ -246,7 +247,7 @@ class OptunaStudyDataset(AbstractDataset[optuna.Study, StudyStore]):
         if isinstance(storage, str):
             self._store = StudyStore(url or storage, study_name, heartbeat_interval)
             return
-        backends = {name: location or url for name, location in storage.items()}
+        backends = {name: storage_location(name, location) or url for name, location in storage.items()}
         default = next(iter(backends.values()))
         if default is None:
             raise DatasetError(f"The first storage of study '{study_name}' needs a location.")
@@ -278,23 +279,3 @@ class OptunaStudyDataset(AbstractDataset[optuna.Study, StudyStore]):
             "storage": [store.redacted for store in self._stores()],
             "study_name": self._store.study_name,
         }
-
-
-def hide_password(url: str) -> str:
-    """``url`` as SQLAlchemy renders it with ``hide_password``, secret query values masked too.
-
-    ``postgresql://user:pw@host/db?password=pw`` becomes ``postgresql://user:***@host/db?
-    password=***``. A journal path is returned as it is; a URL SQLAlchemy cannot parse
-    becomes its scheme alone, since it may hold a secret anywhere.
-    """
-    if "://" not in url:
-        return url
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return url.split("://", 1)[0] + "://***"
-    masked = {
-        name: "***" if _SECRET_QUERY.search(name) else value for name, value in parsed.query.items()
-    }
-    # The URL quotes the "***" of a masked query value as %2A%2A%2A; the password's stays.
-    return parsed.set(query=masked).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")

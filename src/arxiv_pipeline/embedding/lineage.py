@@ -8,11 +8,11 @@ with rc 0 for papers or embeddings the model never saw.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pandas as pd
 
+from arxiv_pipeline.corpus.splitting import splits_fingerprint
 from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
 
 #: The keys of a model's config that :func:`lineage` writes.
@@ -38,17 +38,6 @@ def embedding_identity(embeddings: Embeddings) -> dict[str, Any]:
     return {
         name: value for name, value in cache_key.items() if name not in ("text_fingerprint", "rows")
     }
-
-
-def splits_fingerprint(paper_splits: pd.DataFrame) -> str:
-    """A hash (blake2b) of every paper's id, split and size fraction, in order.
-
-    With the texts' fingerprint of the embeddings' cache key, it tells whether a model
-    was built on the current papers.
-    """
-    columns = paper_splits[["id", "split", "size_fraction"]]
-    hashes = pd.util.hash_pandas_object(columns, index=False).to_numpy()
-    return hashlib.blake2b(hashes.tobytes(), digest_size=16).hexdigest()
 
 
 def lineage(

@@ -9,6 +9,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from arxiv_pipeline.corpus.splitting import splits_fingerprint
 from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
 
 #: Packages whose versions change results.
@@ -55,12 +58,20 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
-def provenance(data_fingerprint: str, **details: Any) -> dict[str, Any]:
-    """Everything a study's user attrs record about how its trials were produced."""
+def provenance(
+    data_fingerprint: str, paper_splits: pd.DataFrame, **details: Any
+) -> dict[str, Any]:
+    """Everything a study's user attrs record about how its trials were produced.
+
+    ``splits_fingerprint`` (of ``paper_splits``) is known right after ingestion, so a run
+    on other papers is refused before it embeds them
+    (:func:`~arxiv_pipeline.tuning.study.check_splits`).
+    """
     return {
         "git_revision": git_revision(),
         "packages": package_versions(),
         "data_fingerprint": data_fingerprint,
+        "splits_fingerprint": splits_fingerprint(paper_splits),
         **details,
     }
 

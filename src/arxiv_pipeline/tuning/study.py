@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 import optuna
+import pandas as pd
 from optuna.trial import TrialState
 
+from arxiv_pipeline.corpus.splitting import splits_fingerprint
 from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
 
 from .budget import TrialBudget, count_trials
@@ -33,19 +35,57 @@ class ProvenanceMismatchError(ValueError):
     """A study is being resumed on other data than its trials were run on."""
 
 
-def _mismatch(study_name: str, where: str, stored: str, now: str, key: str | None) -> str:
+def _mismatch(
+    study_name: str, where: str, stored: str, now: str, key: str | None, what: str = "data"
+) -> str:
     short = hashlib.blake2b(now.encode(), digest_size=4).hexdigest()
     setting = f"{key}.study_name" if key else "the study_name parameter"
     return (
-        f"Study '{study_name}' in '{where}' was run on data {stored}; the data now is {now}, "
-        f"and trials on other data would not be comparable. To start a study on this data and "
-        f"keep that one, name it with {setting}, e.g. "
+        f"Study '{study_name}' in '{where}' was run on {what} {stored}, not on the current "
+        f"{what} {now}: trials on other data would not be comparable. To start a study on "
+        f"this data and keep that one, name it with {setting}, e.g. "
         f"kedro run --params {key or '<study>'}.study_name={study_name}-{short}"
     )
 
 
+def _check_recorded(store: StudyStore, entry: str, now: str, key: str, what: str) -> None:
+    if not store.exists():
+        return
+    stored = store.load().user_attrs.get("provenance", {}).get(entry)
+    # A study recorded before its provenance held ``entry`` is checked by what it holds.
+    if stored is not None and stored != now:
+        message = _mismatch(store.study_name, store.redacted, stored, now, key, what)
+        raise ProvenanceMismatchError(message)
+
+
+def check_splits(store: StudyStore, paper_splits: pd.DataFrame, key: str) -> None:
+    """Refuse, right after ingestion, to resume a stored study on other papers or splits.
+
+    Compares :func:`~arxiv_pipeline.corpus.splitting.splits_fingerprint` with the one
+    the study's provenance records, so that a run on another snapshot stops before any
+    embedding is computed. A study recorded before provenance held it passes here, and
+    :func:`check_data` refuses it later if its data differs.
+
+    Parameters
+    ----------
+    key
+        The study's parameters (``topic_tuning``), for the message: it says how to name a
+        new study for this data.
+
+    Raises
+    ------
+    ProvenanceMismatchError
+        If the stored study was run on other splits.
+    """
+    _check_recorded(store, "splits_fingerprint", splits_fingerprint(paper_splits), key, "splits")
+
+
 def check_data(store: StudyStore, data_fingerprint: str, key: str) -> None:
     """Refuse, before any work, to resume a stored study on other data than its trials'.
+
+    It sees what :func:`check_splits` cannot: the texts (the template may change while
+    the splits do not), the subset (``size_fraction``) and the labels, known once the
+    texts are embedded.
 
     Parameters
     ----------
@@ -58,13 +98,7 @@ def check_data(store: StudyStore, data_fingerprint: str, key: str) -> None:
     ProvenanceMismatchError
         If the stored study's provenance names another data fingerprint.
     """
-    if not store.exists():
-        return
-    stored = store.load().user_attrs.get("provenance", {}).get("data_fingerprint")
-    if stored is not None and stored != data_fingerprint:
-        raise ProvenanceMismatchError(
-            _mismatch(store.study_name, store.redacted, stored, data_fingerprint, key)
-        )
+    _check_recorded(store, "data_fingerprint", data_fingerprint, key, "data")
 
 
 def record_provenance(study: optuna.Study, provenance: dict[str, Any], where: str = "its storage") -> None:

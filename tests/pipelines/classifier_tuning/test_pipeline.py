@@ -9,6 +9,7 @@ from kedro.validation.exceptions import ParameterValidationError
 from optuna.trial import TrialState
 from safetensors import safe_open
 
+from arxiv_pipeline.corpus.splitting import splits_fingerprint
 from tests.conftest import load_dataset, run_pipelines
 from tests.pipelines.topic_tuning.test_pipeline import use_fast_embeddings
 
@@ -70,6 +71,8 @@ def test_study_records_trials_resumes_and_saves_the_retrained_best_model(embedde
         "size_fraction=1.0"
     )
     assert provenance["objective"] == "validation_loss"
+    splits = load_dataset(embedded_project, "paper_splits")
+    assert provenance["splits_fingerprint"] == splits_fingerprint(splits)
 
     # A rerun asking for more trials continues the study: nothing lost, nothing duplicated.
     first = summary(study)
@@ -123,3 +126,19 @@ def test_bad_settings_fail_before_any_trial_naming_the_setting(embedded_project)
         with pytest.raises((ValueError, ParameterValidationError), match=message):
             tune_classifier(embedded_project, **override)
     assert not (embedded_project / "data/06_models/classifier_tuning.db").exists()
+
+
+def test_kedro_run_checks_both_studies_right_after_ingestion(project):
+    from kedro.framework.project import pipelines
+
+    # SequentialRunner runs the nodes in this (topological) order.
+    nodes = {node.name: node for node in pipelines["__default__"].nodes}
+    order = list(nodes)
+    embedding = min(order.index(name) for name in order if name.startswith("embed_"))
+    for guard, tuning, checked in [
+        ("check_topic_study_data", "tune_topic_model", "topic_study_checked"),
+        ("check_classifier_study_data", "tune_classifier", "classifier_study_checked"),
+    ]:
+        assert order.index("assign_splits") < order.index(guard) < embedding < order.index(tuning)
+        # The study reaches its tuning node only through the check.
+        assert nodes[guard].outputs == [checked] and checked in nodes[tuning].inputs

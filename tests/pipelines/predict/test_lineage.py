@@ -3,11 +3,8 @@
 import pandas as pd
 import pytest
 
-from arxiv_pipeline.embedding.lineage import (
-    LineageMismatchError,
-    check_models_agree,
-    splits_fingerprint,
-)
+from arxiv_pipeline.corpus.splitting import splits_fingerprint
+from arxiv_pipeline.embedding.lineage import LineageMismatchError, check_models_agree
 
 SPLITS = pd.DataFrame(
     {"id": ["a", "b", "c"], "split": ["train", "train", "test"], "size_fraction": [0.5, 1.0, 1.0]}

@@ -1,14 +1,17 @@
 """The topic_tuning pipeline through real KedroSessions, on the real sample with fast embeddings."""
 
 import json
+import shutil
 from pathlib import Path
 
 import optuna
 import pytest
 import yaml
+from kedro.framework.session import KedroSession
 from optuna.trial import TrialState
 
 from arxiv_pipeline.topics.agreement import AGREEMENT_METRICS
+from arxiv_pipeline.tuning.study import ProvenanceMismatchError
 from tests.conftest import load_dataset, run_pipelines
 
 # PCA reductions and TF-IDF + SVD embeddings keep a trial well under a second.
@@ -151,3 +154,30 @@ def test_a_study_on_other_data_is_not_resumed(tuned_project, arxiv_sample):
     merged = splits.merge(assignments, on="id", suffixes=("", "_assigned"), validate="one_to_one")
     assert len(merged) == len(splits) == 2000 and (merged["split"] == merged["split_assigned"]).all()
     assert assignments["topic"].dtype.kind == "i"
+
+
+def test_a_full_run_on_another_snapshot_stops_before_any_embedding(
+    project, arxiv_sample, tmp_path_factory
+):
+    lines = arxiv_sample.read_text().splitlines(keepends=True)
+    snapshots = tmp_path_factory.mktemp("snapshots")
+    first, second = snapshots / "first.jsonl", snapshots / "second.jsonl"
+    first.write_text("".join(lines[:1000]))
+    second.write_text("".join(lines[1000:]))
+    use_fast_embeddings(project)
+    configure_topic_tuning(project, search_space=FAST_SPACE, constraints=UNCONSTRAINED)
+    pipelines = ["ingestion", "embeddings", "topic_tuning"]
+    run_pipelines(project, pipelines, snapshot_path=str(first), topic_tuning={"n_trials": 2})
+    storage = f"sqlite:///{project}/data/06_models/topic_tuning.db"
+    study = optuna.load_study(study_name="topic_tuning", storage=storage)
+    assert study.user_attrs["provenance"]["splits_fingerprint"]
+    embeddings = project / "data/04_feature/embeddings"
+    shutil.rmtree(embeddings)
+    # `kedro run` itself: the default pipeline, in Kedro's order (SequentialRunner).
+    with pytest.raises(ProvenanceMismatchError, match="was run on splits") as error:
+        params = {"snapshot_path": str(second)}
+        with KedroSession.create(project_path=project, runtime_params=params) as session:
+            session.run()
+    assert "kedro run --params topic_tuning.study_name=topic_tuning-" in str(error.value)
+    assert not embeddings.exists()
+    assert summary(optuna.load_study(study_name="topic_tuning", storage=storage)) == summary(study)

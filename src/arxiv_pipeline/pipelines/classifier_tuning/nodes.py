@@ -22,7 +22,7 @@ from arxiv_pipeline.embedding.selection import used_models
 from arxiv_pipeline.tuning.budget import count_trials
 from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
 from arxiv_pipeline.tuning.provenance import data_fingerprint, provenance
-from arxiv_pipeline.tuning.study import check_data, run_study
+from arxiv_pipeline.tuning.study import check_data, check_splits, run_study
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,21 @@ def _objective(
         base=classifier_tuning.base_params(),
         settings=classifier_tuning.training_settings(),
     )
+
+
+def check_classifier_study_data(
+    classifier_study: StudyStore, paper_splits: pd.DataFrame, classifier_tuning: ClassifierTuning
+) -> StudyStore:
+    """The study's store, once checked right after ingestion: its trials were run on these splits.
+
+    Raises
+    ------
+    ProvenanceMismatchError
+        If the stored study was run on other papers or splits, saying how to name a new
+        study (``classifier_tuning.study_name``); before any embedding is computed.
+    """
+    check_splits(classifier_tuning.store(classifier_study), paper_splits, ClassifierTuning.KEY)
+    return classifier_study
 
 
 def tune_classifier(
@@ -86,6 +101,7 @@ def tune_classifier(
         n_trials=classifier_tuning.n_trials,
         provenance=provenance(
             fingerprint,
+            paper_splits,
             **classifier_tuning.provenance(),
             embedding_models={key: objective.data.identity(key) for key in keys},
         ),

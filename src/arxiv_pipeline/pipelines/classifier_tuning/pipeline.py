@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import SPLITS, train_final_classifier, tune_classifier
+from .nodes import SPLITS, check_classifier_study_data, train_final_classifier, tune_classifier
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -16,9 +16,16 @@ def create_pipeline(**kwargs) -> Pipeline:
     }
     return Pipeline(
         [
+            # Right after ingestion, before the embeddings pipeline computes anything.
+            Node(
+                check_classifier_study_data,
+                inputs=["classifier_study_store", "paper_splits", "params:classifier_tuning"],
+                outputs="classifier_study_checked",
+                name="check_classifier_study_data",
+            ),
             Node(
                 tune_classifier,
-                inputs={"classifier_study": "classifier_study_store", **shared},
+                inputs={"classifier_study": "classifier_study_checked", **shared},
                 outputs="classifier_study",
                 name="tune_classifier",
             ),

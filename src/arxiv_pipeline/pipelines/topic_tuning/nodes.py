@@ -38,7 +38,7 @@ from arxiv_pipeline.topics.selection import chosen_trial
 from arxiv_pipeline.topics.settings import TopicTuning
 from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
 from arxiv_pipeline.tuning.provenance import data_fingerprint, provenance
-from arxiv_pipeline.tuning.study import check_data, run_study
+from arxiv_pipeline.tuning.study import check_data, check_splits, run_study
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
@@ -61,6 +61,21 @@ def _used_models(topic_tuning: TopicTuning) -> list[str]:
             "(choices) or fixed.embedding_model."
         )
     return keys
+
+
+def check_topic_study_data(
+    topic_study: StudyStore, paper_splits: pd.DataFrame, topic_tuning: TopicTuning
+) -> StudyStore:
+    """The study's store, once checked right after ingestion: its trials were run on these splits.
+
+    Raises
+    ------
+    ProvenanceMismatchError
+        If the stored study was run on other papers or splits, saying how to name a new
+        study (``topic_tuning.study_name``); before any embedding is computed.
+    """
+    check_splits(topic_tuning.store(topic_study), paper_splits, TopicTuning.KEY)
+    return topic_study
 
 
 def tune_topic_model(
@@ -124,6 +139,7 @@ def tune_topic_model(
         n_trials=topic_tuning.n_trials,
         provenance=provenance(
             fingerprint,
+            paper_splits,
             **topic_tuning.provenance(),
             embedding_models={key: train_embeddings[key].metadata["cache_key"] for key in keys},
         ),

@@ -5,16 +5,23 @@ from kedro.pipeline import Node, Pipeline
 from arxiv_pipeline.corpus.splitting import SPLITS
 from arxiv_pipeline.topics.figures import plot_topic_model
 
-from .nodes import fit_final_topic_model, tune_topic_model
+from .nodes import check_topic_study_data, fit_final_topic_model, tune_topic_model
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
+            # Right after ingestion, before the embeddings pipeline computes anything.
+            Node(
+                check_topic_study_data,
+                inputs=["topic_study_store", "paper_splits", "params:topic_tuning"],
+                outputs="topic_study_checked",
+                name="check_topic_study_data",
+            ),
             Node(
                 tune_topic_model,
                 inputs={
-                    "topic_study": "topic_study_store",
+                    "topic_study": "topic_study_checked",
                     "papers": "papers",
                     "paper_splits": "paper_splits",
                     "train_texts": "train_texts",
