@@ -11,7 +11,7 @@ TORCH ?= torch==2.13.0
 export KEDRO_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := 1
 
-.PHONY: run test
+.PHONY: run test figures
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -40,3 +40,8 @@ endif
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(PYTHON) -m pytest
+
+# The README's measured figures (demo corpus and the 2,000-paper real sample), regenerated and
+# printed; work folders in data/benchmarks/ make a second run a reprint (see the script).
+figures: $(VENV)/.installed
+	$(PYTHON) benchmarks/readme_figures.py

@@ -84,14 +84,33 @@ def _classifier_section(data: dict[str, Any], classifier: dict[str, Any]) -> lis
     ]
 
 
-def _topic_section(topics: dict[str, Any]) -> list[str]:
+def _spread(topics: dict[str, Any], name: str, split: str, column: str) -> str:
+    """``mean ± std`` over the seeds; with one seed, its value as it is."""
+    if len(topics["seeds"]) == 1:
+        return _number(topics["models"][name][split][column])
+    mean, std = topics["mean"][name][split][column], topics["std"][name][split][column]
+    return f"{mean:.3f} ± {std:.3f}"
+
+
+def topic_seed_table(topics: dict[str, Any], splits: tuple[str, ...] | None = None) -> str:
+    """The topic models' metrics as mean ± std over the seeds, one row per model and split.
+
+    ``topics`` is the ``topics`` entry of ``metrics.json``; ``splits`` restricts the rows
+    (default: every split).
+    """
     rows = [
         [TOPIC_NAMES.get(name, name), split]
-        + [_number(metrics[column]) for column in TOPIC_COLUMNS]
-        for name, by_split in topics["models"].items()
-        for split, metrics in by_split.items()
+        + [_spread(topics, name, split, column) for column in TOPIC_COLUMNS]
+        for name, by_split in topics["mean"].items()
+        for split in by_split
+        if splits is None or split in splits
     ]
+    return _table(["model", "split", *TOPIC_COLUMNS.values()], rows)
+
+
+def _topic_section(topics: dict[str, Any]) -> list[str]:
     documents = ", ".join(f"{split} {n}" for split, n in topics["documents"].items())
+    seeds = ", ".join(map(str, topics["seeds"]))
     return [
         "## Topic models",
         f"Embeddings: `{topics['embedding_model']}`; documents per split: {documents}. "
@@ -101,7 +120,12 @@ def _topic_section(topics: dict[str, Any]) -> list[str]:
         "its primary category and its archive (`math.CO` -> `math`), every paper counted and "
         "the outliers as one more cluster; metrics.json also holds them with the outliers "
         "left out (`*_assigned`).",
-        _table(["model", "split", *TOPIC_COLUMNS.values()], rows),
+        f"Each model fitted once per seed ({seeds}) on the same papers: the tuned "
+        "configuration refitted from the chosen trial's parameters (under the final model's "
+        f"seed {topics['final_model_seed']}, the final model itself), BERTopic defaults and "
+        "LDA. Cells are mean ± standard deviation (population) over the seeds; metrics.json "
+        "holds each seed's numbers (`per_seed`) and the first seed's as `models`.",
+        topic_seed_table(topics),
     ]
 
 

@@ -2,17 +2,18 @@
 
 Each model is reduced to its topic words (best first) and each split's document→topic
 assignments, and scored by the topic study's own :func:`score_topics`, so the three are
-measured by the same code.
+measured by the same code. :mod:`.comparison` fits each once per evaluation seed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from arxiv_pipeline.topics.assignment import assign_topics, reduce_outliers
 from arxiv_pipeline.topics.coherence import CoherenceScorer
 from arxiv_pipeline.topics.model import (
     DIVERSITY_TOPK,
@@ -22,7 +23,10 @@ from arxiv_pipeline.topics.model import (
     score_topics,
     topic_words,
 )
-from arxiv_pipeline.topics.reduction import make_reducer
+from arxiv_pipeline.topics.reduction import ReductionCache, make_reducer, reduce_with
+
+if TYPE_CHECKING:
+    from gensim.corpora import Dictionary
 
 
 class _TopicView:
@@ -71,6 +75,43 @@ class FittedTopics:
         )
 
 
+def tuned_bertopic(
+    documents: Mapping[str, list[str]],
+    vectors: Mapping[str, np.ndarray],
+    params: dict[str, Any],
+    seed: int,
+) -> FittedTopics:
+    """The chosen trial's configuration refitted on the train documents under ``seed``.
+
+    The same steps as the final topic model (``topic_tuning``'s ``fit_final_topic_model``):
+    the reducer fitted on train, BERTopic on its reduction, the other splits assigned
+    through that reducer and ``transform``, then the trial's outlier reduction on every
+    split. Under the final model's seed, on the same papers, it finds the final model's
+    topics.
+
+    Parameters
+    ----------
+    params
+        The trial's fit parameters (``final_topic_metrics["params"]``), size-free
+        HDBSCAN parameters converted with the train documents' count.
+    """
+    key = params["embedding_model"]
+    reducer, reduced = ReductionCache(1).get(key, vectors["train"], params, seed)
+    model = fit_topic_model(
+        documents["train"], vectors["train"], reduced, params, prediction_data=True
+    )
+    before = {"train": np.asarray(model.topics_, dtype=np.int64)}
+    for split in documents.keys() - {"train"}:
+        before[split] = assign_topics(
+            model, documents[split], vectors[split], reduce_with(reducer, vectors[split])
+        )
+    assignments = {
+        split: reduce_outliers(model, documents[split], topics, vectors[split], params)
+        for split, topics in before.items()
+    }
+    return FittedTopics(topic_words(model), assignments)
+
+
 def default_bertopic(
     documents: Mapping[str, list[str]], vectors: Mapping[str, np.ndarray], seed: int
 ) -> FittedTopics:
@@ -93,26 +134,26 @@ def default_bertopic(
     return FittedTopics(topic_words(model), assignments)
 
 
-def lda(
-    tokens: Mapping[str, Sequence[list[str]]], n_topics: int, seed: int, settings: Mapping[str, Any]
-) -> FittedTopics:
-    """gensim LDA with ``n_topics`` topics fitted on train; each document gets its likeliest topic.
+@dataclass(frozen=True)
+class LdaCorpus:
+    """What every LDA fit shares, whatever its seed: the dictionary and each split's bags of words."""
+
+    dictionary: Dictionary
+    corpora: dict[str, list[list[tuple[int, int]]]]
+
+
+def lda_corpus(tokens: Mapping[str, Sequence[list[str]]], settings: Mapping[str, Any]) -> LdaCorpus:
+    """The dictionary of the train documents and every split's bags of words.
 
     Parameters
     ----------
     tokens
         Per split, the documents tokenised as for coherence.
-    n_topics
-        Topics to fit.
-    seed
-        LDA's ``random_state``.
     settings
-        ``passes``, ``chunksize``, ``iterations``, and the dictionary's ``no_below`` /
-        ``no_above``.
+        The dictionary's ``no_below`` / ``no_above``.
     """
     # Imported here: gensim is only needed by this baseline (see topic_tuning.topic_model).
     from gensim.corpora import Dictionary
-    from gensim.models import LdaModel
 
     dictionary = Dictionary(tokens["train"])
     dictionary.filter_extremes(
@@ -121,9 +162,31 @@ def lda(
     corpora = {
         split: [dictionary.doc2bow(document) for document in docs] for split, docs in tokens.items()
     }
+    return LdaCorpus(dictionary, corpora)
+
+
+def lda(
+    corpus: LdaCorpus, n_topics: int, seed: int, settings: Mapping[str, Any]
+) -> FittedTopics:
+    """gensim LDA with ``n_topics`` topics fitted on train; each document gets its likeliest topic.
+
+    Parameters
+    ----------
+    corpus
+        The bags of words of every split (:func:`lda_corpus`).
+    n_topics
+        Topics to fit.
+    seed
+        LDA's ``random_state``.
+    settings
+        ``passes``, ``chunksize`` and ``iterations``.
+    """
+    from gensim.models import LdaModel
+
+    corpora = corpus.corpora
     model = LdaModel(
         corpus=corpora["train"],
-        id2word=dictionary,
+        id2word=corpus.dictionary,
         num_topics=n_topics,
         passes=settings["passes"],
         chunksize=settings["chunksize"],
@@ -141,3 +204,4 @@ def lda(
         for split, corpus in corpora.items()
     }
     return FittedTopics(words, assignments)
+

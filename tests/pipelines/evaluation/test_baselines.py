@@ -9,8 +9,9 @@ from arxiv_pipeline.classifier.metrics import (
     precision_at_k,
     tune_threshold,
 )
-from arxiv_pipeline.topics.baselines import FittedTopics, lda
+from arxiv_pipeline.topics.baselines import FittedTopics, lda, lda_corpus
 from arxiv_pipeline.topics.coherence import CoherenceScorer
+from arxiv_pipeline.topics.comparison import check_seeds
 
 SETTINGS = {"vectorizer": {"min_df": 1}, "C": [0.01, 10.0], "max_iter": 1000, "n_jobs": None}
 TOPICS = {
@@ -71,7 +72,8 @@ def test_lda_finds_the_vocabularies_and_is_scored_like_bertopic():
     texts, _ = corpus(30, seed=0)
     tokens = [text.split() for text in texts]
     settings = {"passes": 20, "chunksize": 30, "iterations": 100, "no_below": 1, "no_above": 1.0}
-    fitted = lda({"train": tokens, "test": tokens[::10]}, n_topics=3, seed=0, settings=settings)
+    shared = lda_corpus({"train": tokens, "test": tokens[::10]}, settings)
+    fitted = lda(shared, n_topics=3, seed=0, settings=settings)
     topics_found = {frozenset(words[:6]) for words in fitted.words.values()}
     assert topics_found == {frozenset(words.split()) for words in TOPICS.values()}
     # Texts of one vocabulary share a topic; LDA leaves no document out.
@@ -80,6 +82,28 @@ def test_lda_finds_the_vocabularies_and_is_scored_like_bertopic():
     metrics = fitted.score("train", CoherenceScorer(tokens).prepare(["c_npmi", "c_v"]), topn=6)
     assert metrics.n_topics == 3 and metrics.outlier_share == 0.0 and metrics.c_npmi > 0.1
     assert fitted.sizes("train") == [30, 30, 30]
+
+
+def test_lda_fits_of_other_seeds_share_one_corpus_and_differ_only_by_seed():
+    texts, _ = corpus(30, seed=0)
+    tokens = {"train": [text.split() for text in texts]}
+    settings = {"passes": 2, "chunksize": 30, "iterations": 20, "no_below": 1, "no_above": 1.0}
+    shared = lda_corpus(tokens, settings)
+    again = lda(shared, n_topics=3, seed=0, settings=settings)
+    # The shared corpus gives the fit a fresh corpus would (same seed: same words).
+    fresh = lda(lda_corpus(tokens, settings), n_topics=3, seed=0, settings=settings)
+    assert again.words == fresh.words
+    other = lda(shared, n_topics=3, seed=1, settings=settings)
+    assert other.words != again.words
+
+
+@pytest.mark.parametrize(
+    ("seeds", "message"),
+    [([], "non-empty list"), ("42", "non-empty list"), ([1, 1.5], "integers"), ([3, 3], "twice")],
+)
+def test_bad_evaluation_seeds_are_named(seeds, message):
+    with pytest.raises(ValueError, match=f"evaluation.seeds.*{message}|{message}.*evaluation.seeds"):
+        check_seeds(seeds)
 
 
 def test_topic_sizes_leave_outliers_out():

@@ -9,7 +9,11 @@ import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
 from arxiv_pipeline.classifier.data import labelled_splits
+from arxiv_pipeline.corpus.splitting import SPLITS
 from arxiv_pipeline.topics.agreement import AGREEMENT_METRICS
+from arxiv_pipeline.topics.baselines import tuned_bertopic
+from arxiv_pipeline.topics.corpus import TopicCorpus
+from arxiv_pipeline.topics.model import topic_words
 from tests.conftest import load_dataset, run_pipelines
 from tests.pipelines.classifier_tuning.test_pipeline import embed, tune_classifier
 from tests.pipelines.topic_tuning.test_pipeline import FAST_SPACE, tune
@@ -56,8 +60,12 @@ def trained_project(project, arxiv_sample):
     return trained_copy(project, arxiv_sample)
 
 
+#: Two seeds keep the test fast; the first is topic_tuning.seed, the final model's own.
+SEEDS = [42, 43]
+
+
 def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
-    run_pipelines(trained_project, ["evaluation"])
+    run_pipelines(trained_project, ["evaluation"], evaluation={"seeds": SEEDS})
     metrics = json.loads((trained_project / "data/08_reporting/metrics.json").read_text())
 
     sizes = metrics["data"]["papers_per_split"]
@@ -112,10 +120,50 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
     )
     assert tuned["validation"]["nmi_primary"] == pytest.approx(final["validation"]["nmi_primary"], abs=1e-12)
 
+    # Every model ran once per seed; the mean and std are those of the per-seed numbers,
+    # and the first seed's are `models`.
+    assert topics["seeds"] == SEEDS and topics["final_model_seed"] == SEEDS[0]
+    for name, by_split in topics["per_seed"].items():
+        for split, runs in by_split.items():
+            assert len(runs) == len(SEEDS) and runs[0] == topics["models"][name][split]
+            for metric in TOPIC_METRICS:
+                values = [run[metric] for run in runs]
+                np.testing.assert_allclose(topics["mean"][name][split][metric], np.mean(values), atol=1e-12)
+                np.testing.assert_allclose(topics["std"][name][split][metric], np.std(values), atol=1e-12)
+    # The seed is really used: LDA's topics under the second seed are other topics.
+    lda_runs = topics["per_seed"]["lda"]["train"]
+    assert lda_runs[0]["c_npmi"] != pytest.approx(lda_runs[1]["c_npmi"], abs=1e-9)
+    assert topics["std"]["lda"]["train"]["c_npmi"] > 0
+
     report = (trained_project / "data/08_reporting/evaluation_report.md").read_text()
     assert f"test {sizes['test']}" in report and "| MLP classifier (tuned) |" in report
     assert "| gensim LDA (same n_topics) | test |" in report and "NMI archive" in report
+    lda_test = topics["mean"]["lda"]["test"]["c_npmi"], topics["std"]["lda"]["test"]["c_npmi"]
+    assert f"| {lda_test[0]:.3f} ± {lda_test[1]:.3f} |" in report
+    assert "seed (42, 43)" in report
     for figure in ("per_category_f1", "threshold_curve", "topic_sizes"):
         assert json.loads((trained_project / f"data/08_reporting/{figure}.json").read_text())[
             "data"
         ]
+
+
+def test_the_tuned_refit_under_the_final_seed_is_the_final_model(trained_project):
+    """The evaluation's refit of the chosen trial finds the saved final model's topics."""
+    def load(name):
+        return load_dataset(trained_project, name)
+
+    final = load("final_topic_metrics")
+    corpus = TopicCorpus(
+        load("paper_splits"),
+        {split: load(f"{split}_texts") for split in SPLITS},
+        {split: load(f"{split}_embeddings") for split in SPLITS},
+        {"train": final["final_size_fraction"]},
+    )
+    key = final["params"]["embedding_model"]
+    documents = {split: corpus.documents(split) for split in SPLITS}
+    vectors = {split: corpus.vectors(split, key) for split in SPLITS}
+    refit = tuned_bertopic(documents, vectors, final["params"], final["seed"])
+    saved = load("topic_assignments").set_index("id")["topic"]
+    for split in SPLITS:
+        np.testing.assert_array_equal(refit.assignments[split], saved.loc[corpus.ids(split)].to_numpy())
+    assert refit.words == topic_words(load("topic_model").model)

@@ -31,10 +31,16 @@ from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import check_model_matches_data
 from arxiv_pipeline.text.templates import SplitTexts
-from arxiv_pipeline.topics.agreement import taxonomy_agreement, taxonomy_labels
-from arxiv_pipeline.topics.baselines import FittedTopics, default_bertopic, lda
+from arxiv_pipeline.topics.agreement import taxonomy_labels
+from arxiv_pipeline.topics.baselines import FittedTopics
+from arxiv_pipeline.topics.comparison import (
+    check_seeds,
+    fit_over_seeds,
+    score_over_seeds,
+    seed_statistics,
+)
 from arxiv_pipeline.topics.corpus import TopicCorpus
-from arxiv_pipeline.topics.model import analyzer, coherence_reference, topic_words
+from arxiv_pipeline.topics.model import topic_words
 from arxiv_pipeline.topics.settings import TopicTuning
 
 logger = logging.getLogger(__name__)
@@ -192,6 +198,7 @@ def _topic_corpus(
 def fit_topic_baselines(
     topic_model: TopicModelBundle,
     topic_assignments: pd.DataFrame,
+    final_topic_metrics: dict[str, Any],
     paper_splits: pd.DataFrame,
     train_texts: SplitTexts,
     validation_texts: SplitTexts,
@@ -201,17 +208,15 @@ def fit_topic_baselines(
     test_embeddings: SplitEmbeddings,
     topic_tuning: TopicTuning,
     evaluation: dict[str, Any],
-) -> dict[str, FittedTopics]:
-    """The tuned model's topics and assignments, and both baselines fitted on the same train texts.
+) -> dict[str, list[FittedTopics]]:
+    """Per topic model, its topics and assignments under each of ``evaluation.seeds``
+    (:func:`fit_over_seeds`: the tuned configuration refitted, except under the final
+    model's own seed, where the saved model and ``topic_assignments`` are used).
 
-    BERTopic defaults read the tuned model's embeddings; LDA gets as many topics as the
-    tuned model found (at least 2, LDA's least useful number).
-
-    Raises
-    ------
-    arxiv_pipeline.embedding.lineage.LineageMismatchError
-        If the topic model was built on other papers or embeddings than the current ones.
+    Raises ``LineageMismatchError`` if the topic model was built on other papers or
+    embeddings than the current ones, ``ValueError`` on bad ``evaluation.seeds``.
     """
+    seeds = check_seeds(evaluation.get("seeds"))
     key = topic_model.config["embedding_model"]
     check_model_matches_data("topic model", topic_model.config, paper_splits, train_embeddings.get(key))
     corpus = _topic_corpus(
@@ -221,24 +226,17 @@ def fit_topic_baselines(
         (train_embeddings, validation_embeddings, test_embeddings),
     )
     by_id = topic_assignments.set_index("id")["topic"]
-    tuned = FittedTopics(
+    final = FittedTopics(
         topic_words(topic_model.model),
         {split: by_id.loc[corpus.ids(split)].to_numpy() for split in SPLITS},
     )
     documents = {split: corpus.documents(split) for split in SPLITS}
     vectors = {split: corpus.vectors(split, key) for split in SPLITS}
-    tokenize = analyzer()
-    tokens = {split: [tokenize(document) for document in docs] for split, docs in documents.items()}
-    seed = topic_tuning.seed
-    return {
-        "tuned_bertopic": tuned,
-        "default_bertopic": default_bertopic(documents, vectors, seed),
-        "lda": lda(tokens, max(len(tuned.words), 2), seed, evaluation["lda"]),
-    }
+    return fit_over_seeds(final, final_topic_metrics, documents, vectors, seeds, evaluation["lda"])
 
 
 def evaluate_topic_models(
-    topic_baselines: dict[str, FittedTopics],
+    topic_baselines: dict[str, list[FittedTopics]],
     final_topic_metrics: dict[str, Any],
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
@@ -246,33 +244,32 @@ def evaluate_topic_models(
     validation_texts: SplitTexts,
     test_texts: SplitTexts,
     topic_tuning: TopicTuning,
+    evaluation: dict[str, Any],
 ) -> dict[str, Any]:
     """c_npmi, c_v, diversity, n_topics, outlier share and agreement with the arXiv taxonomy
     (NMI / ARI against primary category and archive, see ``topics.agreement``) of every
-    topic model on every split.
+    topic model on every split, under every seed.
 
     Coherence on a split is measured on that split's texts (train: the texts the models
     were fitted on; validation and test: held out, whole), with the topic study's ``topn``.
+    Returns ``per_seed`` (model -> split -> a metrics dict per seed), their ``mean`` and
+    ``std``, and as ``models`` the first seed's (by default the final model's own seed).
     """
     corpus = _topic_corpus(paper_splits, topic_tuning, (train_texts, validation_texts, test_texts))
     labels = taxonomy_labels(papers, {split: corpus.ids(split) for split in SPLITS})
-    models: dict[str, dict[str, Any]] = {name: {} for name in topic_baselines}
-    for split in SPLITS:
-        scorer = coherence_reference(corpus.documents(split), split)
-        for name, fitted in topic_baselines.items():
-            metrics = fitted.score(split, scorer, topic_tuning.topn).as_dict()
-            metrics.pop("fit_seconds")
-            models[name][split] = metrics | taxonomy_agreement(fitted.assignments[split], labels[split])
+    documents = {split: corpus.documents(split) for split in SPLITS}
+    per_seed = score_over_seeds(topic_baselines, documents, labels, topic_tuning.topn)
     return {
         "embedding_model": final_topic_metrics["params"]["embedding_model"],
         "topn": topic_tuning.topn,
         "size_fraction": topic_tuning.size_fraction,
         "final_size_fraction": topic_tuning.final_size_fraction,
         "documents": {split: len(corpus.ids(split)) for split in SPLITS},
-        "models": models,
-        "train_topic_sizes": {
-            name: fitted.sizes("train") for name, fitted in topic_baselines.items()
-        },
+        "seeds": list(evaluation["seeds"]),
+        "final_model_seed": final_topic_metrics["seed"],
+        **seed_statistics(per_seed),
+        "per_seed": per_seed,
+        "train_topic_sizes": {name: runs[0].sizes("train") for name, runs in topic_baselines.items()},
     }
 
 

@@ -76,6 +76,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             inputs={
                 "topic_model": "topic_model",
                 "topic_assignments": "topic_assignments",
+                "final_topic_metrics": "final_topic_metrics",
                 "paper_splits": "paper_splits",
                 **TEXTS,
                 **EMBEDDINGS,
@@ -94,6 +95,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 "paper_splits": "paper_splits",
                 **TEXTS,
                 "topic_tuning": "params:topic_tuning",
+                "evaluation": "params:evaluation",
             },
             outputs="topic_evaluation",
             name="evaluate_topic_models",

@@ -1,0 +1,143 @@
+"""The final comparison of topic models: each fitted once per seed, scored, and summarised.
+
+The tuned configuration, BERTopic's defaults and gensim LDA (:mod:`.baselines`) are fitted
+under every seed of ``evaluation.seeds`` on the same papers; what no seed enters (the
+documents, embeddings, LDA's bags of words, each split's coherence reference) is built
+once. Metrics are reported per seed and as mean and population standard deviation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .agreement import taxonomy_agreement
+from .baselines import FittedTopics, default_bertopic, lda, lda_corpus, tuned_bertopic
+from .model import analyzer, coherence_reference
+
+logger = logging.getLogger(__name__)
+
+
+def check_seeds(seeds: Any) -> tuple[int, ...]:
+    """``evaluation.seeds`` as a tuple: a non-empty list of distinct integers.
+
+    Raises
+    ------
+    ValueError
+        Naming ``evaluation.seeds`` and what is wrong with it.
+    """
+    if (
+        not isinstance(seeds, Sequence)
+        or isinstance(seeds, str)
+        or not seeds
+        or not all(isinstance(seed, int) and not isinstance(seed, bool) for seed in seeds)
+    ):
+        raise ValueError(f"evaluation.seeds must be a non-empty list of integers, got {seeds!r}.")
+    if len(set(seeds)) < len(seeds):
+        raise ValueError(f"evaluation.seeds holds a seed twice: {list(seeds)}.")
+    return tuple(seeds)
+
+
+def fit_over_seeds(
+    final: FittedTopics,
+    final_topic_metrics: Mapping[str, Any],
+    documents: Mapping[str, list[str]],
+    vectors: Mapping[str, np.ndarray],
+    seeds: Sequence[int],
+    lda_settings: Mapping[str, Any],
+) -> dict[str, list[FittedTopics]]:
+    """The tuned configuration, BERTopic defaults and LDA, each fitted once per seed.
+
+    Parameters
+    ----------
+    final
+        The final topic model's topics and assignments, used as the tuned model's
+        run under its own seed (``final_topic_metrics["seed"]``) instead of a refit.
+    final_topic_metrics
+        Its ``params`` (refitted under the other seeds) and ``seed``.
+    documents, vectors
+        Per split, the texts and embeddings; LDA reads the texts tokenised as for
+        coherence, as bags of words built once for every seed.
+
+    Returns
+    -------
+    dict
+        ``tuned_bertopic``, ``default_bertopic``, ``lda``: one :class:`FittedTopics` per
+        seed, in the order of ``seeds``. LDA fits as many topics as ``final`` has (at
+        least 2, LDA's least useful number).
+    """
+    tokenize = analyzer()
+    tokens = {split: [tokenize(text) for text in texts] for split, texts in documents.items()}
+    bags = lda_corpus(tokens, lda_settings)
+    params, n_topics = final_topic_metrics["params"], max(len(final.words), 2)
+    fitted: dict[str, list[FittedTopics]] = {"tuned_bertopic": [], "default_bertopic": [], "lda": []}
+    for number, seed in enumerate(seeds, start=1):
+        logger.info("Topic models under seed %d (%d of %d).", seed, number, len(seeds))
+        fitted["tuned_bertopic"].append(
+            final
+            if seed == final_topic_metrics["seed"]
+            else tuned_bertopic(documents, vectors, params, seed)
+        )
+        fitted["default_bertopic"].append(default_bertopic(documents, vectors, seed))
+        fitted["lda"].append(lda(bags, n_topics, seed, lda_settings))
+    return fitted
+
+
+def seed_statistics(
+    per_seed: Mapping[str, Mapping[str, Sequence[Mapping[str, float]]]],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Each model's metrics over the seeds: the first seed's, the mean and the (population) std.
+
+    Parameters
+    ----------
+    per_seed
+        Model -> split -> one metrics dict per seed.
+
+    Returns
+    -------
+    dict
+        ``models`` (the first seed's metrics), ``mean`` and ``std``: model -> split -> metric.
+    """
+    result: dict[str, dict[str, dict[str, Any]]] = {"models": {}, "mean": {}, "std": {}}
+    for name, by_split in per_seed.items():
+        for key in result:
+            result[key][name] = {}
+        for split, runs in by_split.items():
+            table = {metric: np.array([run[metric] for run in runs], dtype=float) for metric in runs[0]}
+            result["models"][name][split] = dict(runs[0])
+            result["mean"][name][split] = {m: float(v.mean()) for m, v in table.items()}
+            result["std"][name][split] = {m: float(v.std()) for m, v in table.items()}
+    return result
+
+
+def score_over_seeds(
+    models: Mapping[str, Sequence[FittedTopics]],
+    documents: Mapping[str, list[str]],
+    labels: Mapping[str, Mapping[str, np.ndarray]],
+    topn: int,
+) -> dict[str, dict[str, list[dict[str, float]]]]:
+    """Every run's metrics on every split: coherence on that split's ``documents``,
+    diversity, n_topics, outlier share, and agreement with the split's taxonomy ``labels``
+    (see :mod:`.agreement`).
+
+    Each split's coherence reference is built once for every model and seed.
+
+    Returns
+    -------
+    dict
+        Model -> split -> one metrics dict per run (seed), in the runs' order.
+    """
+    scores: dict[str, dict[str, list[dict[str, float]]]] = {name: {} for name in models}
+    for split, texts in documents.items():
+        scorer = coherence_reference(texts, split)
+        for name, runs in models.items():
+            scores[name][split] = []
+            for fitted in runs:
+                metrics = fitted.score(split, scorer, topn).as_dict()
+                metrics.pop("fit_seconds")
+                agreement = taxonomy_agreement(fitted.assignments[split], labels[split])
+                scores[name][split].append(metrics | agreement)
+    return scores
