@@ -75,7 +75,8 @@ def make_encoder(
     if isinstance(encoding, Mapping):
         encoding = EncodingSettings(**encoding)
     if isinstance(spec, SentenceTransformerSpec):
-        return SentenceTransformerEncoder(spec, resolve_model(model_key, spec.model), encoding)
+        source = resolve_model(model_key, spec.model)
+        return SentenceTransformerEncoder(spec, source, encoding, model_key)
     if train is None:
         raise EmbeddingModelError(
             f"embeddings.models.{model_key} (tfidf_svd) is fitted on the training texts; "

@@ -1,7 +1,9 @@
-"""A sentence-transformers model as an encoder: loaded on first use, fp16 on CUDA if asked."""
+"""A sentence-transformers model as an encoder: loaded on first use, fp16 on CUDA if asked,
+run by torch or, on a CPU, exported to OpenVINO or ONNX Runtime (``runtime``)."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -10,27 +12,64 @@ import numpy as np
 
 from .device import resolve_device
 from .sources import ModelSource, hash_model_files
-from .specs import EncodingSettings, SentenceTransformerSpec
+from .specs import EmbeddingModelError, EncodingSettings, SentenceTransformerSpec
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    from .onnx_runtime import OnnxSentenceEncoder
+
+#: What ``runtime: auto`` runs on a CPU: OpenVINO was the fastest there, at torch's quality
+#: (see ``conf/base/parameters_embeddings.yml``); GPUs keep torch (fp16).
+CPU_RUNTIME = "openvino"
+
+
+def resolve_runtime(model_key: str, runtime: str, device: str) -> str:
+    """The runtime that ``embeddings.models.<model_key>.runtime`` means on ``device``.
+
+    Raises
+    ------
+    EmbeddingModelError
+        If an exported runtime (OpenVINO, ONNX Runtime) is asked for on a device other
+        than the CPU.
+    """
+    if runtime == "torch":
+        return runtime
+    # Only ``device: auto`` needs torch imported (seconds, even on a cache hit) to be told.
+    kind = resolve_device(device).split(":")[0] if device == "auto" else device.split(":")[0]
+    if runtime == "auto":
+        return CPU_RUNTIME if kind == "cpu" else "torch"
+    if kind != "cpu":
+        raise EmbeddingModelError(
+            f"embeddings.models.{model_key}.runtime is '{runtime}', which runs on the CPU "
+            f"only here, but embeddings.encoding.device is '{device}' ({kind}): use runtime "
+            "'torch' or 'auto' there, or device 'cpu'."
+        )
+    return runtime
 
 
 class SentenceTransformerEncoder:
     """Encodes with a sentence-transformers model; building one hashes the files, loads nothing."""
 
     def __init__(
-        self, spec: SentenceTransformerSpec, source: ModelSource, encoding: EncodingSettings
+        self,
+        spec: SentenceTransformerSpec,
+        source: ModelSource,
+        encoding: EncodingSettings,
+        model_key: str = "model",
     ) -> None:
         self._spec = spec
         self._source = source
         self._encoding = encoding
+        self.runtime = resolve_runtime(model_key, spec.runtime, encoding.device)
         self._identity = {
             "backend": "sentence_transformers",
             "model": source.model_id,
             "model_hash": hash_model_files(source.path),
             "normalize_embeddings": spec.normalize_embeddings,
             "max_seq_length": spec.max_seq_length,
+            # int8 weights change the vectors: their cache is never another runtime's.
+            "runtime": self.runtime,
         }
 
     @property
@@ -56,6 +95,15 @@ class SentenceTransformerEncoder:
             model.half()
         return model
 
+    @cached_property
+    def onnx(self) -> OnnxSentenceEncoder | None:
+        """The model exported to ONNX for its runtime, or ``None`` where torch runs it."""
+        if self.runtime == "torch":
+            return None
+        from .onnx_runtime import OnnxSentenceEncoder
+
+        return OnnxSentenceEncoder(self.model, self.runtime)
+
     @property
     def dim(self) -> int:
         # Renamed in sentence-transformers 6; the project supports 3 to 6.
@@ -75,13 +123,17 @@ class SentenceTransformerEncoder:
         vectors = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), self.batch_size):
             rows = order[start : start + self.batch_size]
-            vectors[rows] = self.model.encode(
-                [texts[row] for row in rows],
-                batch_size=self.batch_size,
-                normalize_embeddings=self._spec.normalize_embeddings,
-                show_progress_bar=False,
-                convert_to_numpy=True,
-            )
+            batch = [texts[row] for row in rows]
+            if self.onnx is not None:
+                vectors[rows] = self.onnx.encode(batch, self._spec.normalize_embeddings)
+            else:
+                vectors[rows] = self.model.encode(
+                    batch,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=self._spec.normalize_embeddings,
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                )
             if progress is not None:
                 progress(len(rows))
         return vectors
@@ -90,12 +142,20 @@ class SentenceTransformerEncoder:
         import sentence_transformers
         import torch
 
-        return {
+        info = {
+            "runtime": self.runtime,
             "device": str(self.model.device),
-            "precision": str(self.model.dtype).removeprefix("torch."),
+            # OpenVINO's is the CPU's (bf16 or f32); int8 ONNX quantises the weights only.
+            "precision": {"openvino": "default of the CPU", "onnx_int8": "int8 weights"}.get(
+                self.runtime, str(self.model.dtype).removeprefix("torch.")
+            ),
             "batch_size": self.batch_size,
             "max_seq_length": self.model.max_seq_length,
             "model_path": str(self._source.path),
             "sentence_transformers": sentence_transformers.__version__,
             "torch": torch.__version__,
         }
+        if self.runtime != "torch":
+            library = "openvino" if self.runtime == "openvino" else "onnxruntime"
+            info[library] = importlib.import_module(library).__version__
+        return info

@@ -32,11 +32,18 @@ class SentenceTransformerSpec:
         Scale every vector to unit length.
     max_seq_length
         Truncate texts to this many tokens; ``None`` keeps the model's own limit.
+    runtime
+        What runs the network: ``torch``; or, on the CPU only, the model exported to ONNX
+        and run by ``openvino`` (bf16 where the CPU has it), ``onnx`` (ONNX Runtime, torch's
+        vectors to float rounding) or ``onnx_int8`` (ONNX Runtime, int8 weights); ``auto``:
+        ``openvino`` on a CPU, ``torch`` on a GPU. The runtime it resolves to is part of
+        the embeddings' cache key.
     """
 
     model: str
     normalize_embeddings: bool = True
     max_seq_length: int | None = None
+    runtime: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,9 @@ class TfidfSvdSpec:
 
 ModelSpec = SentenceTransformerSpec | TfidfSvdSpec
 
+#: ``runtime`` values of a sentence-transformers model.
+RUNTIMES = ("auto", "torch", "openvino", "onnx", "onnx_int8")
+
 #: ``backend`` value -> its settings class.
 BACKENDS: dict[str, type[SentenceTransformerSpec] | type[TfidfSvdSpec]] = {
     "sentence_transformers": SentenceTransformerSpec,
@@ -89,7 +99,12 @@ def model_spec(model_key: str, raw: Mapping[str, Any]) -> ModelSpec:
             f"use one of {sorted(BACKENDS)}."
         )
     settings = {name: value for name, value in raw.items() if name != "backend"}
-    return _construct(BACKENDS[backend], f"embeddings.models.{model_key}", settings)
+    spec = _construct(BACKENDS[backend], f"embeddings.models.{model_key}", settings)
+    if isinstance(spec, SentenceTransformerSpec) and spec.runtime not in RUNTIMES:
+        raise EmbeddingModelError(
+            f"embeddings.models.{model_key}.runtime is {spec.runtime!r}; use one of {list(RUNTIMES)}."
+        )
+    return spec
 
 
 def _construct(cls: type[_Spec], where: str, settings: Mapping[str, Any]) -> _Spec:

