@@ -15,21 +15,15 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.conftest import REPO_ROOT, copy_project, run_pipelines
-from tests.pipelines.evaluation.test_pipeline import trained_copy
+from tests.conftest import REPO_ROOT, copy_project
+from tests.workflows import reported_copy
 
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
-
-#: What the notebooks read beyond the trained models: metrics, topic views, study reports.
-REPORTING_PIPELINES = ["evaluation", "topic_views", "study_reports"]
-
 
 @pytest.fixture(scope="module")
 def reported_project(tmp_path_factory: pytest.TempPathFactory, arxiv_sample: Path) -> Path:
     """A trained copy of the project (real sample) with every report the notebooks read."""
-    project = copy_project(tmp_path_factory.mktemp("notebooks"))
-    trained_copy(project, arxiv_sample)
-    run_pipelines(project, REPORTING_PIPELINES)
+    project = reported_copy(copy_project(tmp_path_factory.mktemp("notebooks")), arxiv_sample)
     (project / "notebooks").mkdir()
     return project
 

@@ -31,7 +31,7 @@ from optuna.trial import TrialState
 from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
 from arxiv_pipeline.tuning.study import run_study
 from tests.conftest import run_pipelines
-from tests.pipelines.topic_tuning.test_pipeline import (
+from tests.workflows import (
     FAST_SPACE,
     UNCONSTRAINED,
     configure_topic_tuning,

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from arxiv_pipeline.datasets.snapshot_dataset import LineBlock
+from arxiv_pipeline.corpus.lines import LineBlock
 
 from .cleaning import CLEAN_SCHEMA, clean_records
 

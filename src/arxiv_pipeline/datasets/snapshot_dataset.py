@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from kedro.io import AbstractDataset, DatasetError
 
+from arxiv_pipeline.corpus.lines import LineBlock
 from arxiv_pipeline.demo import demo_corpus_path
 
 logger = logging.getLogger(__name__)
@@ -31,23 +32,6 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 class SnapshotReadError(DatasetError):
     """The snapshot file is empty or breaks off: the input is at fault, not a dataset."""
-
-
-@dataclass(frozen=True)
-class LineBlock:
-    """Whole lines read from the snapshot.
-
-    Attributes
-    ----------
-    first_line
-        1-based number of the first line in ``data``.
-    data
-        The raw bytes of one or more lines, each ending in ``\\n`` except possibly
-        the file's last line.
-    """
-
-    first_line: int
-    data: bytes
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """The classifier_tuning pipeline through real KedroSessions on the real sample."""
 
 import json
-from pathlib import Path
 
 import optuna
 import pytest
@@ -10,36 +9,8 @@ from optuna.trial import TrialState
 from safetensors import safe_open
 
 from arxiv_pipeline.corpus.splitting import splits_fingerprint
-from tests.conftest import load_dataset, run_pipelines
-from tests.pipelines.topic_tuning.test_pipeline import use_fast_embeddings
-
-# TF-IDF + SVD embeddings and a few short runs keep a study within seconds.
-FAST_CLASSIFIER = {
-    "n_trials": 3,
-    "max_epochs": 4,
-    "patience": 2,
-    "embedding_model": "tfidf_svd",
-    "device": "cpu",
-    "pruner": {"type": "median", "n_startup_trials": 2, "n_warmup_steps": 1},
-}
-
-
-def embed(project: Path, arxiv_sample: Path) -> Path:
-    """Ingest the real sample and embed it with TF-IDF + SVD only."""
-    use_fast_embeddings(project)
-    run_pipelines(project, ["ingestion", "embeddings"], snapshot_path=str(arxiv_sample))
-    return project
-
-
-def tune_classifier(project: Path, **classifier_tuning) -> optuna.Study:
-    """Run classifier_tuning with the fast settings and these overrides; the stored study."""
-    run_pipelines(
-        project, ["classifier_tuning"], classifier_tuning={**FAST_CLASSIFIER, **classifier_tuning}
-    )
-    return optuna.load_study(
-        study_name="classifier_tuning",
-        storage=f"sqlite:///{project}/data/06_models/classifier_tuning.db",
-    )
+from tests.conftest import load_dataset
+from tests.workflows import embed, tune_classifier
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from kedro.framework.session import KedroSession
 
 from arxiv_pipeline.embedding.lineage import LineageMismatchError
-from tests.pipelines.evaluation.test_pipeline import trained_copy
+from tests.workflows import trained_copy
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """The evaluation pipeline through real KedroSessions, on the real sample with fast embeddings."""
 
 import json
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +12,8 @@ from arxiv_pipeline.topics.agreement import AGREEMENT_METRICS
 from arxiv_pipeline.topics.baselines import tuned_bertopic
 from arxiv_pipeline.topics.corpus import TopicCorpus
 from arxiv_pipeline.topics.model import topic_words
-from tests.conftest import load_dataset, run_pipelines
-from tests.pipelines.classifier_tuning.test_pipeline import embed, tune_classifier
-from tests.pipelines.topic_tuning.test_pipeline import FAST_SPACE, tune
+from tests.conftest import load_dataset
+from tests.workflows import EVALUATION_SEEDS, reported_copy
 
 CLASSIFIER_METRICS = {
     "micro_f1",
@@ -30,42 +27,13 @@ CLASSIFIER_METRICS = {
 TOPIC_METRICS = {"c_npmi", "c_v", "diversity", "n_topics", "outlier_share", *AGREEMENT_METRICS}
 
 
-def train_models(project: Path, arxiv_sample: Path) -> Path:
-    """The real sample ingested, embedded (TF-IDF + SVD), small topic and classifier studies."""
-    embed(project, arxiv_sample)
-    tune(project, FAST_SPACE, n_trials=2)
-    tune_classifier(project, n_trials=2)
-    return project
-
-
-def trained_copy(project: Path, arxiv_sample: Path) -> Path:
-    """``project`` holding the models of :func:`train_models`, trained once per test session.
-
-    The first test to ask trains them in its project and keeps a copy of its
-    configuration and data beside it; later tests copy them into their own project.
-    """
-    template = project.parent / "trained-arxiv-project"
-    if template.is_dir():
-        for folder in ("conf", "data"):
-            shutil.copytree(template / folder, project / folder, dirs_exist_ok=True)
-        return project
-    train_models(project, arxiv_sample)
-    for folder in ("conf", "data"):
-        shutil.copytree(project / folder, template / folder)
-    return project
-
-
 @pytest.fixture
 def trained_project(project, arxiv_sample):
-    return trained_copy(project, arxiv_sample)
-
-
-#: Two seeds keep the test fast; the first is topic_tuning.seed, the final model's own.
-SEEDS = [42, 43]
+    """The trained project, evaluated with EVALUATION_SEEDS (built once per session)."""
+    return reported_copy(project, arxiv_sample)
 
 
 def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
-    run_pipelines(trained_project, ["evaluation"], evaluation={"seeds": SEEDS})
     metrics = json.loads((trained_project / "data/08_reporting/metrics.json").read_text())
 
     sizes = metrics["data"]["papers_per_split"]
@@ -122,10 +90,10 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
 
     # Every model ran once per seed; the mean and std are those of the per-seed numbers,
     # and the first seed's are `models`.
-    assert topics["seeds"] == SEEDS and topics["final_model_seed"] == SEEDS[0]
+    assert topics["seeds"] == EVALUATION_SEEDS and topics["final_model_seed"] == EVALUATION_SEEDS[0]
     for name, by_split in topics["per_seed"].items():
         for split, runs in by_split.items():
-            assert len(runs) == len(SEEDS) and runs[0] == topics["models"][name][split]
+            assert len(runs) == len(EVALUATION_SEEDS) and runs[0] == topics["models"][name][split]
             for metric in TOPIC_METRICS:
                 values = [run[metric] for run in runs]
                 np.testing.assert_allclose(topics["mean"][name][split][metric], np.mean(values), atol=1e-12)

@@ -1,7 +1,7 @@
 import pytest
 
+from arxiv_pipeline.corpus.lines import LineBlock
 from arxiv_pipeline.corpus.parsing import RAW_LINE_CHARS, parse_block
-from arxiv_pipeline.datasets.snapshot_dataset import LineBlock
 from tests.pipelines.ingestion.snapshot_lines import BROKEN_LINES, encode, record, with_deep_field
 
 MAPPING = {"math.IT": "cs.IT", "alg-geom": "math.AG"}

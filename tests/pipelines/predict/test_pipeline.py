@@ -11,7 +11,7 @@ import yaml
 from arxiv_pipeline.embedding.lineage import LineageMismatchError
 from arxiv_pipeline.pipelines.predict.__main__ import main
 from tests.conftest import REPO_ROOT, load_dataset, run_pipelines
-from tests.pipelines.evaluation.test_pipeline import trained_copy
+from tests.workflows import trained_copy
 
 GOOD = {
     "id": "halo",

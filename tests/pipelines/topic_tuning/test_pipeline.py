@@ -2,34 +2,22 @@
 
 import json
 import shutil
-from pathlib import Path
 
 import optuna
 import pytest
-import yaml
 from kedro.framework.session import KedroSession
 from optuna.trial import TrialState
 
 from arxiv_pipeline.topics.agreement import AGREEMENT_METRICS
 from arxiv_pipeline.tuning.study import ProvenanceMismatchError
 from tests.conftest import load_dataset, run_pipelines
-
-# PCA reductions and TF-IDF + SVD embeddings keep a trial well under a second.
-FAST_SPACE = {
-    "embedding_model": {"type": "categorical", "choices": ["tfidf_svd"]},
-    "reducer": {"type": "categorical", "choices": ["pca"]},
-    "pca.n_components": {"type": "categorical", "choices": [5, 10]},
-    "hdbscan.min_cluster_size": {"type": "int", "low": 10, "high": 40},
-    "hdbscan.cluster_selection_method": {"type": "categorical", "choices": ["eom", "leaf"]},
-}
-
-
-def use_fast_embeddings(project: Path) -> None:
-    """Only the TF-IDF + SVD model, through the project's configuration as a user would."""
-    base = project / "conf/base/parameters_embeddings.yml"
-    settings = yaml.safe_load(base.read_text())
-    settings["embeddings"]["models"] = {"tfidf_svd": settings["embeddings"]["models"]["tfidf_svd"]}
-    base.write_text(yaml.safe_dump(settings))
+from tests.workflows import (
+    FAST_SPACE,
+    UNCONSTRAINED,
+    configure_topic_tuning,
+    tune,
+    use_fast_embeddings,
+)
 
 
 @pytest.fixture
@@ -44,28 +32,6 @@ FRACTION_SPACE = {
     **{name: spec for name, spec in FAST_SPACE.items() if name != "hdbscan.min_cluster_size"},
     "hdbscan.min_cluster_fraction": {"type": "float", "low": 0.01, "high": 0.03},
 }
-
-#: No minimum number of topics: every complete trial is a candidate for the final model,
-#: whatever topics a few small trials find.
-UNCONSTRAINED = {"min_topics": None, "max_topics": None, "max_outlier_share": None}
-
-
-def configure_topic_tuning(project: Path, **values: object) -> None:
-    """Set ``topic_tuning`` values in the project's parameters file, as a user would."""
-    path = project / "conf/base/parameters_topic_tuning.yml"
-    parameters = yaml.safe_load(path.read_text())
-    parameters["topic_tuning"].update(values)
-    path.write_text(yaml.safe_dump(parameters))
-
-
-def tune(project: Path, search_space: dict = FAST_SPACE, **topic_tuning) -> optuna.Study:
-    """Run topic_tuning with this search space and no constraints (parameters file)."""
-    configure_topic_tuning(project, search_space=search_space, constraints=UNCONSTRAINED)
-    run_pipelines(project, ["topic_tuning"], topic_tuning={"n_trials": 3, **topic_tuning})
-    return optuna.load_study(
-        study_name="topic_tuning", storage=f"sqlite:///{project}/data/06_models/topic_tuning.db"
-    )
-
 
 def summary(study: optuna.Study) -> list[tuple]:
     return [(trial.number, trial.state, trial.values, trial.params) for trial in study.trials]

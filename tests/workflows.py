@@ -1,0 +1,135 @@
+"""Shared steps of the tests that run pipelines: fast settings, and trained projects made once.
+
+The tests of several pipelines need the same prepared project (the real sample ingested and
+embedded with TF-IDF + SVD, small studies). Building it is the slow part of the suite, so
+:func:`trained_copy` and :func:`reported_copy` build it once per test session and copy it
+into each test's own project.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import optuna
+import yaml
+
+from tests.conftest import run_pipelines
+
+# PCA reductions and TF-IDF + SVD embeddings keep a trial well under a second.
+FAST_SPACE = {
+    "embedding_model": {"type": "categorical", "choices": ["tfidf_svd"]},
+    "reducer": {"type": "categorical", "choices": ["pca"]},
+    "pca.n_components": {"type": "categorical", "choices": [5, 10]},
+    "hdbscan.min_cluster_size": {"type": "int", "low": 10, "high": 40},
+    "hdbscan.cluster_selection_method": {"type": "categorical", "choices": ["eom", "leaf"]},
+}
+
+
+def use_fast_embeddings(project: Path) -> None:
+    """Only the TF-IDF + SVD model, through the project's configuration as a user would."""
+    base = project / "conf/base/parameters_embeddings.yml"
+    settings = yaml.safe_load(base.read_text())
+    settings["embeddings"]["models"] = {"tfidf_svd": settings["embeddings"]["models"]["tfidf_svd"]}
+    base.write_text(yaml.safe_dump(settings))
+
+
+#: No minimum number of topics: every complete trial is a candidate for the final model,
+#: whatever topics a few small trials find.
+UNCONSTRAINED = {"min_topics": None, "max_topics": None, "max_outlier_share": None}
+
+
+def configure_topic_tuning(project: Path, **values: object) -> None:
+    """Set ``topic_tuning`` values in the project's parameters file, as a user would."""
+    path = project / "conf/base/parameters_topic_tuning.yml"
+    parameters = yaml.safe_load(path.read_text())
+    parameters["topic_tuning"].update(values)
+    path.write_text(yaml.safe_dump(parameters))
+
+
+def tune(project: Path, search_space: dict = FAST_SPACE, **topic_tuning) -> optuna.Study:
+    """Run topic_tuning with this search space and no constraints (parameters file)."""
+    configure_topic_tuning(project, search_space=search_space, constraints=UNCONSTRAINED)
+    run_pipelines(project, ["topic_tuning"], topic_tuning={"n_trials": 3, **topic_tuning})
+    return optuna.load_study(
+        study_name="topic_tuning", storage=f"sqlite:///{project}/data/06_models/topic_tuning.db"
+    )
+
+
+# TF-IDF + SVD embeddings and a few short runs keep a study within seconds.
+FAST_CLASSIFIER = {
+    "n_trials": 3,
+    "max_epochs": 4,
+    "patience": 2,
+    "embedding_model": "tfidf_svd",
+    "device": "cpu",
+    "pruner": {"type": "median", "n_startup_trials": 2, "n_warmup_steps": 1},
+}
+
+
+def embed(project: Path, arxiv_sample: Path) -> Path:
+    """Ingest the real sample and embed it with TF-IDF + SVD only."""
+    use_fast_embeddings(project)
+    run_pipelines(project, ["ingestion", "embeddings"], snapshot_path=str(arxiv_sample))
+    return project
+
+
+def tune_classifier(project: Path, **classifier_tuning) -> optuna.Study:
+    """Run classifier_tuning with the fast settings and these overrides; the stored study."""
+    run_pipelines(
+        project, ["classifier_tuning"], classifier_tuning={**FAST_CLASSIFIER, **classifier_tuning}
+    )
+    return optuna.load_study(
+        study_name="classifier_tuning",
+        storage=f"sqlite:///{project}/data/06_models/classifier_tuning.db",
+    )
+
+
+def train_models(project: Path, arxiv_sample: Path) -> Path:
+    """The real sample ingested, embedded (TF-IDF + SVD), small topic and classifier studies."""
+    embed(project, arxiv_sample)
+    tune(project, FAST_SPACE, n_trials=2)
+    tune_classifier(project, n_trials=2)
+    return project
+
+
+def trained_copy(project: Path, arxiv_sample: Path) -> Path:
+    """``project`` holding the models of :func:`train_models`, trained once per test session.
+
+    The first test to ask trains them in its project and keeps a copy of its
+    configuration and data beside it; later tests copy them into their own project.
+    """
+    template = project.parent / "trained-arxiv-project"
+    if template.is_dir():
+        for folder in ("conf", "data"):
+            shutil.copytree(template / folder, project / folder, dirs_exist_ok=True)
+        return project
+    train_models(project, arxiv_sample)
+    for folder in ("conf", "data"):
+        shutil.copytree(project / folder, template / folder)
+    return project
+
+
+
+
+#: What the reports read beyond the trained models; two evaluation seeds keep it quick
+#: (the first is topic_tuning.seed, the final model's own).
+REPORTING_PIPELINES = ["evaluation", "topic_views", "study_reports"]
+EVALUATION_SEEDS = [42, 43]
+
+
+def reported_copy(project: Path, arxiv_sample: Path) -> Path:
+    """``project`` as :func:`trained_copy`, then evaluated, with its topic views and study reports.
+
+    Built once per test session, like :func:`trained_copy`.
+    """
+    template = project.parent / "reported-arxiv-project"
+    if not template.is_dir():
+        trained_copy(project, arxiv_sample)
+        run_pipelines(project, REPORTING_PIPELINES, evaluation={"seeds": EVALUATION_SEEDS})
+        for folder in ("conf", "data"):
+            shutil.copytree(project / folder, template / folder)
+        return project
+    for folder in ("conf", "data"):
+        shutil.copytree(template / folder, project / folder, dirs_exist_ok=True)
+    return project
