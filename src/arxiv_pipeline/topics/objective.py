@@ -202,10 +202,32 @@ class TopicObjective:
         objective = float(np.mean(table[self.config.measure]))
         trial.set_user_attr(f"{self.config.measure}_std", float(np.std(table[self.config.measure])))
         trial.set_user_attr("n_topics_per_seed", [int(n) for n in table["n_topics"]])
-        trial.set_user_attr("constraints", self._violations(trial.user_attrs))
+        violations = self._violations(trial.user_attrs)
+        trial.set_user_attr("constraints", violations)
+        self._log(trial, objective, violations)
         if self.config.multi_objective:
             return objective, float(np.mean(table[self.config.second_measure]))
         return objective
+
+    def _log(self, trial: optuna.Trial, objective: float, violations: list[float]) -> None:
+        """One line per trial: what it found, and whether the constraints allow it."""
+        attrs = trial.user_attrs
+        # The order of constraint_violations' values.
+        limits = [
+            name
+            for name in ("min_topics", "max_topics", "max_outlier_share")
+            if self.config.constraints.get(name) is not None
+        ]
+        broken = [name for name, value in zip(limits, violations, strict=True) if value > 0]
+        logger.info(
+            "Trial %d: %.1f topics, %s %.4f, validation outlier share %.3f: %s.",
+            trial.number,
+            attrs["n_topics"],
+            self.config.measure,
+            objective,
+            attrs.get(f"{HELD_OUT_PREFIX}outlier_share", float("nan")),
+            f"infeasible ({', '.join(broken)})" if broken else "feasible",
+        )
 
     @property
     def has_constraints(self) -> bool:

@@ -1,6 +1,7 @@
 """The topic objective on its own: seeds, pruning, constraints, two objectives."""
 
 import json
+import logging
 
 import numpy as np
 import optuna
@@ -67,7 +68,13 @@ def objective(corpus, search_space=SPACE, **config) -> TopicObjective:
     documents, embeddings, scorer, held_out = corpus
     space = parse_search_space(search_space, TOPIC_PARAMETER_RULES, "test")
     return TopicObjective(
-        documents, embeddings, scorer, held_out, space, TopicObjectiveConfig(**config), ReductionCache()
+        documents,
+        embeddings,
+        scorer,
+        held_out,
+        space,
+        TopicObjectiveConfig(**config),
+        ReductionCache(),
     )
 
 
@@ -79,7 +86,9 @@ def run(study_objective: TopicObjective, n_trials: int, **study_args) -> optuna.
 
 def test_several_seeds_record_their_spread_and_prune_poor_trials(corpus):
     tuned = objective(corpus, UMAP_SPACE, seeds=(0, 1, 2))
-    study = run(tuned, 8, direction="maximize", pruner=optuna.pruners.MedianPruner(n_startup_trials=2))
+    study = run(
+        tuned, 8, direction="maximize", pruner=optuna.pruners.MedianPruner(n_startup_trials=2)
+    )
     assert tuned.cache.misses == 3  # one UMAP fit per seed, reused by all 8 trials
     complete = study.get_trials(states=(TrialState.COMPLETE,))
     pruned = study.get_trials(states=(TrialState.PRUNED,))
@@ -110,19 +119,33 @@ def test_two_objectives_give_a_pareto_front_and_a_chosen_trial(corpus):
     assert best.values[0] == max(trial.values[0] for trial in study.best_trials)
 
 
-
-def test_the_outlier_ceiling_makes_a_trial_that_leaves_validation_papers_out_infeasible(corpus):
-    space = {**SPACE, "outliers.strategy": {"type": "categorical", "choices": ["none", "embeddings"]}}
+def test_the_outlier_ceiling_makes_a_trial_that_leaves_validation_papers_out_infeasible(
+    corpus, caplog
+):
+    caplog.set_level(logging.INFO, logger="arxiv_pipeline.topics.objective")
+    space = {
+        **SPACE,
+        "outliers.strategy": {"type": "categorical", "choices": ["none", "embeddings"]},
+    }
     tuned = objective(corpus, space, constraints={"max_outlier_share": 0.2})
     study = optuna.create_study(direction="maximize")
     for strategy in ("none", "embeddings"):
-        study.enqueue_trial({"reducer": "pca", "pca.n_components": 5, "hdbscan.min_cluster_size": 8,
-                             "outliers.strategy": strategy})
+        study.enqueue_trial(
+            {
+                "reducer": "pca",
+                "pca.n_components": 5,
+                "hdbscan.min_cluster_size": 8,
+                "outliers.strategy": strategy,
+            }
+        )
     study.optimize(tuned, n_trials=2)
     kept, reduced = study.trials
     # PCA to 5 dimensions leaves most validation papers outliers; reduction assigns them.
     assert kept.user_attrs["validation_outlier_share"] > 0.5
-    assert kept.user_attrs["validation_outlier_share_before"] == kept.user_attrs["validation_outlier_share"]
+    assert (
+        kept.user_attrs["validation_outlier_share_before"]
+        == kept.user_attrs["validation_outlier_share"]
+    )
     assert kept.user_attrs["constraints"] == [
         pytest.approx(kept.user_attrs["validation_outlier_share"] - 0.2, abs=1e-12)
     ]
@@ -130,6 +153,16 @@ def test_the_outlier_ceiling_makes_a_trial_that_leaves_validation_papers_out_inf
     assert reduced.user_attrs["validation_outlier_share"] <= 0.2
     assert reduced.user_attrs["constraints"][0] <= 0
     assert chosen_trial(study, "best", {"max_outlier_share": 0.2}).number == reduced.number
+    # The run log says, trial by trial, what it found and whether it is feasible.
+    lines = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "arxiv_pipeline.topics.objective"
+    ]
+    assert lines[0].endswith(": infeasible (max_outlier_share).") and lines[1].endswith(
+        ": feasible."
+    )
+    assert f"{kept.user_attrs['n_topics']:.1f} topics" in lines[0]
     # A trial recorded before validation was assigned cannot show it is within the ceiling.
     assert constraint_violations({"n_topics": 3}, {"max_outlier_share": 0.2}) == [float("inf")]
 
@@ -138,15 +171,24 @@ def test_agreement_as_the_objective_and_as_a_second_objective(corpus):
     study = run(objective(corpus, measure="nmi_primary"), 3, direction="maximize")
     for trial in study.trials:
         assert trial.value == trial.user_attrs["nmi_primary"]
-        assert {"c_npmi", "ari_primary", "nmi_archive", "ari_archive_assigned"} <= set(trial.user_attrs)
-    pareto = run(objective(corpus, multi_objective=True, second_measure="nmi_archive"), 3,
-                 directions=["maximize", "maximize"])
-    assert all(trial.values == [trial.user_attrs["c_npmi"], trial.user_attrs["nmi_archive"]]
-               for trial in pareto.trials)
+        assert {"c_npmi", "ari_primary", "nmi_archive", "ari_archive_assigned"} <= set(
+            trial.user_attrs
+        )
+    pareto = run(
+        objective(corpus, multi_objective=True, second_measure="nmi_archive"),
+        3,
+        directions=["maximize", "maximize"],
+    )
+    assert all(
+        trial.values == [trial.user_attrs["c_npmi"], trial.user_attrs["nmi_archive"]]
+        for trial in pareto.trials
+    )
 
 
 def test_size_free_hdbscan_parameters_scale_with_the_fit():
-    params = fit_params({"hdbscan.min_cluster_fraction": 0.01, "hdbscan.min_samples_ratio": 0.25}, "svd")
+    params = fit_params(
+        {"hdbscan.min_cluster_fraction": 0.01, "hdbscan.min_samples_ratio": 0.25}, "svd"
+    )
     assert hdbscan_sizes(params, 1_600) == (16, 4)
     assert hdbscan_sizes(params, 94_000) == (940, 235)
     assert hdbscan_sizes(params, 50) == (2, 1)  # HDBSCAN's least sizes
