@@ -50,15 +50,28 @@ class TopicViews:
         Topics listed as rising and as falling.
     top_categories
         Dominant primary categories kept per topic in the taxonomy table.
+    document_map_papers
+        Training papers drawn (under ``seed``) for the document map; all when fewer.
+    seed
+        Seed of that draw: the same seed gives the same figure.
     """
 
     trend_months: int = 6
     min_month_papers: int = 20
     n_trending: int = 5
     top_categories: int = 3
+    document_map_papers: int = 5000
+    seed: int = 0
 
     def __post_init__(self) -> None:
-        for name, low in (("trend_months", 2), ("min_month_papers", 1), ("n_trending", 1), ("top_categories", 1)):
+        for name, low in (
+            ("trend_months", 2),
+            ("min_month_papers", 1),
+            ("n_trending", 1),
+            ("top_categories", 1),
+            ("document_map_papers", 1),
+            ("seed", 0),
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"topic_views.{name} must be an integer >= {low}, got {value!r}.")
@@ -176,7 +189,8 @@ def topic_trends(shares: pd.DataFrame, trend_months: int) -> pd.DataFrame:
     return trends.sort_values(["slope_per_month", "topic"], ascending=[False, True], ignore_index=True)
 
 
-def _labels(topic_table: pd.DataFrame) -> dict[int, str]:
+def topic_labels(topic_table: pd.DataFrame) -> dict[int, str]:
+    """Each topic's label in ``topic_table`` (``0_quantum_states_...``), by topic number."""
     return dict(zip(topic_table["topic"].astype(int), topic_table["label"].astype(str), strict=True))
 
 
@@ -188,7 +202,7 @@ def trends_report(trends: pd.DataFrame, shares: pd.DataFrame, topic_table: pd.Da
         return "\n".join(
             lines + [f"The assigned papers span {months} month(s): a trend needs at least two.", ""]
         )
-    labels = _labels(topic_table)
+    labels = topic_labels(topic_table)
     span = shares["month"].drop_duplicates().sort_values().iloc[-int(trends["months"].iloc[0]) :]
     lines += [
         f"Share of each month's assigned papers (train, validation and test; outliers count in "
@@ -213,7 +227,7 @@ def trends_report(trends: pd.DataFrame, shares: pd.DataFrame, topic_table: pd.Da
 
 def plot_topic_shares(shares: pd.DataFrame, topic_table: pd.DataFrame) -> go.Figure:
     """Each topic's share of the month's papers, one line per topic (outliers left out)."""
-    labels = _labels(topic_table)
+    labels = topic_labels(topic_table)
     shown = shares[shares["topic"] != -1].assign(label=lambda frame: frame["topic"].map(labels))
     total = int(shares.drop_duplicates("month")["month_papers"].sum())
     figure = px.line(

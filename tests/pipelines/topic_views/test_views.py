@@ -1,9 +1,13 @@
-"""Months from arXiv ids, topic trends, crosstabs and dominant categories on small frames."""
+"""Months from arXiv ids, topic trends, crosstabs, dominant categories and the document map on small frames."""
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+from arxiv_pipeline.topics.document_map import document_points, model_embeddings, plot_document_map
 from arxiv_pipeline.topics.taxonomy import dominant_labels, taxonomy_table, topic_crosstab
 from arxiv_pipeline.topics.views import TopicViews, paper_months, topic_trends, trends_report
 
@@ -67,7 +71,9 @@ def test_the_report_lists_rising_and_falling_topics_with_their_labels():
     assert "2025-01 to 2025-05" in report
 
 
-@pytest.mark.parametrize("key", ["trend_months", "min_month_papers", "n_trending", "top_categories"])
+@pytest.mark.parametrize(
+    "key", ["trend_months", "min_month_papers", "n_trending", "top_categories", "document_map_papers"]
+)
 def test_bad_settings_name_their_key(key):
     with pytest.raises(ValueError, match=f"topic_views.{key}"):
         TopicViews(**{key: 0})
@@ -106,3 +112,79 @@ def test_a_paper_missing_from_papers_is_named():
     labels = pd.DataFrame({"id": ["a"], "archive": ["cs"]})
     with pytest.raises(ValueError, match=r"\(e.g. 'zz'\) have no archive in papers"):
         topic_crosstab(assignments, labels, "archive")
+
+
+#: Made-up training papers: archive "cs" near (10, 0, 0), "math" near (-10, 0, 0), "hep-th" near (0, 10, 0).
+DOCUMENT_ARCHIVES = ["cs"] * 10 + ["math"] * 8 + ["hep-th"] * 6
+
+
+@pytest.fixture
+def document_inputs(tmp_path):
+    rng = np.random.default_rng(7)
+    centres = {"cs": [10.0, 0, 0, 0], "math": [-10.0, 0, 0, 0], "hep-th": [0, 10.0, 0, 0]}
+    vectors = np.array([centres[a] for a in DOCUMENT_ARCHIVES]) + rng.normal(0, 0.5, (len(DOCUMENT_ARCHIVES), 4))
+    ids = np.array([f"2501.{index:05d}" for index in range(len(DOCUMENT_ARCHIVES))], dtype=object)
+    embeddings = Embeddings(ids, vectors.astype(np.float32), {"model_key": "minilm", "split": "train"})
+    # papers in another order than the embeddings, with a paper that has none.
+    table = pa.table(
+        {
+            "id": [*ids[::-1], "2501.99999"],
+            "archive": [*DOCUMENT_ARCHIVES[::-1], "q-bio"],
+            "title": [*(f"Title {i}" for i in ids[::-1]), "Unembedded"],
+        }
+    )
+    pq.write_table(table, tmp_path / "papers.parquet")
+    topics = [index % 3 - 1 for index in range(len(ids))]
+    assignments = pd.DataFrame({"id": ids, "split": "train", "topic": topics})
+    topic_table = pd.DataFrame({"topic": [-1, 0, 1], "label": ["-1_noise", "0_graphs", "1_strings"]})
+    return embeddings, assignments, pq.ParquetFile(tmp_path / "papers.parquet"), topic_table
+
+
+def test_the_document_map_samples_papers_and_colours_them_by_archive(document_inputs):
+    points = document_points(*document_inputs, n_papers=12, seed=0)
+    assert len(points) == 12 and points["id"].is_unique
+    by_id = dict(zip(document_inputs[0].ids, DOCUMENT_ARCHIVES, strict=True))
+    assert points["archive"].tolist() == [by_id[i] for i in points["id"]]
+    assert (points["title"] == "Title " + points["id"]).all()
+    assert set(points["topic"]) <= {"-1_noise", "0_graphs", "1_strings"}
+    # cs and math lie on opposite sides of the first principal component.
+    first = points.groupby("archive")["x"].mean()
+    assert np.sign(first["cs"]) == -np.sign(first["math"])
+
+    figure = plot_document_map(points)
+    assert [trace.name for trace in figure.data] == sorted(set(points["archive"]))
+    assert sum(len(trace.x) for trace in figure.data) == 12
+    for trace in figure.data:
+        titles = list(trace.hovertext)
+        assert set(points.set_index("title").loc[titles, "archive"]) == {trace.name}
+
+
+def test_the_document_map_takes_every_paper_when_fewer_than_asked(document_inputs):
+    points = document_points(*document_inputs, n_papers=5000, seed=0)
+    assert sorted(points["id"]) == sorted(document_inputs[0].ids)
+
+
+def drawn_titles(figure) -> list[str]:
+    return sorted(title for trace in figure.data for title in trace.hovertext)
+
+
+def test_the_same_seed_gives_the_same_figure_and_another_seed_another_sample(document_inputs):
+    first, again, other = (
+        plot_document_map(document_points(*document_inputs, n_papers=8, seed=seed)) for seed in (3, 3, 4)
+    )
+    assert [(t.name, list(t.hovertext)) for t in first.data] == [(t.name, list(t.hovertext)) for t in again.data]
+    for trace, same in zip(first.data, again.data, strict=True):
+        np.testing.assert_allclose([trace.x, trace.y], [same.x, same.y], atol=1e-9)  # PCA runs through BLAS
+    assert first.layout == again.layout
+    assert drawn_titles(first) != drawn_titles(other)
+
+
+def test_a_sampled_paper_without_a_topic_is_named(document_inputs):
+    embeddings, assignments, papers, topic_table = document_inputs
+    with pytest.raises(ValueError, match=r"\(e.g. '2501.00003'\) are not in topic_assignments"):
+        document_points(embeddings, assignments.drop(index=3), papers, topic_table, n_papers=100, seed=0)
+
+
+def test_missing_embeddings_of_the_topic_model_name_the_key(document_inputs):
+    with pytest.raises(ValueError, match="built on the 'mpnet' embeddings, but train_embeddings holds \\['minilm'\\]"):
+        model_embeddings({"minilm": document_inputs[0]}, "mpnet")

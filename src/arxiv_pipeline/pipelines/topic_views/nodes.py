@@ -7,6 +7,8 @@ import plotly.graph_objects as go
 import pyarrow.parquet as pq
 
 from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
+from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
+from arxiv_pipeline.topics.document_map import document_points, model_embeddings, plot_document_map
 from arxiv_pipeline.topics.taxonomy import plot_topic_map, taxonomy_table, topic_crosstab
 from arxiv_pipeline.topics.views import (
     TopicViews,
@@ -62,3 +64,19 @@ def describe_topics_in_taxonomy(
 def plot_topics_by_archive(topic_model: TopicModelBundle, topic_taxonomy: pd.DataFrame) -> go.Figure:
     """The topic map, each topic coloured by its dominant archive."""
     return plot_topic_map(topic_model.model, topic_taxonomy)
+
+
+def plot_documents_by_archive(
+    topic_model: TopicModelBundle,
+    train_embeddings: SplitEmbeddings,
+    topic_assignments: pd.DataFrame,
+    topic_table: pd.DataFrame,
+    papers: pq.ParquetFile,
+    topic_views: TopicViews,
+) -> go.Figure:
+    """A seeded sample of training papers placed by the topic model's embeddings (PCA), coloured by archive."""
+    embeddings = model_embeddings(train_embeddings, topic_model.config["embedding_model"])
+    points = document_points(
+        embeddings, topic_assignments, papers, topic_table, topic_views.document_map_papers, topic_views.seed
+    )
+    return plot_document_map(points)

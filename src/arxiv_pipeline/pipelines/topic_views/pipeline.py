@@ -8,6 +8,7 @@ from arxiv_pipeline.topics.views import plot_topic_shares
 from .nodes import (
     cross_topics_with_taxonomy,
     describe_topics_in_taxonomy,
+    plot_documents_by_archive,
     plot_topics_by_archive,
     report_trends,
     track_topic_shares,
@@ -58,6 +59,19 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["topic_model", "topic_taxonomy"],
                 outputs="topic_map_by_archive",
                 name="plot_topics_by_archive",
+            ),
+            Node(
+                plot_documents_by_archive,
+                inputs=[
+                    "topic_model",
+                    "train_embeddings",
+                    "topic_assignments",
+                    "topic_table",
+                    "papers",
+                    "params:topic_views",
+                ],
+                outputs="document_map_by_archive",
+                name="plot_documents_by_archive",
             ),
         ]
     )
