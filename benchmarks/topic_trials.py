@@ -18,7 +18,6 @@ and computes its embeddings first, in a temporary copy of the project).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import shutil
 import time
 from collections import defaultdict
@@ -32,7 +31,8 @@ from gensim.corpora import Dictionary
 from gensim.models.coherencemodel import CoherenceModel
 from kedro.framework.session import KedroSession
 
-from arxiv_pipeline.pipelines.topic_tuning import nodes  # noqa: F401 (reworked below)
+from arxiv_pipeline.embedding.selection import used_models
+from arxiv_pipeline.topics.corpus import TopicCorpus
 from arxiv_pipeline.topics.model import (
     TopicMetrics,
     analyzer,
@@ -45,6 +45,7 @@ from arxiv_pipeline.topics.model import (
 from arxiv_pipeline.topics.objective import TopicObjective
 from arxiv_pipeline.topics.reduction import ReductionCache, make_reducer
 from arxiv_pipeline.topics.settings import TopicTuning
+from arxiv_pipeline.tuning.components import TRIAL_ERRORS
 
 STAGES = ("reduction", "clustering", "c-TF-IDF", "coherence")
 
@@ -76,9 +77,9 @@ def load_inputs(project: Path, trials: int):
     with KedroSession.create(project) as session:
         context = session.load_context()
         catalog, params = context.catalog, context.params
-        # Kedro built the typed settings (TopicTuning) from the yml.
-        settings = dataclasses.replace(params["topic_tuning"], n_trials=trials)
-        corpus = nodes.TopicCorpus(
+        # A session's params are the yml's (Kedro builds TopicTuning only for a node's input).
+        settings = TopicTuning(**{**params["topic_tuning"], "n_trials": trials})
+        corpus = TopicCorpus(
             catalog.load("paper_splits"),
             {split: catalog.load(f"{split}_texts") for split in ("train", "validation")},
             {"train": catalog.load("train_embeddings")},
@@ -139,7 +140,9 @@ class NaiveObjective(TimedObjective):
 
 
 def run_arm(name: str, corpus, settings: TopicTuning) -> tuple[optuna.Study, dict[str, float], float]:
-    train = corpus.vectors_by_model("train", nodes._used_models(settings))
+    train = corpus.vectors_by_model(
+        "train", used_models(settings.space, settings.fixed.get("embedding_model"))
+    )
     common = {
         "documents": corpus.documents("train"),
         "embeddings": train,
@@ -163,7 +166,8 @@ def run_arm(name: str, corpus, settings: TopicTuning) -> tuple[optuna.Study, dic
     )
     timings.clear()
     start = time.perf_counter()
-    study.optimize(objective, n_trials=settings.n_trials)
+    # As run_study does: a trial whose settings cannot be fitted is FAIL, the study goes on.
+    study.optimize(objective, n_trials=settings.n_trials, catch=TRIAL_ERRORS)
     seconds = time.perf_counter() - start
     stages = dict(timings)
     stages["c-TF-IDF"] -= stages.get("clustering", 0.0)  # BERTopic's fit minus HDBSCAN
