@@ -24,7 +24,7 @@ from optuna.trial import TrialState
 from plotly.subplots import make_subplots
 
 from arxiv_pipeline.reporting.figures import note_figure, objective_name
-from arxiv_pipeline.topics.objective import constraint_violations
+from arxiv_pipeline.topics.objective import violated_constraints
 from arxiv_pipeline.topics.selection import chosen_trial
 from arxiv_pipeline.topics.settings import TopicTuning
 
@@ -65,11 +65,7 @@ def topic_count_table(
             "diversity": trial.user_attrs.get("diversity", np.nan),
             "outlier_share": trial.user_attrs.get("outlier_share", np.nan),
             "validation_outlier_share": trial.user_attrs.get("validation_outlier_share", np.nan),
-            "violates": [
-                name
-                for name, value in limits.items()
-                if constraint_violations(trial.user_attrs, {name: value})[0] > 0
-            ],
+            "violates": violated_constraints(trial.user_attrs, limits),
         }
         for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         if "n_topics" in trial.user_attrs

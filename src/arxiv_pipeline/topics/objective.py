@@ -59,10 +59,10 @@ class TopicObjectiveConfig:
     constraints: Mapping[str, float | None] = field(default_factory=dict)
 
 
-def constraint_violations(
+def constraint_values(
     attrs: Mapping[str, Any], limits: Mapping[str, float | None]
-) -> list[float]:
-    """Optuna constraint values (<= 0 is feasible) of a trial's recorded metrics.
+) -> dict[str, float]:
+    """Each set limit's constraint value (<= 0 is feasible) of a trial's recorded metrics.
 
     Parameters
     ----------
@@ -72,16 +72,35 @@ def constraint_violations(
         ``min_topics``, ``max_topics``, ``max_outlier_share``; None is no limit.
         ``max_outlier_share`` bounds the held-out (validation) outlier share after
         outlier reduction; a trial recorded before it was measured is infeasible.
+
+    Returns
+    -------
+    dict
+        By limit name, in that order, the limits that are set.
     """
-    values = []
+    values = {}
     if limits.get("min_topics") is not None:
-        values.append(limits["min_topics"] - attrs["n_topics"])
+        values["min_topics"] = limits["min_topics"] - attrs["n_topics"]
     if limits.get("max_topics") is not None:
-        values.append(attrs["n_topics"] - limits["max_topics"])
+        values["max_topics"] = attrs["n_topics"] - limits["max_topics"]
     if limits.get("max_outlier_share") is not None:
         share = attrs.get(f"{HELD_OUT_PREFIX}outlier_share", float("inf"))
-        values.append(share - limits["max_outlier_share"])
-    return [float(value) for value in values]
+        values["max_outlier_share"] = share - limits["max_outlier_share"]
+    return {name: float(value) for name, value in values.items()}
+
+
+def constraint_violations(
+    attrs: Mapping[str, Any], limits: Mapping[str, float | None]
+) -> list[float]:
+    """Optuna constraint values (<= 0 is feasible): :func:`constraint_values`, in order."""
+    return list(constraint_values(attrs, limits).values())
+
+
+def violated_constraints(
+    attrs: Mapping[str, Any], limits: Mapping[str, float | None]
+) -> list[str]:
+    """The names of the set limits a trial's recorded metrics are outside of."""
+    return [name for name, value in constraint_values(attrs, limits).items() if value > 0]
 
 
 def fit_params(drawn: Mapping[str, Any], default_model: str) -> dict[str, Any]:
@@ -202,23 +221,16 @@ class TopicObjective:
         objective = float(np.mean(table[self.config.measure]))
         trial.set_user_attr(f"{self.config.measure}_std", float(np.std(table[self.config.measure])))
         trial.set_user_attr("n_topics_per_seed", [int(n) for n in table["n_topics"]])
-        violations = self._violations(trial.user_attrs)
-        trial.set_user_attr("constraints", violations)
-        self._log(trial, objective, violations)
+        trial.set_user_attr("constraints", self._violations(trial.user_attrs))
+        self._log(trial, objective)
         if self.config.multi_objective:
             return objective, float(np.mean(table[self.config.second_measure]))
         return objective
 
-    def _log(self, trial: optuna.Trial, objective: float, violations: list[float]) -> None:
+    def _log(self, trial: optuna.Trial, objective: float) -> None:
         """One line per trial: what it found, and whether the constraints allow it."""
         attrs = trial.user_attrs
-        # The order of constraint_violations' values.
-        limits = [
-            name
-            for name in ("min_topics", "max_topics", "max_outlier_share")
-            if self.config.constraints.get(name) is not None
-        ]
-        broken = [name for name, value in zip(limits, violations, strict=True) if value > 0]
+        broken = violated_constraints(attrs, self.config.constraints)
         logger.info(
             "Trial %d: %.1f topics, %s %.4f, validation outlier share %.3f: %s.",
             trial.number,
