@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from arxiv_pipeline.corpus.splitting import nested_subset
 from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
 from arxiv_pipeline.embedding.lineage import embedding_identity
 
@@ -79,7 +80,7 @@ def labelled_splits(
     result = {}
     for split in splits:
         rows_of_split = paper_splits[paper_splits["split"] == split]
-        in_subset = (rows_of_split["size_fraction"] <= size_fraction).to_numpy()
+        in_subset = nested_subset(paper_splits, split, size_fraction)
         ids = rows_of_split["id"].to_numpy(dtype=object)
         positions = pc.index_in(pa.array(ids[in_subset], pa.string()), value_set=paper_ids)
         if positions.null_count:

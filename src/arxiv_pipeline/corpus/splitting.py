@@ -139,6 +139,16 @@ def check_fractions(fractions: Mapping[str, float], size_fractions: Sequence[flo
         )
 
 
+def nested_subset(paper_splits: pd.DataFrame, split: str, size_fraction: float) -> np.ndarray:
+    """Which of ``split``'s rows of ``paper_splits`` (in order) are in its nested subset.
+
+    The subset of size ``size_fraction`` holds the papers whose ``size_fraction`` is at
+    most that, so a paper keeps its split at every size.
+    """
+    rows = paper_splits[paper_splits["split"] == split]
+    return (rows["size_fraction"] <= size_fraction).to_numpy()
+
+
 def splits_fingerprint(paper_splits: pd.DataFrame) -> str:
     """A hash (blake2b) of every paper's id, split and size fraction, in order.
 

@@ -34,6 +34,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from kedro.io import AbstractDataset, DatasetError
 
+from arxiv_pipeline.corpus.splitting import nested_subset
+
 from ._npy_writer import NpyRowWriter
 
 
@@ -88,7 +90,7 @@ class Embeddings:
             )
         if max_size_fraction is None:
             return self
-        keep = (rows["size_fraction"] <= max_size_fraction).to_numpy()
+        keep = nested_subset(paper_splits, split, max_size_fraction)
         return Embeddings(self.ids[keep], self.vectors[keep], self.metadata)
 
 

@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 from optuna.trial import TrialState
 from plotly.subplots import make_subplots
 
+from arxiv_pipeline.corpus.splitting import nested_subset
 from arxiv_pipeline.reporting.figures import note_figure, objective_name
 from arxiv_pipeline.topics.objective import violated_constraints
 from arxiv_pipeline.topics.selection import chosen_trial
@@ -134,15 +135,14 @@ def plot_topic_counts(study: optuna.Study, topic_tuning: TopicTuning) -> go.Figu
 
 def measured_on(topic_tuning: TopicTuning, paper_splits: pd.DataFrame) -> dict[str, Any]:
     """The papers the trials were fit on (the training subset) and scored on (validation)."""
-    split = paper_splits["split"]
-    subset = paper_splits["size_fraction"] <= topic_tuning.size_fraction
+    fitted = nested_subset(paper_splits, "train", topic_tuning.size_fraction)
     return {
         "fit": {
             "split": "train",
-            "papers": int(((split == "train") & subset).sum()),
+            "papers": int(fitted.sum()),
             "size_fraction": topic_tuning.size_fraction,
         },
-        "scored": {"split": "validation", "papers": int((split == "validation").sum())},
+        "scored": {"split": "validation", "papers": int((paper_splits["split"] == "validation").sum())},
     }
 
 

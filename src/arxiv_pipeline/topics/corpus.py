@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from arxiv_pipeline.corpus.splitting import nested_subset
 from arxiv_pipeline.datasets.embeddings_dataset import Embeddings, StaleEmbeddingsError
 from arxiv_pipeline.text.templates import SplitTexts
 
@@ -64,7 +65,7 @@ class TopicCorpus:
                 f"({len(rows)} papers): run `kedro run --pipelines embeddings` to bring "
                 "them up to date."
             )
-        return (rows["size_fraction"] <= self._fractions[split]).to_numpy()
+        return nested_subset(self._paper_splits, split, self._fractions[split])
 
     def size_fraction(self, split: str) -> float:
         """The nested subset of ``split`` this corpus holds."""
@@ -72,8 +73,7 @@ class TopicCorpus:
 
     def nested(self, split: str, size_fraction: float) -> np.ndarray:
         """Which of the split's papers held here (in order) are in the nested subset ``size_fraction``."""
-        rows = self._paper_splits[self._paper_splits["split"] == split]
-        return (rows["size_fraction"].to_numpy()[self._subsets[split]] <= size_fraction)
+        return nested_subset(self._paper_splits, split, size_fraction)[self._subsets[split]]
 
     def ids(self, split: str) -> np.ndarray:
         return self._texts[split].ids.to_numpy(zero_copy_only=False)[self._subsets[split]]
