@@ -43,6 +43,23 @@ class StaleEmbeddingsError(ValueError):
     """Stored embeddings belong to other papers than the current ``paper_splits``."""
 
 
+def check_split_ids(ids: np.ndarray, paper_splits: pd.DataFrame, split: str, what: str) -> None:
+    """Refuse stored rows whose ids are not the split's ids in ``paper_splits``, in order.
+
+    Raises
+    ------
+    StaleEmbeddingsError
+        Naming ``what`` (e.g. "The stored train_texts"): ingestion ran again since it was
+        written, without the embeddings pipeline.
+    """
+    rows = paper_splits[paper_splits["split"] == split]
+    if not np.array_equal(rows["id"].to_numpy(dtype=object), ids):
+        raise StaleEmbeddingsError(
+            f"{what} ({len(ids)} papers) do not match paper_splits ({len(rows)} papers): "
+            "run `kedro run --pipelines embeddings` to bring them up to date."
+        )
+
+
 @dataclass(frozen=True)
 class Embeddings:
     """Stored embeddings of one split by one model.
@@ -81,13 +98,8 @@ class Embeddings:
             ingestion ran again without the embeddings pipeline.
         """
         split = self.metadata["split"]
-        rows = paper_splits[paper_splits["split"] == split]
-        if not np.array_equal(rows["id"].to_numpy(dtype=object), self.ids):
-            raise StaleEmbeddingsError(
-                f"The stored '{self.metadata['model_key']}' embeddings of split '{split}' "
-                f"({len(self.ids)} papers) do not match paper_splits ({len(rows)} papers): "
-                "run `kedro run --pipelines embeddings` to bring them up to date."
-            )
+        what = f"The stored '{self.metadata['model_key']}' embeddings of split '{split}'"
+        check_split_ids(self.ids, paper_splits, split, what)
         if max_size_fraction is None:
             return self
         keep = nested_subset(paper_splits, split, max_size_fraction)

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from arxiv_pipeline.corpus.splitting import nested_subset
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings, StaleEmbeddingsError
+from arxiv_pipeline.datasets.embeddings_dataset import Embeddings, check_split_ids
 from arxiv_pipeline.text.templates import SplitTexts
 
 MEASURES = ("c_npmi", "c_v")
@@ -57,14 +57,8 @@ class TopicCorpus:
         self._subsets = {split: self._subset(split) for split in texts}
 
     def _subset(self, split: str) -> np.ndarray:
-        rows = self._paper_splits[self._paper_splits["split"] == split]
         ids = self._texts[split].ids.to_numpy(zero_copy_only=False)
-        if not np.array_equal(rows["id"].to_numpy(dtype=object), ids):
-            raise StaleEmbeddingsError(
-                f"The stored {split}_texts ({len(ids)} papers) do not match paper_splits "
-                f"({len(rows)} papers): run `kedro run --pipelines embeddings` to bring "
-                "them up to date."
-            )
+        check_split_ids(ids, self._paper_splits, split, f"The stored {split}_texts")
         return nested_subset(self._paper_splits, split, self._fractions[split])
 
     def size_fraction(self, split: str) -> float:
