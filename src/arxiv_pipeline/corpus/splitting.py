@@ -149,6 +149,18 @@ def nested_subset(paper_splits: pd.DataFrame, split: str, size_fraction: float) 
     return (rows["size_fraction"] <= size_fraction).to_numpy()
 
 
+def smallest_subset_holding(paper_splits: pd.DataFrame, split: str, papers: int) -> float:
+    """The smallest nested-subset size of ``split`` that holds at least ``papers`` papers.
+
+    Sizes are those ingestion assigned (``ingestion.split.size_fractions``); 1.0, the whole
+    split, where no smaller subset holds enough.
+    """
+    sizes = paper_splits.loc[paper_splits["split"] == split, "size_fraction"]
+    held = sizes.value_counts().sort_index().cumsum()
+    enough = held[held >= papers]
+    return float(enough.index[0]) if len(enough) else 1.0
+
+
 def splits_fingerprint(paper_splits: pd.DataFrame) -> str:
     """A hash (blake2b) of every paper's id, split and size fraction, in order.
 

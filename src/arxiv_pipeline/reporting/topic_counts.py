@@ -135,12 +135,13 @@ def plot_topic_counts(study: optuna.Study, topic_tuning: TopicTuning) -> go.Figu
 
 def measured_on(topic_tuning: TopicTuning, paper_splits: pd.DataFrame) -> dict[str, Any]:
     """The papers the trials were fit on (the training subset) and scored on (validation)."""
-    fitted = nested_subset(paper_splits, "train", topic_tuning.size_fraction)
+    fraction = topic_tuning.trial_fraction(paper_splits)
+    fitted = nested_subset(paper_splits, "train", fraction)
     return {
         "fit": {
             "split": "train",
             "papers": int(fitted.sum()),
-            "size_fraction": topic_tuning.size_fraction,
+            "size_fraction": fraction,
         },
         "scored": {"split": "validation", "papers": int((paper_splits["split"] == "validation").sum())},
     }

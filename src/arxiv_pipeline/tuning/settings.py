@@ -32,7 +32,7 @@ class StudySettings:
     seed
         Seeds the sampler (see :func:`~arxiv_pipeline.tuning.study.resumed_seed`).
     size_fraction
-        Nested subset of each split to tune on.
+        Nested subset of each split to tune on (a topic study also takes ``auto``).
     search_space
         Parameter name to ``{type: int|float|categorical, ...}``, as in the yml.
     fixed
@@ -58,7 +58,7 @@ class StudySettings:
 
     n_trials: int
     seed: int
-    size_fraction: float
+    size_fraction: float | str
     search_space: dict[str, dict[str, Any]]
     sampler: dict[str, Any]
     pruner: dict[str, Any]
@@ -73,8 +73,7 @@ class StudySettings:
         self.require_counts("n_trials", "n_workers")
         if not _is_int(self.seed):
             raise ValueError(f"{self.KEY}.seed must be a whole number, got {self.seed!r}.")
-        if not isinstance(self.size_fraction, (int, float)) or not 0 < self.size_fraction <= 1:
-            raise ValueError(f"{self.KEY}.size_fraction must be in (0, 1], got {self.size_fraction!r}.")
+        self.check_size_fraction()
         if self.study_name is not None and not (isinstance(self.study_name, str) and self.study_name.strip()):
             raise ValueError(f"{self.KEY}.study_name must be a non-empty name or null, got {self.study_name!r}.")
         space = parse_search_space(self.search_space, self.RULES, f"{self.KEY}.search_space")
@@ -82,6 +81,12 @@ class StudySettings:
         # Built once here so that a bad type or option fails now, not after ingestion.
         build_sampler(self.sampler, f"{self.KEY}.sampler", seed=self.seed)
         self.build_pruner()
+
+    def check_size_fraction(self) -> None:
+        """Refuse a ``size_fraction`` outside (0, 1]."""
+        size = self.size_fraction
+        if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 < size <= 1:
+            raise ValueError(f"{self.KEY}.size_fraction must be in (0, 1], got {size!r}.")
 
     def require_counts(self, *names: str) -> None:
         """Refuse values of ``names`` that are not whole numbers of at least 1, naming the key."""

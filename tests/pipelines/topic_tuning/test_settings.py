@@ -1,5 +1,6 @@
 """The topic study's new settings refuse bad values, naming the key."""
 
+import pandas as pd
 import pytest
 
 from tests.parameters import topic_tuning
@@ -32,3 +33,38 @@ def test_defaults_carry_over_and_bound_the_validation_outlier_share():
     assert settings.final_size_fraction == 1.0
     assert {"hdbscan.min_cluster_fraction", "hdbscan.min_samples_ratio"} <= set(settings.space)
     assert not {"hdbscan.min_cluster_size", "hdbscan.min_samples"} & set(settings.space)
+
+
+def _splits(train_per_size: dict[float, int]) -> pd.DataFrame:
+    """paper_splits with this many train papers in each size bucket, and 10 validation papers."""
+    sizes = [size for size, count in train_per_size.items() for _ in range(count)]
+    return pd.DataFrame({
+        "id": [f"{number:05d}" for number in range(len(sizes) + 10)],
+        "split": ["train"] * len(sizes) + ["validation"] * 10,
+        "size_fraction": sizes + [1.0] * 10,
+    })
+
+
+@pytest.mark.parametrize(
+    ("train_per_size", "expected"),
+    [
+        # The 118,180-paper corpus's train split: 4,734 / 9,456 / 37,836 / 94,549 papers.
+        ({0.05: 4734, 0.1: 4722, 0.4: 28380, 1.0: 56713}, 0.1),
+        ({0.05: 5000, 0.1: 5000, 0.4: 30000, 1.0: 60000}, 0.05),  # exactly enough
+        ({0.05: 80, 0.1: 80, 0.4: 480, 1.0: 960}, 1.0),  # the 2,000-paper sample's size
+    ],
+)
+def test_auto_size_fraction_is_the_smallest_subset_with_enough_papers(train_per_size, expected):
+    assert topic_tuning(size_fraction="auto").trial_fraction(_splits(train_per_size)) == expected
+    assert topic_tuning(size_fraction=0.4).trial_fraction(_splits(train_per_size)) == 0.4
+
+
+def test_auto_size_fraction_refuses_a_smaller_final_fit():
+    settings = topic_tuning(size_fraction="auto", final_size_fraction=0.05)  # fine until resolved
+    with pytest.raises(ValueError, match=r"final_size_fraction \(0.05\) must be at least .*here 0.1"):
+        settings.trial_fraction(_splits({0.05: 4734, 0.1: 4722, 0.4: 28380, 1.0: 56713}))
+
+
+def test_size_fraction_refuses_other_words():
+    with pytest.raises(ValueError, match=r"topic_tuning.size_fraction must be in \(0, 1\], got 'half'"):
+        topic_tuning(size_fraction="half")

@@ -262,7 +262,7 @@ def evaluate_topic_models(
     return {
         "embedding_model": final_topic_metrics["params"]["embedding_model"],
         "topn": topic_tuning.topn,
-        "size_fraction": topic_tuning.size_fraction,
+        "size_fraction": topic_tuning.trial_fraction(paper_splits),
         "final_size_fraction": topic_tuning.final_size_fraction,
         "documents": {split: len(corpus.ids(split)) for split in SPLITS},
         "seeds": list(evaluation["seeds"]),

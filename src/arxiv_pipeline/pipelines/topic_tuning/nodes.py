@@ -106,13 +106,21 @@ def tune_topic_model(
         for split, stored in (("train", train_embeddings), ("validation", validation_embeddings))
         for key in keys
     }
-    fingerprint = data_fingerprint(used, topic_tuning.size_fraction)
+    fraction = topic_tuning.trial_fraction(paper_splits)
+    fingerprint = data_fingerprint(used, fraction)
     check_data(store, fingerprint, TopicTuning.KEY)  # before any text is read
     corpus = TopicCorpus(
         paper_splits,
         {"train": train_texts, "validation": validation_texts},
         {"train": train_embeddings, "validation": validation_embeddings},
-        {"train": topic_tuning.size_fraction},
+        {"train": fraction},
+    )
+    logger.info(
+        "Topic trials fit on %d training papers (size_fraction %s: %g) and are scored on %d validation papers.",
+        len(corpus.ids("train")),
+        topic_tuning.size_fraction,
+        fraction,
+        len(corpus.ids("validation")),
     )
     validation = corpus.documents("validation")
     objective = TopicObjective(
@@ -186,6 +194,7 @@ def fit_final_topic_model(
         ``topn``), the topic table (topic, size, words, label), the assignments
         (id, split, topic) of every paper, and the final metrics (with the parameters).
     """
+    topic_tuning.trial_fraction(paper_splits)  # refuses a final fit smaller than the trials'
     study = topic_tuning.store(topic_study).load()
     trial = chosen_trial(study, topic_tuning.final_trial, topic_tuning.constraints)
     corpus = TopicCorpus(
