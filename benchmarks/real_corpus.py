@@ -21,7 +21,7 @@ Each pipeline's log is ``<work folder>/logs/<pipeline>.log``.
 
 Usage (from the repository root)::
 
-    .venv/bin/python benchmarks/real_corpus.py                    # 118,180 papers: hours on 2 cores
+    .venv/bin/python benchmarks/real_corpus.py                    # 118,180 papers: about 1 h on 2 cores
     .venv/bin/python benchmarks/real_corpus.py --snapshot ../shared/data/arxiv_sample_2007.jsonl
     .venv/bin/python benchmarks/real_corpus.py --limit 30000      # the first 30,000 papers
     .venv/bin/python benchmarks/real_corpus.py --demo             # the bundled synthetic corpus
