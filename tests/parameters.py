@@ -18,6 +18,11 @@ def _parameters() -> dict[str, Any]:
     return loader["parameters"]
 
 
+def embeddings_settings() -> dict[str, Any]:
+    """``conf/base``'s ``embeddings`` parameters, as the yml holds them."""
+    return _parameters()["embeddings"]
+
+
 def topic_tuning(**overrides: Any) -> TopicTuning:
     """``conf/base``'s ``topic_tuning`` with ``overrides``, built as Kedro builds it."""
     return TopicTuning(**{**_parameters()["topic_tuning"], **overrides})

