@@ -10,7 +10,7 @@ twice and prints its tables for each:
 
 Both work folders are kept: a second ``make figures`` reprints the tables without
 rerunning anything (delete a folder to measure again). Run time from scratch: about
-about eleven minutes on a 2-core machine (6.1 min the demo, 5.0 min the sample, measured).
+eleven minutes on a 2-core machine (6.1 min the demo, 5.0 min the sample, measured).
 
 What varies across machines
 ---------------------------
