@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from arxiv_pipeline.topics.assignment import assign_topics, reduce_outliers
 from arxiv_pipeline.topics.coherence import CoherenceScorer
 from arxiv_pipeline.topics.model import (
     DIVERSITY_TOPK,
@@ -23,7 +22,8 @@ from arxiv_pipeline.topics.model import (
     score_topics,
     topic_words,
 )
-from arxiv_pipeline.topics.reduction import ReductionCache, make_reducer, reduce_with
+from arxiv_pipeline.topics.reduction import make_reducer
+from arxiv_pipeline.topics.refit import refit
 
 if TYPE_CHECKING:
     from gensim.corpora import Dictionary
@@ -83,11 +83,8 @@ def tuned_bertopic(
 ) -> FittedTopics:
     """The chosen trial's configuration refitted on the train documents under ``seed``.
 
-    The same steps as the final topic model (``topic_tuning``'s ``fit_final_topic_model``):
-    the reducer fitted on train, BERTopic on its reduction, the other splits assigned
-    through that reducer and ``transform``, then the trial's outlier reduction on every
-    split. Under the final model's seed, on the same papers, it finds the final model's
-    topics.
+    :func:`.refit.refit`, the final topic model's own procedure, on every training paper:
+    under the final model's seed, on the same papers, it finds the final model's topics.
 
     Parameters
     ----------
@@ -95,21 +92,8 @@ def tuned_bertopic(
         The trial's fit parameters (``final_topic_metrics["params"]``), size-free
         HDBSCAN parameters converted with the train documents' count.
     """
-    key = params["embedding_model"]
-    reducer, reduced = ReductionCache(1).get(key, vectors["train"], params, seed)
-    model = fit_topic_model(
-        documents["train"], vectors["train"], reduced, params, prediction_data=True
-    )
-    before = {"train": np.asarray(model.topics_, dtype=np.int64)}
-    for split in documents.keys() - {"train"}:
-        before[split] = assign_topics(
-            model, documents[split], vectors[split], reduce_with(reducer, vectors[split])
-        )
-    assignments = {
-        split: reduce_outliers(model, documents[split], topics, vectors[split], params)
-        for split, topics in before.items()
-    }
-    return FittedTopics(topic_words(model), assignments)
+    fit = refit(documents, vectors, params, seed, np.ones(len(documents["train"]), dtype=bool))
+    return FittedTopics(topic_words(fit.model), fit.after)
 
 
 def default_bertopic(

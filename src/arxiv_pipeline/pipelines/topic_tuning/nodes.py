@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import optuna
 import pandas as pd
 import pyarrow.parquet as pq
@@ -20,20 +19,18 @@ from arxiv_pipeline.text.templates import SplitTexts
 from arxiv_pipeline.topics.agreement import taxonomy_labels
 from arxiv_pipeline.topics.assignment import (
     HeldOutPapers,
-    assign_topics,
     assignment_metrics,
-    reduce_outliers,
 )
 from arxiv_pipeline.topics.corpus import TopicCorpus
 from arxiv_pipeline.topics.model import (
     coherence_reference,
-    fit_topic_model,
     hdbscan_sizes,
     score_topics,
     topic_words,
 )
 from arxiv_pipeline.topics.objective import TopicObjective, fit_params
-from arxiv_pipeline.topics.reduction import ReductionCache, reduce_with
+from arxiv_pipeline.topics.reduction import ReductionCache
+from arxiv_pipeline.topics.refit import refit
 from arxiv_pipeline.topics.selection import chosen_trial
 from arxiv_pipeline.topics.settings import TopicTuning
 from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
@@ -209,17 +206,16 @@ def fit_final_topic_model(
     documents = {split: corpus.documents(split) for split in SPLITS}
     vectors = {split: corpus.vectors(split, key) for split in SPLITS}
     fitted = corpus.nested("train", topic_tuning.final_size_fraction)
-    fit_documents = [text for text, keep in zip(documents["train"], fitted, strict=True) if keep]
-    fit_vectors = vectors["train"][fitted]
-    reducer, reduced = ReductionCache(1).get(key, fit_vectors, params, seed)
-    model = fit_topic_model(fit_documents, fit_vectors, reduced, params, prediction_data=True)
-    size, samples = hdbscan_sizes(params, len(fit_documents))
+    fit = refit(documents, vectors, params, seed, fitted)
+    model = fit.model
+    fit_documents = int(fitted.sum())
+    size, samples = hdbscan_sizes(params, fit_documents)
     metrics: dict[str, Any] = {
         "trial": trial.number,
         "params": params,
         "seed": seed,
         "final_size_fraction": topic_tuning.final_size_fraction,
-        "fit_documents": len(fit_documents),
+        "fit_documents": fit_documents,
         "hdbscan": {"min_cluster_size": size, "min_samples": samples},
     }
     # Coherence, diversity and n_topics of the fitted topics, on the validation texts.
@@ -228,16 +224,13 @@ def fit_final_topic_model(
     labels = taxonomy_labels(papers, {split: corpus.ids(split) for split in SPLITS})
     assignments = []
     for split in SPLITS:
-        own = fitted if split == "train" else None
-        before = _assign(model, documents[split], vectors[split], reducer, own)
-        after = reduce_outliers(model, documents[split], before, vectors[split], params)
-        metrics[split] = assignment_metrics(before, after, labels[split], "")
+        metrics[split] = assignment_metrics(fit.before[split], fit.after[split], labels[split], "")
         metrics[f"{split}_outlier_share"] = metrics[split]["outlier_share"]
-        assignments.append(pd.DataFrame({"id": corpus.ids(split), "split": split, "topic": after}))
+        assignments.append(pd.DataFrame({"id": corpus.ids(split), "split": split, "topic": fit.after[split]}))
     # The fit's outlier share is the train entry's; validation's is its own.
     metrics["validation"] = coherence.as_dict() | metrics["validation"]
     # New documents go through the reducer fitted on train, then HDBSCAN's prediction.
-    model.umap_model = reducer
+    model.umap_model = fit.reducer
     bundle = TopicModelBundle(
         model,
         {
@@ -251,26 +244,6 @@ def fit_final_topic_model(
     )
     return bundle, topic_table(model), pd.concat(assignments, ignore_index=True), metrics
 
-
-def _assign(
-    model: BERTopic,
-    documents: list[str],
-    vectors: np.ndarray,
-    reducer: Any,
-    fitted: np.ndarray | None,
-) -> np.ndarray:
-    """Every paper's topic before outlier reduction: the fit's own for the ``fitted`` ones, else ``transform``."""
-    topics = np.full(len(documents), -1, dtype=np.int64)
-    if fitted is None:
-        fitted = np.zeros(len(documents), dtype=bool)
-    else:
-        topics[fitted] = model.topics_
-    if not fitted.all():
-        rest = np.flatnonzero(~fitted)
-        topics[rest] = assign_topics(
-            model, [documents[row] for row in rest], vectors[rest], reduce_with(reducer, vectors[rest])
-        )
-    return topics
 
 
 def topic_table(model: BERTopic) -> pd.DataFrame:
