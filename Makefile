@@ -41,7 +41,8 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(PYTHON) -m pytest
 
-# The README's measured figures (demo corpus and the 2,000-paper real sample), regenerated and
-# printed; work folders in data/benchmarks/ make a second run a reprint (see the script).
+# The docs' figures of the demo corpus and the 2,000-paper real sample, measured and written
+# to docs/figures/demo_and_sample.md; work folders in data/benchmarks/ make a second run a
+# rewrite without measuring (see the script).
 figures: $(VENV)/.installed
-	$(PYTHON) benchmarks/readme_figures.py
+	$(PYTHON) benchmarks/demo_and_sample.py

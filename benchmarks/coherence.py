@@ -11,6 +11,7 @@ tables: the values side by side with their difference, the one-off cost of build
 the per-call times with their ratio. gensim recounts the corpus on every call (single process here, as
 ``processes=1``; its default uses all cores but one and gives the same values). A last table repeats the
 corpus 25 times (50,000 texts) to show how our build time, memory and per-call time scale.
+The tables are also written to ``docs/figures/coherence.md``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import _figures
 import gensim
 import numpy as np
 from gensim.corpora import Dictionary
@@ -98,15 +100,21 @@ def main() -> None:
     sets = topic_sets(abstracts)
 
     scorer, cost = build(texts, dictionary)
-    print(
-        f"# Coherence: gensim {gensim.__version__} CoherenceModel vs CoherenceScorer\n\n"
+    lines: list[str] = []
+
+    def emit(text: str) -> None:
+        print(text)
+        lines.append(text)
+
+    emit(
+        f"gensim {gensim.__version__} CoherenceModel against CoherenceScorer: "
         f"{len(texts):,} abstracts, {sum(map(len, texts)):,} tokens, {len(dictionary):,} words; "
         f"topic sets: k-means with {', '.join(map(str, N_CLUSTERS))} clusters; "
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs.\n"
     )
-    print("## Values (mean over topics), one row per topic set\n")
-    print("| measure | topn | topics | gensim | ours | abs diff | gensim s/call | ours ms/call |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    emit("### Values (mean over topics), one row per topic set\n")
+    emit("| measure | topn | topics | gensim | ours | abs diff | gensim s/call | ours ms/call |")
+    emit("|---|---:|---:|---:|---:|---:|---:|---:|")
     summary = []
     for measure in MEASURES:
         for topn in TOPNS:
@@ -121,47 +129,49 @@ def main() -> None:
                 gensim_times.append(gensim_time)
                 our_times.append(our_time)
                 diffs.append(abs(ours - reference))
-                print(
+                emit(
                     f"| {measure} | {topn} | {len(topics)} | {reference:.10f} | {ours:.10f} | {diffs[-1]:.1e} "
                     f"| {gensim_time:.3f} | {our_time * 1e3:.2f} |"
                 )
             summary.append((measure, topn, max(diffs), statistics.median(gensim_times), statistics.median(our_times)))
 
-    print("\n## One-off cost of our counts (built once per corpus)\n")
-    print(
+    emit("\n### One-off cost of our counts (built once per corpus)\n")
+    emit(
         "| constructor | c_npmi index (window 10; includes loading the compiled kernel) | c_v index (window 110) "
         "| memory retained | peak |"
     )
-    print("|---:|---:|---:|---:|---:|")
-    print(
+    emit("|---:|---:|---:|---:|---:|")
+    emit(
         f"| {cost['construct']:.3f} s | {cost['c_npmi']:.3f} s | {cost['c_v']:.3f} s "
         f"| {cost['retained_mb']:.1f} MiB | {cost['peak_mb']:.1f} MiB |"
     )
 
-    print("\n## Per call (median over topic sets), after the one-off build\n")
-    print("| measure | topn | max abs diff | gensim s/call | ours ms/call | speed-up per call |")
-    print("|---|---:|---:|---:|---:|---:|")
+    emit("\n### Per call (median over topic sets), after the one-off build\n")
+    emit("| measure | topn | max abs diff | gensim s/call | ours ms/call | speed-up per call |")
+    emit("|---|---:|---:|---:|---:|---:|")
     for measure, topn, diff, gensim_time, our_time in summary:
-        print(
+        emit(
             f"| {measure} | {topn} | {diff:.1e} | {gensim_time:.3f} | {our_time * 1e3:.2f} "
             f"| {gensim_time / our_time:,.0f}x |"
         )
 
     big_texts = texts * SCALE
     big_scorer, big_cost = build(big_texts, dictionary)
-    print(f"\n## Scale: the corpus repeated {SCALE}x ({len(big_texts):,} texts), ours only\n")
-    print(
+    emit(f"\n### Scale: the corpus repeated {SCALE}x ({len(big_texts):,} texts), ours only\n")
+    emit(
         "| constructor | c_npmi index | c_v index | memory retained | peak "
         "| c_npmi ms/call (topn 10) | c_v ms/call (topn 10) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    emit("|---:|---:|---:|---:|---:|---:|---:|")
     middle = sets[len(sets) // 2]
-    print(
+    emit(
         f"| {big_cost['construct']:.2f} s | {big_cost['c_npmi']:.2f} s | {big_cost['c_v']:.2f} s "
         f"| {big_cost['retained_mb']:.0f} MiB | {big_cost['peak_mb']:.0f} MiB "
         f"| {median_call(big_scorer, middle, 'c_npmi', 10) * 1e3:.1f} "
         f"| {median_call(big_scorer, middle, 'c_v', 10) * 1e3:.1f} |"
     )
+
+    _figures.write("coherence", "\n".join(lines))
 
 
 if __name__ == "__main__":

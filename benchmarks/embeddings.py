@@ -12,7 +12,8 @@ warm caches) and times it after its imports:
 - ``cache hit``: the same run again, which finds the cache and encodes nothing.
 
 Both encoders use the batch size and device of ``conf/base/parameters_embeddings.yml``;
-the pipeline's vectors are checked against the direct ones. Prints a Markdown table.
+the pipeline's vectors are checked against the direct ones. Prints a Markdown table and
+writes it to ``docs/figures/embeddings.md`` (``--figures`` names another file).
 
 Run: ``.venv/bin/python benchmarks/embeddings.py [--repeats 1]``.
 """
@@ -30,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import _figures
 import numpy as np
 import yaml
 from _project import SAMPLE, keep_embedding_models, project_copy
@@ -119,6 +121,7 @@ def measure(name: str, project: Path, out: Path) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=1, help="runs of each contender (median)")
+    parser.add_argument("--figures", type=Path, help="default: docs/figures/embeddings.md")
     parser.add_argument("--contender", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -149,28 +152,29 @@ def main() -> None:
         difference = float(np.abs(stored - np.load(direct_out)).max())
         metadata = json.loads((cache / MODEL_KEY / "train.json").read_text())
     n_texts = len(stored)
-    print(
+    lines = [
         f"{n_texts:,} real abstracts, {metadata['cache_key']['model']} on "
         f"{metadata['run']['device']} ({metadata['run']['precision']}), batch "
-        f"{metadata['run']['batch_size']}; {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[1]:.1f} over the last 5 min; median of {args.repeats}; "
-        f"max |pipeline - direct| = {difference:.1e}\n"
-    )
+        f"{metadata['run']['batch_size']}; load average {os.getloadavg()[1]:.1f} over the "
+        f"last 5 min; median of {args.repeats}; max |pipeline - direct| = {difference:.1e}.",
+        "",
+        "| step | wall s | abstracts/s | wall vs direct | CPU s | CPU vs direct | peak RSS GB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     # CPU seconds are shown beside wall seconds: on a shared machine they vary far less.
     medians = {
         name: [statistics.median(result[i] for result in results) for i in range(2)]
         for name, results in runs.items()
     }
     wall_baseline, cpu_baseline = medians["direct"]
-    print("| step | wall s | abstracts/s | wall vs direct | CPU s | CPU vs direct | peak RSS GB |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, (seconds, cpu_seconds) in medians.items():
         rss = max(result[2] for result in runs[name])
-        print(
+        lines.append(
             f"| {name} | {seconds:.1f} | {n_texts / seconds:,.0f} | {seconds / wall_baseline:.3f} "
             f"| {cpu_seconds:.1f} | {cpu_seconds / cpu_baseline:.3f} | {rss:.2f} |"
         )
-
+    print("\n".join(lines))
+    _figures.write("embeddings", "\n".join(lines), path=args.figures)
 
 if __name__ == "__main__":
     main()

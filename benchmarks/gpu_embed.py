@@ -9,8 +9,9 @@ project's text template. Two paths, on the same loaded model, precision and batc
 - ``direct``: ``SentenceTransformer.encode`` on the same texts, returning one array.
 
 Prints abstracts/s, the pipeline's time against the direct call, the peak GPU memory,
-and the time the 2.3M papers of the full snapshot would take. Refuses to run without a
-CUDA GPU: ``benchmarks/embeddings.py`` measures the CPU.
+and the time the 2.3M papers of the full snapshot would take, and writes the table to
+``docs/figures/gpu_embed.md`` (``--figures`` names another file). Refuses to run without
+a CUDA GPU: ``benchmarks/embeddings.py`` measures the CPU.
 
 Run: ``.venv/bin/python benchmarks/gpu_embed.py [--n 200000] [--batch-size 512] [--no-fp16]``.
 """
@@ -23,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import _figures
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
@@ -131,6 +133,7 @@ def main() -> None:
     parser.add_argument("--no-fp16", action="store_true", help="encode in float32")
     parser.add_argument("--no-direct", action="store_true", help="skip the direct baseline")
     parser.add_argument("--papers", type=Path, help="a papers.parquet written by ingestion")
+    parser.add_argument("--figures", type=Path, help="default: docs/figures/gpu_embed.md")
     args = parser.parse_args()
     gpu = require_cuda()
 
@@ -140,22 +143,24 @@ def main() -> None:
     seconds = run(
         ids, texts, args.model, "cuda", args.batch_size, not args.no_fp16, not args.no_direct
     )
-    print(
+    lines = [
         f"{gpu}; torch {torch.__version__} (CUDA {torch.version.cuda}); {args.model}; "
         f"{'float32' if args.no_fp16 else 'float16'}; batch {args.batch_size}; "
         f"{args.n:,} texts cycled from {distinct:,} real papers; peak GPU memory "
-        f"{torch.cuda.max_memory_allocated() / 1e9:.2f} GB\n"
-    )
-    print("| path | seconds | abstracts/s | vs direct | projected 2.3M papers |")
-    print("|---|---:|---:|---:|---:|")
+        f"{torch.cuda.max_memory_allocated() / 1e9:.2f} GB.",
+        "",
+        "| path | seconds | abstracts/s | vs direct | projected 2.3M papers |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for path, elapsed in seconds.items():
         ratio = f"{elapsed / seconds['direct']:.3f}" if "direct" in seconds else "n/a"
         projected = SNAPSHOT_PAPERS / (args.n / elapsed)
-        print(
+        lines.append(
             f"| {path} | {elapsed:.1f} | {args.n / elapsed:,.0f} | {ratio} "
             f"| {projected / 60:.1f} min |"
         )
-
+    print("\n".join(lines))
+    _figures.write("gpu_embed", "\n".join(lines), path=args.figures)
 
 if __name__ == "__main__":
     main()

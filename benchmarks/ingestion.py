@@ -9,6 +9,9 @@ process and prints throughput (MB/s of uncompressed snapshot) and peak RSS:
 - ``pyarrow``: ``pyarrow.json.read_json`` of the whole file (the baseline);
 - ``pandas``: ``pandas.read_json(lines=True)`` of the whole file.
 
+Prints a markdown table and writes it to ``docs/figures/ingestion.md`` (``--figures``
+names another file).
+
 Run: ``.venv/bin/python benchmarks/ingestion.py [--gigabytes 1.0] [--skip pandas]``.
 """
 
@@ -24,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import _figures
 from _project import SAMPLE, project_copy
 
 CONTENDERS = ("pipeline", "pyarrow", "pandas")
@@ -83,6 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gigabytes", type=float, default=1.0)
     parser.add_argument("--skip", nargs="*", default=[], choices=CONTENDERS)
+    parser.add_argument("--figures", type=Path, help="default: docs/figures/ingestion.md")
     parser.add_argument("--contender", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--snapshot", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -96,15 +101,26 @@ def main() -> None:
         build_snapshot(snapshot, args.gigabytes)
         megabytes = snapshot.stat().st_size / 1e6
         with snapshot.open("rb") as file:
-            lines = sum(block.count(b"\n") for block in iter(lambda: file.read(1 << 24), b""))
-        print(f"snapshot: {megabytes:,.0f} MB, {lines:,} papers; {os.cpu_count()} CPUs\n")
+            papers = sum(block.count(b"\n") for block in iter(lambda: file.read(1 << 24), b""))
+        description = (
+            f"A {megabytes:,.0f} MB snapshot-format file: {papers:,} papers, copies of the real "
+            f"sample with fresh ids; load average {os.getloadavg()[1]:.1f} before the runs. "
+            "Each contender runs in its own process."
+        )
+        print(description + "\n")
         results = {name: measure(name, snapshot) for name in CONTENDERS if name not in args.skip}
     baseline = results["pyarrow"][0] if "pyarrow" in results else None
-    print("| contender | seconds | MB/s | throughput vs pyarrow | peak RSS (GB) |")
-    print("|---|---:|---:|---:|---:|")
+    lines = [
+        description,
+        "",
+        "| contender | seconds | MB/s | throughput vs pyarrow | peak RSS (GB) |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for name, (seconds, rss) in results.items():
         ratio = f"{baseline / seconds:.2f}x" if baseline else "n/a"
-        print(f"| {name} | {seconds:.1f} | {megabytes / seconds:.0f} | {ratio} | {rss:.2f} |")
+        lines.append(f"| {name} | {seconds:.1f} | {megabytes / seconds:.0f} | {ratio} | {rss:.2f} |")
+    print("\n".join(lines[2:]))
+    _figures.write("ingestion", "\n".join(lines), path=args.figures)
 
 
 if __name__ == "__main__":

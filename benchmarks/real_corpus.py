@@ -14,6 +14,10 @@ of ``conf/base`` and the run's data, and prints markdown tables:
     c-TF-IDF, coherence on the whole validation split) on the nested training subsets
     0.05 / 0.1 / 0.4 / 1.0, with its growth beside linear growth in documents.
 
+The tables are also written to ``docs/figures/real_corpus.md`` (the docs' real-scale
+figures) when the corpus is the default 118,180-paper snapshot read in full, or to the file
+``--figures`` names; other corpora are printed only.
+
 Resumable: rerunning with the same arguments skips the pipelines (and the trial costs)
 the work folder records as done; a pipeline that is run again reuses the embeddings cache
 and resumes its study (studies are never deleted). Delete the work folder to start over.
@@ -34,13 +38,13 @@ import argparse
 import gzip
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import _figures
 from _project import REPO_ROOT, project_copy
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -68,7 +72,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--params", default="", help="to every kedro run: 'key=value,key2=value2'")
     parser.add_argument("--workdir", type=Path, help="default: data/benchmarks/<corpus>")
     parser.add_argument("--fractions", type=float, nargs="+", default=FRACTIONS, help="for (d)")
+    parser.add_argument(
+        "--figures", type=Path,
+        help="write the tables to this file too (default: docs/figures/real_corpus.md for the "
+        "default snapshot in full, no file for other corpora)",
+    )  # fmt: skip
     return parser.parse_args(argv)
+
+
+def figures_file(args: argparse.Namespace) -> Path | None:
+    """The docs' file of these tables: the real-scale figures are those of the default corpus."""
+    if args.figures is not None:
+        return args.figures
+    full_default = not args.demo and args.limit is None and args.snapshot.resolve() == DEFAULT_SNAPSHOT.resolve()
+    return _figures.FIGURES / "real_corpus.md" if full_default else None
 
 
 def corpus_name(args: argparse.Namespace) -> str:
@@ -211,8 +228,8 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-def report(workdir: Path, state: dict[str, Any], fresh: set[str]) -> str:
-    """The four tables as markdown."""
+def report(workdir: Path, state: dict[str, Any], fresh: set[str], level: int = 3) -> str:
+    """The four tables as markdown, under headings of ``level`` (3: ``###``)."""
     from kedro.framework.session import KedroSession
 
     from arxiv_pipeline.reporting.evaluation import CLASSIFIER_NAMES, topic_seed_table
@@ -226,9 +243,9 @@ def report(workdir: Path, state: dict[str, Any], fresh: set[str]) -> str:
     peak = max(run["peak_rss_mb"] for run in runs.values())
     timing_rows = [
         [name, f"{run['seconds']:.0f}", f"{run['seconds'] / 60:.1f}", f"{run['peak_rss_mb'] / 1024:.2f}"]
-        + ["this run" if name in fresh else "earlier run"]
         for name, run in runs.items()
-    ] + [["**all**", f"{total:.0f}", f"{total / 60:.1f}", f"{peak / 1024:.2f}", ""]]
+    ] + [["**all**", f"**{total:.0f}**", f"**{total / 60:.1f}**", f"**{peak / 1024:.2f}**"]]
+    earlier = [name for name in runs if name not in fresh]
     classifier_rows = [
         [CLASSIFIER_NAMES.get(name, name)]
         + [f"{values[column]:.3f}" for column in ("micro_f1", "lrap", "precision_at_1", "macro_f1")]
@@ -248,23 +265,24 @@ def report(workdir: Path, state: dict[str, Any], fresh: set[str]) -> str:
         )
     topics, inputs = metrics["topics"], state["inputs"]
     source = Path(inputs["snapshot"]).name if inputs["snapshot"] else "the synthetic demo corpus"
+    heading = "#" * level
     return "\n\n".join([
-        f"## Real-corpus run: {source}"
-        + "".join(f", --{key} {inputs[key]}" for key in ("limit", "params") if inputs[key]),
-        f"Papers per split: train {sizes['train']}, validation {sizes['validation']}, test {sizes['test']}. "
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}. Work folder: `{workdir}`.",
-        "### (a) Time and peak memory per pipeline",
-        table(["pipeline", "wall s", "wall min", "peak RSS GB", "measured"], timing_rows),
-        f"### (b) Topic models on the test split (mean ± std over seeds {topics['seeds']})",
+        f"Corpus: {source}"
+        + "".join(f", --{key} {inputs[key]}" for key in ("limit", "params") if inputs[key])
+        + f". Papers per split: train {sizes['train']}, validation {sizes['validation']}, "
+        f"test {sizes['test']}.",
+        f"{heading} (a) Time and peak memory per pipeline",
+        table(["pipeline", "wall s", "wall min", "peak RSS GB"], timing_rows)
+        + (f"\n\nMeasured in an earlier run of the same command: {', '.join(earlier)}." if earlier else ""),
+        f"{heading} (b) Topic models on the test split (mean ± std over seeds {topics['seeds']})",
         f"Final topic model: trial {final['trial']}, fitted on {final['fit_documents']} papers, "
         f"validation c_npmi {final['validation']['c_npmi']:.3f}, {final['validation']['n_topics']} topics, "
         f"outlier share train {final['train_outlier_share']:.3f} / validation "
         f"{final['validation_outlier_share']:.3f} / test {final['test_outlier_share']:.3f}.",
         topic_seed_table(topics, ("test",)),
-        "### (c) Classifiers on the test split (thresholds tuned on validation)",
+        f"{heading} (c) Classifiers on the test split (thresholds tuned on validation)",
         table(["model", "micro-F1", "LRAP", "P@1", "macro-F1"], classifier_rows),
-        "### (d) Cost of one topic trial by training subset (seconds; the chosen trial's parameters)",
+        f"{heading} (d) Cost of one topic trial by training subset (seconds; the chosen trial's parameters)",
         "Coherence is scored on the whole validation split at every size. growth/linear: "
         "the trial's time relative to the smallest subset's, divided by the ratio of documents "
         "(1.00 = linear growth).",
@@ -272,9 +290,13 @@ def report(workdir: Path, state: dict[str, Any], fresh: set[str]) -> str:
     ]) + "\n"
 
 
-def main(argv: list[str] | None = None) -> str:
-    """Run what is not done yet, print the tables and return them."""
+def main(argv: list[str] | None = None, level: int = 3) -> tuple[str, str]:
+    """Run what is not done yet, print the tables and write them to the docs' file.
+
+    Returns the tables (headings at ``level``) and the machine they were measured on.
+    """
     args = parse_args(argv)
+    figures = figures_file(args)
     workdir, state, params = prepare(args)
     check_pipelines()
     fresh = set()
@@ -284,14 +306,18 @@ def main(argv: list[str] | None = None) -> str:
             continue
         print(f"real_corpus: {name}: running (log: {workdir / 'logs' / name}.log)", flush=True)
         state["pipelines"][name] = run_pipeline(name, params, workdir)
+        state["machine"] = _figures.machine()
         fresh.add(name)
         save(workdir, state)
         print(f"real_corpus: {name}: {state['pipelines'][name]['seconds']:.0f} s", flush=True)
     print("real_corpus: timing one topic trial per training subset", flush=True)
     trial_costs(workdir, args.fractions, state)
-    text = report(workdir, state, fresh)
-    print(text)
-    return text
+    text = report(workdir, state, fresh, level)
+    measured_on = state.get("machine") or _figures.machine()
+    print(f"Measured on: {measured_on}.\nWork folder: {workdir}\n\n{text}")
+    if figures is not None:
+        _figures.write("real_corpus", text, measured_on=measured_on, path=figures)
+    return text, measured_on
 
 
 if __name__ == "__main__":
