@@ -11,8 +11,9 @@ warm caches) and times it after its imports:
   memory-mapped writes and sidecars;
 - ``cache hit``: the same run again, which finds the cache and encodes nothing.
 
-Both encoders use the batch size and device of ``conf/base/parameters_embeddings.yml``;
-the pipeline's vectors are checked against the direct ones. Prints a Markdown table and
+Both encoders use the batch size and device of ``conf/base/parameters_embeddings.yml``, and
+both run torch at the model's own token limit (the project copy's ``runtime`` and
+``max_seq_length`` are set so), so the pipeline's vectors are checked against the direct ones. Prints a Markdown table and
 writes it to ``docs/figures/embeddings.md`` (``--figures`` names another file).
 
 Run: ``.venv/bin/python benchmarks/embeddings.py [--repeats 1]``.
@@ -57,6 +58,14 @@ def split_texts(project: Path) -> list[str]:
     return [
         template.format(title=papers.at[i, "title"], abstract=papers.at[i, "abstract"]) for i in ids
     ]
+
+
+def like_direct(project: Path) -> None:
+    """Run the copy's model as ``SentenceTransformer.encode`` does: torch, its own token limit."""
+    path = project / "conf/base/parameters_embeddings.yml"
+    parameters = yaml.safe_load(path.read_text())
+    parameters["embeddings"]["models"][MODEL_KEY].update(runtime="torch", max_seq_length=None)
+    path.write_text(yaml.safe_dump(parameters))
 
 
 def run_contender(name: str, project: Path, out: Path) -> None:
@@ -134,6 +143,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="embeddings-bench-") as folder:
         project = project_copy("embeddings-bench-", Path(folder))
         keep_embedding_models(project, [MODEL_KEY])
+        like_direct(project)
         direct_out = Path(folder) / "direct.npy"
         measure("ingest", project, direct_out)
         cache = project / "data/04_feature/embeddings"
