@@ -1,5 +1,5 @@
-# The two commands of the README: `make run` and `make test`.
-# Both create .venv on first use and reinstall when pyproject.toml changes.
+# The two commands of the README: `make run` and `make test`; `make docs` builds the site.
+# All create .venv on first use and reinstall when pyproject.toml changes.
 
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
@@ -10,8 +10,10 @@ TORCH ?= torch==2.13.0
 # Kedro telemetry never runs: no consent prompt, nothing sent.
 export KEDRO_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := 1
+# Material for MkDocs prints a banner about its successor on every build; the build is the same.
+export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: run test figures
+.PHONY: run test docs figures
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,8 +21,8 @@ $(VENV)/.installed: pyproject.toml
 	@# The two slow steps (minutes) show pip's progress: a line per package and download bars.
 	@echo "make: installing $(TORCH) (a large download) into $(VENV)"
 	$(PYTHON) -m pip install --progress-bar on $(TORCH)
-	@echo "make: installing the project, its tests and Jupyter (kedro jupyter lab) into $(VENV)"
-	$(PYTHON) -m pip install --progress-bar on -e ".[test,notebook]"
+	@echo "make: installing the project, its tests, Jupyter (kedro jupyter lab) and MkDocs into $(VENV)"
+	$(PYTHON) -m pip install --progress-bar on -e ".[test,notebook,docs]"
 	touch $@
 
 # The names ArxivSnapshotDataset looks for beside data/01_raw/arxiv-metadata-oai-snapshot.json.
@@ -37,9 +39,15 @@ else
 	$(VENV)/bin/kedro run
 endif
 
+# The docs are built strictly first (seconds): a broken link, anchor or API reference fails.
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mkdocs build --strict --quiet
 	$(PYTHON) -m pytest
+
+# The documentation site, from docs/ and the docstrings of src/, into site/.
+docs: $(VENV)/.installed
+	$(VENV)/bin/mkdocs build
 
 # The docs' figures of the demo corpus and the 2,000-paper real sample, measured and written
 # to docs/figures/demo_and_sample.md; work folders in data/benchmarks/ make a second run a
