@@ -1,8 +1,8 @@
 """A sentence-transformers model exported to ONNX and run on the CPU by OpenVINO or ONNX Runtime.
 
 On a CPU, OpenVINO (bf16 where the CPU has it) and ONNX Runtime with int8 weights run
-MiniLM about twice as fast as torch (see ``runtime`` in
-``conf/base/parameters_embeddings.yml`` for the measured speed and quality).
+MiniLM faster than torch (``docs/benchmarks.md`` has the measured speed and quality, and
+the CPU they were measured on).
 sentence-transformers' own ONNX and OpenVINO backends need Optimum, whose releases pin
 transformers to other versions than sentence-transformers 6 needs (optimum-onnx: below
 4.58; optimum-intel: 5.5, with a CUDA build of torch); so the model is exported here with ``torch.onnx`` (no network, no Optimum), from the

@@ -23,9 +23,9 @@ OBJECTIVE_MEASURES = (*MEASURES, *AGREEMENT_METRICS)
 
 #: ``size_fraction: auto`` fits trials on the smallest nested subset of train holding at
 #: least this many papers: enough for topics found on it to carry over to the whole split
-#: (HDBSCAN sizes are searched as fractions), few enough that a trial on the 118,180-paper
-#: corpus (9,456 papers at 0.1) took 17 s on 2 cores, 16 s of it a UMAP fit that trials with
-#: the same reduction share, where one on all 94,549 training papers took 115 s.
+#: (HDBSCAN sizes are searched as fractions), few enough that a trial costs a fraction of
+#: one on a large training split, most of it a UMAP fit that trials with the same reduction
+#: share (``docs/benchmarks.md``: the cost of one topic trial by training subset).
 AUTO_TRIAL_PAPERS = 5_000
 
 
