@@ -82,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.file
         else abstracts_from_texts(arguments.abstracts, arguments.title)
     )
+    if rows.empty:  # only a file can hold no rows: each abstract argument is one
+        sys.exit(
+            f"--file {arguments.file}: no abstracts in it (it is empty, blank or holds no records)."
+        )
     project = find_kedro_project(Path.cwd())
     if project is None:
         sys.exit(
