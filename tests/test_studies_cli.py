@@ -95,6 +95,15 @@ def test_list_shows_every_study_of_every_storage_and_changes_nothing(project, st
     assert digests(storages) == before
 
 
+def test_list_prints_only_the_table_on_stdout(project, storages):
+    """A log line ("Using 'conf/logging.yml' as logging configuration") came above the table."""
+    result = kedro(project, "studies", "list")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["storage", "study", "direction"]
+    assert all(line.startswith("data/06_models/") for line in lines[1:])
+
+
 def test_dashboard_serves_the_study_on_localhost_read_only(project, storages):
     before = digests(storages)
     with socket.socket() as probe:
