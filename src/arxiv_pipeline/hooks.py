@@ -16,6 +16,8 @@ from arxiv_pipeline.reporting.run_summary import render_summary
 from arxiv_pipeline.runtime_params import check_runtime_params, known_names
 
 logger = logging.getLogger(__name__)
+#: The end-of-run summary's own logger: conf/logging.yml prints it as written, unwrapped.
+summary_logger = logging.getLogger("arxiv_pipeline.run_summary")
 
 #: The folders whose files the summary names, relative to the project.
 RESULT_FOLDERS = ("data/08_reporting", "data/07_model_output", STUDY_FOLDER)
@@ -83,7 +85,7 @@ class RunSummaryHooks:
         self, run_params: dict[str, Any], run_result: dict[str, Any], pipeline: Pipeline, catalog: CatalogProtocol
     ) -> None:
         project_path = Path(run_params["project_path"])
-        logger.info(
+        summary_logger.info(
             render_summary(
                 ingestion=_load_if_exists(catalog, "ingestion_summary"),
                 topic_table=_load_if_exists(catalog, "topic_table"),
