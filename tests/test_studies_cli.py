@@ -95,6 +95,15 @@ def test_list_shows_every_study_of_every_storage_and_changes_nothing(project, st
     assert digests(storages) == before
 
 
+def test_list_prints_only_the_table_on_stdout(project, storages):
+    """A log line ("Using 'conf/logging.yml' as logging configuration") came above the table."""
+    result = kedro(project, "studies", "list")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["storage", "study", "direction"]
+    assert all(line.startswith("data/06_models/") for line in lines[1:])
+
+
 def test_dashboard_serves_the_study_on_localhost_read_only(project, storages):
     before = digests(storages)
     with socket.socket() as probe:
@@ -245,3 +254,49 @@ def test_the_dashboard_refuses_to_delete_a_study(project, storages, storage):
         server.terminate()
         server.wait(timeout=30)
     assert digests(storages) == before
+
+
+def _dashboard_line(project: Path, name: str, port: int) -> str:
+    """The line ``kedro studies dashboard NAME`` prints with its URL; the server is stopped."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kedro", "studies", "dashboard", name, "--port", str(port)],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = ""
+        while "http://" not in line:
+            line = server.stdout.readline()
+            assert line or server.poll() is None, "the dashboard command ended without a URL"
+        return line
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_the_dashboard_opens_a_storage_by_the_path_list_prints(project, storages):
+    """``kedro studies dashboard data/06_models/topic_tuning.journal`` was refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    line = _dashboard_line(project, "data/06_models/legacy.journal", port)
+    url = f"http://127.0.0.1:{port}/dashboard/"
+    assert line == f"optuna-dashboard on data/06_models/legacy.journal: {url}\n"
+
+
+def test_a_storage_file_anywhere_is_located_by_its_path(project, storages, tmp_path_factory):
+    from arxiv_pipeline.studies import find_storages, locate
+
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    shutil.copy(storages / "legacy.journal", elsewhere / "other.journal")
+    found = find_storages(storages)
+    assert locate(found, "data/06_models/legacy.db") == ((storages / "legacy.db").resolve(), None)
+    other = elsewhere / "other.journal"
+    assert locate(found, str(other)) == (other.resolve(), None)
+    (elsewhere / "notes.txt").write_text("not a study\n")
+    refusal = r"notes\.txt cannot be opened as an Optuna storage: .*not an Optuna storage"
+    with pytest.raises(LookupError, match=refusal):
+        locate(found, str(elsewhere / "notes.txt"))

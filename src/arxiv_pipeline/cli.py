@@ -77,14 +77,19 @@ def list_studies(metadata: ProjectMetadata, folder: str, urls: tuple[str, ...]) 
 def dashboard(metadata: ProjectMetadata, name: str | None, folder: str, port: int) -> None:
     """Serve the storage holding study NAME in optuna-dashboard, on 127.0.0.1.
 
-    NAME is a study name or a storage file under FOLDER; without it, the most recently
-    written storage. The storage is opened read-only: the dashboard shows studies, live
-    while they run, and changes none.
+    NAME is a study name, the name of a storage file under FOLDER, or the path of a
+    storage file (relative to the project, as `kedro studies list` prints it, or to the
+    working directory); without it, the most recently written storage. The storage is
+    opened read-only: the dashboard shows studies, live while they run, and changes none.
     """
     from optuna_dashboard import run_server
 
     from arxiv_pipeline.studies import find_storages, locate, open_read_only
 
+    root = metadata.project_path
+    # `kedro studies list` prints paths relative to the project, wherever kedro runs in it.
+    if name is not None and not Path(name).is_file() and (root / name).is_file():
+        name = str(root / name)
     try:
         path, study_id = locate(find_storages(_folder(metadata, folder)), name)
     except LookupError as error:
@@ -93,7 +98,8 @@ def dashboard(metadata: ProjectMetadata, name: str | None, folder: str, port: in
     url = f"http://127.0.0.1:{port}/dashboard/"
     if study_id is not None:
         url += f"studies/{study_id}"
-    click.echo(f"optuna-dashboard on {path.relative_to(metadata.project_path)}: {url}")
+    shown = path.relative_to(root) if path.is_relative_to(root) else path
+    click.echo(f"optuna-dashboard on {shown}: {url}")
     click.echo("Stop it with Ctrl+C.")
     run_server(open_read_only(path), host="127.0.0.1", port=port)
 

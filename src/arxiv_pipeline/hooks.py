@@ -1,4 +1,4 @@
-"""Project hooks: the summary a ``kedro run`` ends with."""
+"""Project hooks: runtime parameters checked by name, and the summary a ``kedro run`` ends with."""
 
 from __future__ import annotations
 
@@ -6,14 +6,18 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
 from kedro.io import CatalogProtocol
 from kedro.pipeline import Pipeline
 
 from arxiv_pipeline.cli import STUDY_FOLDER
 from arxiv_pipeline.reporting.run_summary import render_summary
+from arxiv_pipeline.runtime_params import check_runtime_params, known_names
 
 logger = logging.getLogger(__name__)
+#: The end-of-run summary's own logger: conf/logging.yml prints it as written, unwrapped.
+summary_logger = logging.getLogger("arxiv_pipeline.run_summary")
 
 #: The folders whose files the summary names, relative to the project.
 RESULT_FOLDERS = ("data/08_reporting", "data/07_model_output", STUDY_FOLDER)
@@ -49,6 +53,26 @@ def _study_names(project_path: Path) -> list[str]:
     return sorted({summary.study_name for summary in summaries})
 
 
+class RuntimeParamsHooks:
+    """Refuse a ``--params`` name that no parameters file and no catalog entry reads.
+
+    Checked when the context is created, before the catalog is built or any node runs.
+    """
+
+    @hook_impl
+    def after_context_created(self, context: KedroContext) -> None:
+        loader = context.config_loader
+        if not loader.runtime_params:
+            return
+        conf = Path(loader.conf_source)
+        if not conf.is_dir():  # a packaged conf archive: its names cannot be listed here
+            return
+        envs = {loader.base_env, loader.env or loader.default_run_env}
+        patterns = loader.config_patterns["parameters"]
+        known = known_names((conf / env for env in envs if env), patterns)
+        check_runtime_params(loader.runtime_params, known)
+
+
 class RunSummaryHooks:
     """Log what the run read, found and measured, and the commands that open the results.
 
@@ -61,7 +85,7 @@ class RunSummaryHooks:
         self, run_params: dict[str, Any], run_result: dict[str, Any], pipeline: Pipeline, catalog: CatalogProtocol
     ) -> None:
         project_path = Path(run_params["project_path"])
-        logger.info(
+        summary_logger.info(
             render_summary(
                 ingestion=_load_if_exists(catalog, "ingestion_summary"),
                 topic_table=_load_if_exists(catalog, "topic_table"),

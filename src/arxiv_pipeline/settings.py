@@ -4,7 +4,7 @@ import warnings
 
 from kedro.config import OmegaConfigLoader
 
-from arxiv_pipeline.hooks import RunSummaryHooks
+from arxiv_pipeline.hooks import RunSummaryHooks, RuntimeParamsHooks
 
 # Kedro 1.7 registers its config resolvers through an OmegaConf call that OmegaConf now
 # deprecates. The warning is Kedro's to fix and would greet users on every run.
@@ -12,8 +12,9 @@ warnings.filterwarnings(
     "ignore", message=r"register_new_resolver\(\) is deprecated", category=UserWarning
 )
 
-# Every run ends with a summary of its results and the commands that open them.
-HOOKS = (RunSummaryHooks(),)
+# A mistyped --params name fails before anything runs; every run ends with a summary of
+# its results and the commands that open them.
+HOOKS = (RuntimeParamsHooks(), RunSummaryHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

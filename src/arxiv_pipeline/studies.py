@@ -230,18 +230,39 @@ def format_table(rows: list[list[str]]) -> str:
     )
 
 
-def locate(storages: list[Path], name: str | None) -> tuple[Path, int | None]:
-    """The storage to open for ``name``, and the id of the study of that name in it.
-
-    ``name`` is a study name or a storage file (its name or path); None takes every
-    storage. Where several match (the same study in SQLite and in a journal), the most
-    recently written wins.
+def _given_file(name: str) -> Path:
+    """The storage file at path ``name`` (as ``kedro studies list`` prints it, or any other).
 
     Raises
     ------
     LookupError
-        If no storage matches, naming the storages and studies there are.
+        If it cannot be read as an Optuna storage, saying why.
     """
+    path = Path(name).resolve()
+    try:
+        optuna.get_all_study_names(open_read_only(path))
+    except STORAGE_ERRORS as error:
+        reason = _reason(error)
+        raise LookupError(f"{name} cannot be opened as an Optuna storage: {reason}") from error
+    return path
+
+
+def locate(storages: list[Path], name: str | None) -> tuple[Path, int | None]:
+    """The storage to open for ``name``, and the id of the study of that name in it.
+
+    ``name`` is a study name, the name of a storage file among ``storages``, or the path
+    of a storage file (relative to the working directory, or absolute) wherever it is;
+    None takes every storage. Where several match (the same study in SQLite and in a
+    journal), the most recently written wins.
+
+    Raises
+    ------
+    LookupError
+        If no storage matches, naming the storages and studies there are, or if the file
+        ``name`` names is not a readable storage.
+    """
+    if name is not None and Path(name).is_file():
+        return _given_file(name), None
     matches: list[tuple[Path, int | None]] = []
     known: dict[str, list[str] | str] = {}
     for path in storages:
@@ -252,7 +273,7 @@ def locate(storages: list[Path], name: str | None) -> tuple[Path, int | None]:
             known[str(path)] = f"unreadable: {_reason(error)}"
             continue
         known[str(path)] = names
-        if name is None or name in (path.name, str(path)):
+        if name is None or name == path.name:
             matches.append((path, None))
         elif name in names:
             matches.append((path, storage.get_study_id_from_name(name)))

@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 _MODULES = {
+    "AbstractsFileDataset": "abstracts_file_dataset",
     "ArrowParquetDataset": "arrow_parquet_dataset",
     "ArxivSnapshotDataset": "snapshot_dataset",
     "BERTopicDataset": "bertopic_dataset",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import logging
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -28,6 +29,24 @@ logger = logging.getLogger(__name__)
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
+
+
+#: What a path that is not a regular file is, by the test of its mode.
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _special_kind(path: Path) -> str | None:
+    """What ``path`` is when it exists but is neither a regular file nor a directory."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return next((kind for is_kind, kind in _FILE_KINDS if is_kind(mode)), None)
 
 
 class SnapshotReadError(DatasetError):
@@ -168,8 +187,9 @@ class ArxivSnapshotDataset(AbstractDataset[None, SnapshotSource]):
         Raises
         ------
         DatasetError
-            If ``filepath`` is a directory, or no candidate file exists; the message
-            names every path searched, how to get the snapshot and how to run the demo.
+            If ``filepath`` is a directory or another file that is not a regular one (a
+            FIFO, a socket, a device), or no candidate file exists; the message names
+            every path searched, how to get the snapshot and how to run the demo.
         """
         if self._is_demo:
             path = demo_corpus_path()
@@ -184,6 +204,15 @@ class ArxivSnapshotDataset(AbstractDataset[None, SnapshotSource]):
                 f"The arXiv snapshot path '{self._filepath}' is a directory; name the snapshot "
                 "file in it, e.g. snapshot_path="
                 f"{self._filepath / 'arxiv-metadata-oai-snapshot.json'}."
+            )
+        kind = _special_kind(self._filepath)
+        if kind is not None:
+            # The file is opened more than once (its magic bytes, then its lines): a stream
+            # would lose what the first opening read.
+            raise DatasetError(
+                f"The arXiv snapshot path '{self._filepath}' is {kind}, not a regular file: "
+                "ingestion reads the snapshot more than once. Save it to a file (plain JSON "
+                "lines, .gz or .zip) and pass that path as snapshot_path."
             )
         for candidate in self.candidates():
             if candidate.is_file():

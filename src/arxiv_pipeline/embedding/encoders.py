@@ -68,7 +68,7 @@ def make_encoder(
     ------
     EmbeddingModelError
         If the backend or a setting is unknown, the model cannot be found, or TF-IDF +
-        SVD gets no training texts.
+        SVD gets no training texts or fewer than its ``n_components``.
     """
     if isinstance(spec, Mapping):
         spec = model_spec(model_key, spec)
@@ -82,4 +82,4 @@ def make_encoder(
             f"embeddings.models.{model_key} (tfidf_svd) is fitted on the training texts; "
             "none were given."
         )
-    return TfidfSvdEncoder(spec, train)
+    return TfidfSvdEncoder(spec, train, model_key)

@@ -21,6 +21,23 @@ if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
 
+def _check_fit_texts(spec: TfidfSvdSpec, n_texts: int, model_key: str) -> None:
+    """Refuse more components than the texts the SVD is fitted on, before anything is encoded.
+
+    An SVD of ``n`` texts has at most ``n`` components: scikit-learn would silently return
+    fewer, and the vectors would be narrower than the width declared for the matrix.
+    """
+    fit_texts = min(n_texts, spec.max_fit_documents)
+    if fit_texts < spec.n_components:
+        raise EmbeddingModelError(
+            f"embeddings.models.{model_key}.n_components={spec.n_components} is more than "
+            f"the {fit_texts} training texts the TF-IDF + SVD is fitted on (an SVD of "
+            f"{fit_texts} texts has at most {fit_texts} components): set it to {fit_texts} or "
+            f"fewer, e.g. `--params embeddings.models.{model_key}.n_components={fit_texts}`, "
+            "or ingest more papers."
+        )
+
+
 class TfidfSvdEncoder:
     """TF-IDF + truncated SVD, fitted on the training texts on first use.
 
@@ -30,9 +47,10 @@ class TfidfSvdEncoder:
     training texts' fingerprint) is known before fitting.
     """
 
-    def __init__(self, spec: TfidfSvdSpec, train: SplitTexts) -> None:
+    def __init__(self, spec: TfidfSvdSpec, train: SplitTexts, model_key: str) -> None:
         self._spec = spec
         self._train = train
+        _check_fit_texts(spec, len(train.texts), model_key)
         settings = json.dumps(dataclasses.asdict(spec), sort_keys=True)
         self._identity = {
             "backend": "tfidf_svd",

@@ -1,6 +1,8 @@
 """Text templates, fingerprints, model settings, encoders and the matrix writer, without a Kedro run."""
 
 import errno
+import gc
+import json
 import os
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from arxiv_pipeline.embedding import (
     make_encoder,
 )
 from arxiv_pipeline.text.templates import SplitTexts, fingerprint, render_texts
+from tests.parameters import embeddings_settings
 
 PAPERS = pa.table(
     {"id": ["0704.0001", "0704.0002"], "title": ["On $x$", "Q?"], "abstract": ["A.", "B"]}
@@ -85,10 +88,33 @@ def test_the_typed_parameters_name_the_bad_key(raw, named):
 
 
 def test_tfidf_svd_refuses_more_components_than_training_terms():
-    train = SplitTexts("train", PAPERS["id"], render_texts(PAPERS, "{title} {abstract}"), "f")
-    encoder = make_encoder("lsa", {"backend": "tfidf_svd", "n_components": 50}, ENCODING, train)
-    with pytest.raises(EmbeddingModelError, match="n_components=50"):
+    texts = pa.array(["alpha beta", "beta gamma", "gamma alpha", "alpha", "beta", "gamma"])
+    train = SplitTexts("train", pa.array([str(i) for i in range(6)]), texts, "f")
+    encoder = make_encoder("lsa", {"backend": "tfidf_svd", "n_components": 5}, ENCODING, train)
+    with pytest.raises(EmbeddingModelError, match="n_components=5 is more than the 3 terms"):
         encoder.encode(["text"])
+
+
+def _real_train_texts(arxiv_sample: Path, n: int) -> SplitTexts:
+    """The titles and abstracts of the first ``n`` papers of the real sample."""
+    with arxiv_sample.open() as lines:
+        papers = [json.loads(next(lines)) for _ in range(n)]
+    table = pa.table({key: [paper[key] for paper in papers] for key in ("id", "title", "abstract")})
+    texts = render_texts(table, "{title}. {abstract}")
+    return SplitTexts("train", table["id"].combine_chunks(), texts, "f")
+
+
+def test_tfidf_svd_refuses_more_components_than_training_texts_before_encoding(arxiv_sample):
+    """300 real papers leave 239 training texts: the default 256 components were silently 239
+    wide, and the matrix declared 256 wide failed half-written."""
+    train = _real_train_texts(arxiv_sample, 239)
+    default = embeddings_settings()["models"]["tfidf_svd"]
+    refusal = r"embeddings\.models\.tfidf_svd\.n_components=256 is more than the 239 training texts"
+    with pytest.raises(EmbeddingModelError, match=refusal):
+        make_encoder("tfidf_svd", default, ENCODING, train)
+    # As many components as texts is what an SVD can give: the vectors are as wide as declared.
+    encoder = make_encoder("tfidf_svd", {**default, "n_components": 239}, ENCODING, train)
+    assert encoder.encode(["A new abstract.", "Another."]).shape == (2, encoder.dim) == (2, 239)
 
 
 def test_progress_moves_per_batch_and_vectors_keep_the_text_order():
@@ -136,4 +162,23 @@ def test_a_full_disk_fails_naming_the_file_and_leaves_no_complete_looking_cache(
         dataset.save(_start(10_000_000))
     assert error.value.__cause__.errno == errno.ENOSPC
     assert dataset.load().get("m") is None  # the old sidecar is gone: nothing reads as complete
+    assert not list(tmp_path.rglob("*.partial"))
+
+
+def test_refused_rows_leave_no_partial_file(tmp_path: Path):
+    dataset = EmbeddingsDataset(str(tmp_path), "test")
+    dataset.save(_start(30, dim=256))
+    with pytest.raises(DatasetError, match=r"rows from 0 of width 256, got .* \(30, 239\)"):
+        dataset.save(EmbeddingsRows("m", 0, np.ones((30, 239), np.float32)))
+    assert not list(tmp_path.rglob("*.partial")) and dataset.load().get("m") is None
+
+
+def test_a_matrix_left_unfinished_leaves_no_partial_file(tmp_path: Path):
+    """A node that fails between two saves never tells the dataset: the writer cleans up."""
+    dataset = EmbeddingsDataset(str(tmp_path), "test")
+    dataset.save(_start(4))
+    dataset.save(EmbeddingsRows("m", 0, np.ones((2, 3), np.float32)))
+    assert list(tmp_path.rglob("*.partial"))
+    del dataset
+    gc.collect()
     assert not list(tmp_path.rglob("*.partial"))

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ import pytest
 from kedro.io import DatasetError
 from kedro.validation.exceptions import ParameterValidationError
 
-from arxiv_pipeline.datasets.snapshot_dataset import SnapshotReadError
+from arxiv_pipeline.datasets.snapshot_dataset import ArxivSnapshotDataset, SnapshotReadError
 from arxiv_pipeline.demo import demo_corpus_path
 from arxiv_pipeline.pipelines.ingestion.nodes import RejectedShareError
 from tests.conftest import copy_project, load_dataset, run_pipelines
@@ -216,6 +217,18 @@ def test_the_default_path_without_a_snapshot_is_an_error_not_the_demo(project):
 def test_a_directory_as_snapshot_is_an_error(project, tmp_path):
     with pytest.raises(DatasetError, match=re.escape(f"'{tmp_path}' is a directory")):
         ingest(project, tmp_path)
+
+
+def test_a_fifo_or_device_as_snapshot_is_named_for_what_it_is(project, tmp_path):
+    """A FIFO was reported as missing ("No arXiv snapshot at ...")."""
+    fifo = tmp_path / "arxiv-metadata-oai-snapshot.json"
+    os.mkfifo(fifo)
+    refusal = f"'{fifo}' is a FIFO (named pipe), not a regular file"
+    with pytest.raises(DatasetError, match=re.escape(refusal)):
+        ingest(project, fifo)
+    refusal = "'/dev/null' is a character device, not a regular file"
+    with pytest.raises(DatasetError, match=re.escape(refusal)):
+        ArxivSnapshotDataset("/dev/null").load()
 
 
 def test_the_demo_runs_only_when_chosen_and_says_so(project, caplog):

@@ -2,9 +2,16 @@
 
 import csv
 import json
+import re
 from pathlib import Path
 
+import pytest
+from kedro.io import DatasetError
+
+from arxiv_pipeline.datasets import AbstractsFileDataset
+from arxiv_pipeline.pipelines.predict.__main__ import main
 from arxiv_pipeline.text.abstracts import abstracts_from_texts, format_of, parse_abstracts
+from tests.conftest import REPO_ROOT, run_pipelines
 
 JSON_LINES = "\n".join(
     [
@@ -138,3 +145,45 @@ def test_a_csv_record_the_csv_module_refuses_costs_its_row_only():
         None,
     ]
     assert rows["abstract"].tolist() == [None, "Fine."]
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [(b"", "empty (0 bytes)"), (b" \n\n\t\n", "blank"), (b"\xef\xbb\xbf\n", "blank")],
+)
+def test_an_empty_or_blank_input_file_is_an_error_naming_it(tmp_path, content, what):
+    """It made an empty predictions file and the run exited 0, as if all went well."""
+    source = tmp_path / "mine.jsonl"
+    source.write_bytes(content)
+    with pytest.raises(DatasetError, match=re.escape(f"'{source}' is {what}")):
+        AbstractsFileDataset(filepath=str(source)).load()
+
+
+def test_predict_refuses_an_empty_input_file_before_any_model_is_read(project, tmp_path):
+    source = tmp_path / "mine.jsonl"
+    source.write_bytes(b"")
+    # The project holds no trained model: the run fails on the input, not on a model.
+    with pytest.raises(DatasetError, match=re.escape(f"'{source}' is empty (0 bytes)")):
+        run_pipelines(project, ["predict"], predict_input=str(source))
+
+
+def test_the_example_input_is_read_as_bytes():
+    example = REPO_ROOT / "data/01_raw/predict_example.jsonl"
+    data = AbstractsFileDataset(filepath=str(example)).load()
+    assert isinstance(data, bytes) and not parse_abstracts(data).empty
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("mine.jsonl", b""),
+        ("mine.jsonl", b"\n \n"),
+        ("mine.json", b"[]"),
+        ("mine.csv", b"id,abstract\n"),
+    ],
+)
+def test_the_command_line_refuses_a_file_without_abstracts(tmp_path, name, content):
+    source = tmp_path / name
+    source.write_bytes(content)
+    with pytest.raises(SystemExit, match=re.escape(f"--file {source}: no abstracts in it")):
+        main(["--file", str(source)])

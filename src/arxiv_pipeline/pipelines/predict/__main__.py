@@ -26,6 +26,13 @@ from arxiv_pipeline.text.abstracts import abstracts_from_texts, format_of, parse
 from .pipeline import PREDICT_NODE, create_pipeline
 
 
+def _positive_int(text: str) -> int:
+    """A whole number of 1 or more, for ``--top-k``."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more; got {text!r}")
+    return int(text)
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m arxiv_pipeline.pipelines.predict",
@@ -40,7 +47,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "the extension .jsonl, .ndjson or .csv, else the first character)",
     )
     parser.add_argument(
-        "--top-k", type=int, help="categories per abstract (default: predict.top_k)"
+        "--top-k", type=_positive_int, help="categories per abstract (default: predict.top_k)"
     )
     arguments = parser.parse_args(argv)
     if bool(arguments.abstracts) == bool(arguments.file):
@@ -57,7 +64,7 @@ def _predictions(project: Path, rows: pd.DataFrame, top_k: int | None) -> pd.Dat
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
-    runtime_params = {"predict": {"top_k": top_k}} if top_k else {}
+    runtime_params = {"predict": {"top_k": top_k}} if top_k is not None else {}
     # The pipeline's own node, with its inputs loaded through the catalog: the same
     # predictions as `kedro run --pipelines predict`, without writing a file.
     node = next(node for node in create_pipeline().nodes if node.name == PREDICT_NODE)
@@ -75,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.file
         else abstracts_from_texts(arguments.abstracts, arguments.title)
     )
+    if rows.empty:  # only a file can hold no rows: each abstract argument is one
+        sys.exit(
+            f"--file {arguments.file}: no abstracts in it (it is empty, blank or holds no records)."
+        )
     project = find_kedro_project(Path.cwd())
     if project is None:
         sys.exit(

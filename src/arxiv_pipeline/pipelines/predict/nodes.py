@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,6 +36,27 @@ OUTPUT_COLUMNS = [
     "topic_similarity",
     "error",
 ]
+
+
+@dataclass(frozen=True)
+class PredictParams:
+    """``params:predict``, built by Kedro before any node runs, so a bad value stops the run.
+
+    Attributes
+    ----------
+    top_k
+        Categories listed per abstract, most probable first: 1 or more (a slice
+        ``[:top_k]`` would take -1 as "every label but one").
+    """
+
+    top_k: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.top_k, bool) or not isinstance(self.top_k, int) or self.top_k < 1:
+            raise ValueError(
+                f"predict.top_k must be a whole number of 1 or more (categories listed per "
+                f"abstract); got {self.top_k!r}."
+            )
 
 
 def read_abstracts(predict_input: bytes) -> pd.DataFrame:
@@ -145,7 +167,7 @@ def predict_abstracts(
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
     encoding: dict[str, Any],
-    predict: dict[str, Any],
+    predict: PredictParams,
 ) -> pd.DataFrame:
     """Top categories with probabilities, and the topic with its words, for each usable abstract.
 
@@ -182,7 +204,7 @@ def predict_abstracts(
         for key, config in by_model.items()
     }
     categories = _categories(
-        classifier, vectors[classifier.config["embedding_model"]], predict["top_k"]
+        classifier, vectors[classifier.config["embedding_model"]], predict.top_k
     )
     topics = _topics(
         topic_model.model,
