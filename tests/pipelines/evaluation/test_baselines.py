@@ -11,7 +11,7 @@ from arxiv_pipeline.classifier.metrics import (
 )
 from arxiv_pipeline.topics.baselines import FittedTopics, kmeans, lda, lda_corpus
 from arxiv_pipeline.topics.coherence import CoherenceScorer
-from arxiv_pipeline.topics.comparison import check_seeds
+from arxiv_pipeline.topics.comparison import check_seeds, kmeans_sizes
 
 SETTINGS = {"vectorizer": {"min_df": 1}, "C": [0.01, 10.0], "max_iter": 1000, "n_jobs": None}
 TOPICS = {
@@ -130,6 +130,14 @@ def test_kmeans_gives_k_topics_with_c_tf_idf_words_and_assigns_every_split():
     assert again.words == fitted.words
     for split, topics in fitted.assignments.items():
         np.testing.assert_array_equal(again.assignments[split], topics)
+
+
+def test_kmeans_k_is_the_number_of_training_categories_and_archives():
+    labels = {
+        "primary": np.array(["math.CO", "math.AG", "hep-th", "math.CO"], dtype=object),
+        "archive": np.array(["math", "math", "hep-th", "math"], dtype=object),
+    }
+    assert kmeans_sizes(labels) == {"kmeans_categories": 3, "kmeans_archives": 2}
 
 
 @pytest.mark.parametrize(
