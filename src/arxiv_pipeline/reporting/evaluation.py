@@ -118,10 +118,10 @@ def _topic_section(topics: dict[str, Any]) -> list[str]:
         f"Embeddings: `{topics['embedding_model']}`; documents per split: {documents}. "
         f"Coherence of each model's top {topics['topn']} words on that split's texts "
         "(train: the texts the models were fitted on; validation and test: held out). "
-        "LDA and k-means assign no outliers. NMI (arithmetic) and ARI compare each paper's topic with "
-        "its primary category and its archive (`math.CO` -> `math`), every paper counted and "
-        "the outliers as one more cluster; metrics.json also holds them with the outliers "
-        "left out (`*_assigned`).",
+        "LDA and k-means assign no outliers. NMI (arithmetic) and ARI compare each paper's "
+        "topic with its primary category and its archive (`math.CO` -> `math`), every paper "
+        "counted and the outliers as one more cluster; metrics.json also holds them with the "
+        "outliers left out (`*_assigned`).",
         f"Each model fitted once per seed ({seeds}) on the same papers: the tuned "
         "configuration refitted from the chosen trial's parameters (under the final model's "
         f"seed {topics['final_model_seed']}, the final model itself), BERTopic defaults, "

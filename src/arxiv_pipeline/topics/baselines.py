@@ -125,14 +125,16 @@ def kmeans(
     seed: int,
     n_init: int,
 ) -> FittedTopics:
-    """k-means on the train embeddings, as MTEB's clustering tasks run it; every paper assigned.
+    """k-means on the train embeddings, MTEB's clustering yardstick; every paper assigned.
 
     MTEB's arXiv clustering tasks run k-means with k = the number of labels on the
     embeddings and report the V-measure (NMI, arithmetic). Here it is fitted on the train
     split's embeddings (those of the tuned model's embedding model) and every other split
-    goes to its nearest centre (``KMeans.predict`` works through them in chunks of its
-    own, so a split of millions of papers costs no distance matrix). k-means has no
-    outliers.
+    goes to its nearest centre (``KMeans.predict`` works through a split in chunks of its
+    own, so millions of papers cost no papers × k distance matrix). k-means has no
+    outliers. MTEB fits MiniBatchKMeans (batches of 500); full KMeans is used here: on
+    100,000 synthetic 384-d vectors in 150 clusters it took 100 s against MiniBatch's 37 s
+    (two shared cores), and found them at NMI 0.99 against 0.76.
 
     Its clusters get topic words as the tuned model's topics do: BERTopic is fitted with
     this k-means as its clustering model, the embeddings as they are (no reduction), and
