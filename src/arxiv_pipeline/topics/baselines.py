@@ -1,7 +1,8 @@
-"""Topic models compared on the same texts: the tuned BERTopic, BERTopic defaults, and gensim LDA.
+"""Topic models compared on the same texts: the tuned BERTopic, BERTopic defaults, gensim LDA,
+and k-means on the embeddings (the embedding literature's clustering yardstick).
 
 Each model is reduced to its topic words (best first) and each split's document→topic
-assignments, and scored by the topic study's own :func:`score_topics`, so the three are
+assignments, and scored by the topic study's own :func:`score_topics`, so they are all
 measured by the same code. :mod:`.comparison` fits each once per evaluation seed.
 """
 
@@ -12,12 +13,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer
 
 from arxiv_pipeline.topics.coherence import CoherenceScorer
 from arxiv_pipeline.topics.model import (
     DIVERSITY_TOPK,
     TOPIC_DEFAULTS,
     TopicMetrics,
+    analyzer,
     fit_topic_model,
     score_topics,
     topic_words,
@@ -26,6 +29,7 @@ from arxiv_pipeline.topics.reduction import make_reducer
 from arxiv_pipeline.topics.refit import refit
 
 if TYPE_CHECKING:
+    from bertopic import BERTopic
     from gensim.corpora import Dictionary
 
 
@@ -111,11 +115,69 @@ def default_bertopic(
         documents["train"], vectors["train"], reduced, TOPIC_DEFAULTS, prediction_data=True
     )
     model.umap_model = reducer
+    return FittedTopics(topic_words(model), _assign_every_split(model, documents, vectors))
+
+
+def kmeans(
+    documents: Mapping[str, list[str]],
+    vectors: Mapping[str, np.ndarray],
+    n_clusters: int,
+    seed: int,
+    n_init: int,
+) -> FittedTopics:
+    """k-means on the train embeddings, MTEB's clustering yardstick; every paper assigned.
+
+    MTEB's arXiv clustering tasks run k-means with k = the number of labels on the
+    embeddings and report the V-measure (NMI, arithmetic). Here it is fitted on the train
+    split's embeddings (those of the tuned model's embedding model) and every other split
+    goes to its nearest centre (``KMeans.predict`` works through a split in chunks of its
+    own, so millions of papers cost no papers × k distance matrix). k-means has no
+    outliers. MTEB fits MiniBatchKMeans (batches of 500); full KMeans is used here: on
+    100,000 synthetic 384-d vectors in 150 clusters it took 100 s against MiniBatch's 37 s
+    (two shared cores), and found them at NMI 0.99 against 0.76.
+
+    Its clusters get topic words as the tuned model's topics do: BERTopic is fitted with
+    this k-means as its clustering model, the embeddings as they are (no reduction), and
+    c-TF-IDF over the vectorizer of ``TOPIC_DEFAULTS`` (the lowercase words of
+    :func:`.model.analyzer`, English stop words out, unigrams, no document-frequency cut).
+
+    Parameters
+    ----------
+    documents, vectors
+        Per split (``train`` among them), the texts and their embeddings.
+    n_clusters
+        k: the evaluation takes the number of distinct primary categories or archives
+        among the train papers (:func:`.comparison.kmeans_sizes`).
+    seed
+        k-means' ``random_state`` (the k-means++ initialisation).
+    n_init
+        k-means++ initialisations; the fit of least inertia is kept.
+    """
+    # Imported here, as in fit_topic_model: BERTopic costs seconds to import.
+    from bertopic import BERTopic
+    from bertopic.dimensionality import BaseDimensionalityReduction
+    from sklearn.cluster import KMeans
+
+    model = BERTopic(
+        umap_model=BaseDimensionalityReduction(),
+        hdbscan_model=KMeans(n_clusters=n_clusters, n_init=n_init, random_state=seed),
+        vectorizer_model=CountVectorizer(analyzer=analyzer()),
+        top_n_words=DIVERSITY_TOPK,
+        calculate_probabilities=False,
+    )
+    model.fit(documents["train"], embeddings=vectors["train"])
+    return FittedTopics(topic_words(model), _assign_every_split(model, documents, vectors))
+
+
+def _assign_every_split(
+    model: BERTopic, documents: Mapping[str, list[str]], vectors: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Train's topics from the fit, every other split's from ``transform``."""
     assignments = {"train": np.asarray(model.topics_)}
     for split in documents.keys() - {"train"}:
         topics, _ = model.transform(documents[split], embeddings=vectors[split])
         assignments[split] = np.asarray(topics)
-    return FittedTopics(topic_words(model), assignments)
+    return assignments
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """The final comparison of topic models: each fitted once per seed, scored, and summarised.
 
-The tuned configuration, BERTopic's defaults and gensim LDA (:mod:`.baselines`) are fitted
-under every seed of ``evaluation.seeds`` on the same papers; what no seed enters (the
-documents, embeddings, LDA's bags of words, each split's coherence reference) is built
-once. Metrics are reported per seed and as mean and population standard deviation.
+The tuned configuration, BERTopic's defaults, gensim LDA and k-means with k = the number
+of primary categories / archives (:mod:`.baselines`) are fitted under every seed of
+``evaluation.seeds`` on the same papers; what no seed enters (the documents, embeddings,
+LDA's bags of words, each split's coherence reference) is built once. Metrics are reported
+per seed and as mean and population standard deviation.
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ from typing import Any
 import numpy as np
 
 from .agreement import taxonomy_agreement
-from .baselines import FittedTopics, default_bertopic, lda, lda_corpus, tuned_bertopic
+from .baselines import FittedTopics, default_bertopic, kmeans, lda, lda_corpus, tuned_bertopic
 from .model import analyzer, coherence_reference
 
 logger = logging.getLogger(__name__)
+
+#: The k-means yardsticks (MTEB's clustering protocol): each one's taxonomy level, whose
+#: number of labels is its k.
+KMEANS_LEVELS = {"kmeans_categories": "primary", "kmeans_archives": "archive"}
 
 
 def check_seeds(seeds: Any) -> tuple[int, ...]:
@@ -42,15 +47,28 @@ def check_seeds(seeds: Any) -> tuple[int, ...]:
     return tuple(seeds)
 
 
+def kmeans_sizes(train_labels: Mapping[str, np.ndarray]) -> dict[str, int]:
+    """Each k-means yardstick's k: the distinct labels of its level among the training papers.
+
+    Parameters
+    ----------
+    train_labels
+        Taxonomy level (``primary``, ``archive``) -> each training paper's label.
+    """
+    return {name: len(set(train_labels[level])) for name, level in KMEANS_LEVELS.items()}
+
+
 def fit_over_seeds(
     final: FittedTopics,
     final_topic_metrics: Mapping[str, Any],
     documents: Mapping[str, list[str]],
     vectors: Mapping[str, np.ndarray],
+    train_labels: Mapping[str, np.ndarray],
     seeds: Sequence[int],
-    lda_settings: Mapping[str, Any],
+    settings: Mapping[str, Any],
 ) -> dict[str, list[FittedTopics]]:
-    """The tuned configuration, BERTopic defaults and LDA, each fitted once per seed.
+    """The tuned configuration, BERTopic defaults, LDA and the k-means yardsticks, each
+    fitted once per seed.
 
     Parameters
     ----------
@@ -62,19 +80,28 @@ def fit_over_seeds(
     documents, vectors
         Per split, the texts and embeddings; LDA reads the texts tokenised as for
         coherence, as bags of words built once for every seed.
+    train_labels
+        Taxonomy level -> each training paper's label: the k of k-means (:func:`kmeans_sizes`).
+    settings
+        The ``evaluation`` parameters: ``lda`` and ``kmeans`` are read.
 
     Returns
     -------
     dict
-        ``tuned_bertopic``, ``default_bertopic``, ``lda``: one :class:`FittedTopics` per
-        seed, in the order of ``seeds``. LDA fits as many topics as ``final`` has (at
-        least 2, LDA's least useful number).
+        ``tuned_bertopic``, ``default_bertopic``, ``lda`` and the names of
+        :data:`KMEANS_LEVELS`: one :class:`FittedTopics` per seed, in the order of
+        ``seeds``. LDA fits as many topics as ``final`` has (at least 2, LDA's least
+        useful number).
     """
     tokenize = analyzer()
     tokens = {split: [tokenize(text) for text in texts] for split, texts in documents.items()}
+    lda_settings, n_init = settings["lda"], settings["kmeans"]["n_init"]
     bags = lda_corpus(tokens, lda_settings)
     params, n_topics = final_topic_metrics["params"], max(len(final.words), 2)
-    fitted: dict[str, list[FittedTopics]] = {"tuned_bertopic": [], "default_bertopic": [], "lda": []}
+    sizes = kmeans_sizes(train_labels)
+    fitted: dict[str, list[FittedTopics]] = {
+        name: [] for name in ("tuned_bertopic", "default_bertopic", "lda", *sizes)
+    }
     for number, seed in enumerate(seeds, start=1):
         logger.info("Topic models under seed %d (%d of %d).", seed, number, len(seeds))
         fitted["tuned_bertopic"].append(
@@ -86,6 +113,10 @@ def fit_over_seeds(
             _logged("BERTopic defaults", lambda: default_bertopic(documents, vectors, seed))
         )
         fitted["lda"].append(_logged("LDA", lambda: lda(bags, n_topics, seed, lda_settings)))
+        for name, k in sizes.items():
+            fitted[name].append(
+                _logged(f"k-means (k={k})", lambda: kmeans(documents, vectors, k, seed, n_init))
+            )
     return fitted
 
 

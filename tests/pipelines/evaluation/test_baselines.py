@@ -9,9 +9,9 @@ from arxiv_pipeline.classifier.metrics import (
     precision_at_k,
     tune_threshold,
 )
-from arxiv_pipeline.topics.baselines import FittedTopics, lda, lda_corpus
+from arxiv_pipeline.topics.baselines import FittedTopics, kmeans, lda, lda_corpus
 from arxiv_pipeline.topics.coherence import CoherenceScorer
-from arxiv_pipeline.topics.comparison import check_seeds
+from arxiv_pipeline.topics.comparison import check_seeds, kmeans_sizes
 
 SETTINGS = {"vectorizer": {"min_df": 1}, "C": [0.01, 10.0], "max_iter": 1000, "n_jobs": None}
 TOPICS = {
@@ -95,6 +95,49 @@ def test_lda_fits_of_other_seeds_share_one_corpus_and_differ_only_by_seed():
     assert again.words == fresh.words
     other = lda(shared, n_topics=3, seed=1, settings=settings)
     assert other.words != again.words
+
+
+def test_kmeans_gives_k_topics_with_c_tf_idf_words_and_assigns_every_split():
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    texts, targets = corpus(20, seed=0)
+    # Embeddings: one direction per vocabulary, blurred.
+    noise = np.random.default_rng(0).normal(scale=0.05, size=(len(texts), 8))
+    vectors = (np.eye(3, 8)[targets[:, :3].argmax(axis=1)] + noise).astype(np.float32)
+    documents = {"train": texts, "validation": texts[1::4], "test": texts[::5]}
+    embeddings = {"train": vectors, "validation": vectors[1::4], "test": vectors[::5]}
+    fitted = kmeans(documents, embeddings, n_clusters=3, seed=0, n_init=1)
+
+    train = fitted.assignments["train"]
+    assert sorted(fitted.words) == [0, 1, 2] and fitted.sizes("train") == [20, 20, 20]
+    # Each cluster is one vocabulary; held-out papers go to their own paper's cluster.
+    assert all(len(set(train[j * 20 : (j + 1) * 20])) == 1 for j in range(3))
+    for split, rows in (("validation", slice(1, None, 4)), ("test", slice(None, None, 5))):
+        np.testing.assert_array_equal(fitted.assignments[split], train[rows])
+    # Words in c-TF-IDF order, computed here from the clusters with BERTopic's transformer.
+    clusters = [" ".join(np.asarray(texts)[train == topic]) for topic in fitted.words]
+    counts = CountVectorizer(stop_words="english").fit(clusters)
+    scores = ClassTfidfTransformer().fit_transform(counts.transform(clusters)).toarray()
+    vocabulary = counts.vocabulary_
+    for topic, words in fitted.words.items():
+        found = [word for word in words if word]  # BERTopic pads a short topic with ""
+        expected = {word for word, column in vocabulary.items() if scores[topic, column] > 0}
+        assert set(found) == expected
+        assert np.all(np.diff([scores[topic, vocabulary[word]] for word in found]) <= 0)
+    # The same seed gives the same clusters and words.
+    again = kmeans(documents, embeddings, n_clusters=3, seed=0, n_init=1)
+    assert again.words == fitted.words
+    for split, topics in fitted.assignments.items():
+        np.testing.assert_array_equal(again.assignments[split], topics)
+
+
+def test_kmeans_k_is_the_number_of_training_categories_and_archives():
+    labels = {
+        "primary": np.array(["math.CO", "math.AG", "hep-th", "math.CO"], dtype=object),
+        "archive": np.array(["math", "math", "hep-th", "math"], dtype=object),
+    }
+    assert kmeans_sizes(labels) == {"kmeans_categories": 3, "kmeans_archives": 2}
 
 
 @pytest.mark.parametrize(

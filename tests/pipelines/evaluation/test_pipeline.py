@@ -66,7 +66,13 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
     assert metrics["data"]["classifier_papers"]["test"] == len(splits["test"].ids)
 
     topics = metrics["topics"]
-    assert set(topics["models"]) == {"tuned_bertopic", "default_bertopic", "lda"}
+    assert set(topics["models"]) == {
+        "tuned_bertopic",
+        "default_bertopic",
+        "lda",
+        "kmeans_categories",
+        "kmeans_archives",
+    }
     for by_split in topics["models"].values():
         assert set(by_split) == {"train", "validation", "test"}
         assert all(TOPIC_METRICS <= set(values) for values in by_split.values())
@@ -79,7 +85,9 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
     assert lda["test"]["outlier_share"] == 0.0
     # Agreement of the tuned model's test topics with the archives, computed here from the
     # saved assignments and papers: every test paper, outliers as their own cluster.
-    papers = load_dataset(trained_project, "papers").read(columns=["id", "archive"]).to_pandas()
+    papers = load_dataset(trained_project, "papers").read(
+        columns=["id", "primary_category", "archive"]
+    ).to_pandas()
     assigned = load_dataset(trained_project, "topic_assignments").merge(papers, on="id")
     test = assigned[assigned["split"] == "test"]
     assert len(test) == sizes["test"]
@@ -87,6 +95,14 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
         normalized_mutual_info_score(test["archive"], test["topic"]), abs=1e-12
     )
     assert tuned["validation"]["nmi_primary"] == pytest.approx(final["validation"]["nmi_primary"], abs=1e-12)
+    # k-means (MTEB's protocol): k = the training papers' categories / archives, under
+    # every seed; no outliers.
+    train = assigned[assigned["split"] == "train"]
+    for name, column in (("kmeans_categories", "primary_category"), ("kmeans_archives", "archive")):
+        assert [run["n_topics"] for run in topics["per_seed"][name]["train"]] == [
+            train[column].nunique()
+        ] * len(EVALUATION_SEEDS)
+        assert topics["models"][name]["test"]["outlier_share"] == 0.0
 
     # Every model ran once per seed; the mean and std are those of the per-seed numbers,
     # and the first seed's are `models`.
@@ -106,6 +122,10 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
     report = (trained_project / "data/08_reporting/evaluation_report.md").read_text()
     assert f"test {sizes['test']}" in report and "| MLP classifier (tuned) |" in report
     assert "| gensim LDA (same n_topics) | test |" in report and "NMI archive" in report
+    for name in ("categories", "archives"):
+        assert f"| k-means (k = {name}) | test |" in report
+        nmi = [topics[key][f"kmeans_{name}"]["test"]["nmi_primary"] for key in ("mean", "std")]
+        assert f"| {nmi[0]:.3f} ± {nmi[1]:.3f} |" in report
     lda_test = topics["mean"]["lda"]["test"]["c_npmi"], topics["std"]["lda"]["test"]["c_npmi"]
     assert f"| {lda_test[0]:.3f} ± {lda_test[1]:.3f} |" in report
     assert "seed (42, 43)" in report
@@ -113,6 +133,10 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
         assert json.loads((trained_project / f"data/08_reporting/{figure}.json").read_text())[
             "data"
         ]
+    sizes_figure = json.loads((trained_project / "data/08_reporting/topic_sizes.json").read_text())
+    assert {"k-means (k = categories)", "k-means (k = archives)"} <= {
+        trace["name"] for trace in sizes_figure["data"]
+    }
 
 
 def test_the_tuned_refit_under_the_final_seed_is_the_final_model(trained_project):

@@ -199,6 +199,7 @@ def fit_topic_baselines(
     topic_model: TopicModelBundle,
     topic_assignments: pd.DataFrame,
     final_topic_metrics: dict[str, Any],
+    papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
     train_texts: SplitTexts,
     validation_texts: SplitTexts,
@@ -211,7 +212,8 @@ def fit_topic_baselines(
 ) -> dict[str, list[FittedTopics]]:
     """Per topic model, its topics and assignments under each of ``evaluation.seeds``
     (:func:`fit_over_seeds`: the tuned configuration refitted, except under the final
-    model's own seed, where the saved model and ``topic_assignments`` are used).
+    model's own seed, where the saved model and ``topic_assignments`` are used). The
+    k-means yardsticks take k from the training papers' categories and archives in ``papers``.
 
     Raises ``LineageMismatchError`` if the topic model was built on other papers or
     embeddings than the current ones, ``ValueError`` on bad ``evaluation.seeds``.
@@ -232,7 +234,10 @@ def fit_topic_baselines(
     )
     documents = {split: corpus.documents(split) for split in SPLITS}
     vectors = {split: corpus.vectors(split, key) for split in SPLITS}
-    return fit_over_seeds(final, final_topic_metrics, documents, vectors, seeds, evaluation["lda"])
+    train_labels = taxonomy_labels(papers, {"train": corpus.ids("train")})["train"]
+    return fit_over_seeds(
+        final, final_topic_metrics, documents, vectors, train_labels, seeds, evaluation
+    )
 
 
 def evaluate_topic_models(

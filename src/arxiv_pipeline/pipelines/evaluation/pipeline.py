@@ -77,6 +77,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 "topic_model": "topic_model",
                 "topic_assignments": "topic_assignments",
                 "final_topic_metrics": "final_topic_metrics",
+                "papers": "papers",
                 "paper_splits": "paper_splits",
                 **TEXTS,
                 **EMBEDDINGS,
