@@ -1,7 +1,8 @@
-"""The topic atlas on small tables: its data (nesting, sizes, shares, categories) and its page."""
+"""The topic atlas on small tables: its data (nesting, sizes, shares, categories), its page and its node."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from pathlib import Path
@@ -11,13 +12,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
 
+from arxiv_pipeline.datasets.html_dataset import HTMLDataset
+from arxiv_pipeline.pipelines.topic_views import create_pipeline
 from arxiv_pipeline.topics.atlas import (
     AtlasCounts,
     atlas_data,
+    build_atlas,
     count_assigned_papers,
     render_atlas,
 )
+from arxiv_pipeline.topics.views import TopicViews
 
 #: A title and a name that would run script or break the page if written as markup.
 HOSTILE_TITLE = '</script><script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
@@ -314,3 +321,29 @@ def test_a_page_of_150_fine_topics_over_20_years_stays_small():
     page = render_atlas(atlas_data(topic_table, coarse_table, counts, 20, 3))
     # About 300 kB (see the report): one small integer per topic and month dominates.
     assert len(page.encode()) < 400_000
+
+
+def test_the_node_runs_on_an_in_memory_catalog(tables):
+    """The node is pure and talks only through the catalog, as topic_views' others."""
+    catalog = DataCatalog(
+        {
+            **{name: MemoryDataset(value, copy_mode="assign") for name, value in tables.items()},
+            "params:topic_views": MemoryDataset(
+                TopicViews(min_month_papers=MIN_MONTH_PAPERS, top_categories=2)
+            ),
+        }
+    )
+    pipeline = create_pipeline().only_nodes("build_topic_atlas")
+    outputs = SequentialRunner().run(pipeline, catalog)
+    page = outputs["topic_atlas"].load()
+    assert page == build_atlas(**tables, min_month_papers=MIN_MONTH_PAPERS, top_categories=2)
+    assert page_data(page) == data_of(tables)
+
+
+def test_the_dataset_saves_the_page_and_previews_it_as_html(tmp_path):
+    dataset = HTMLDataset(filepath=str(tmp_path / "reports" / "atlas.html"))
+    dataset.save("<!DOCTYPE html><p>é</p>")
+    assert dataset.load() == "<!DOCTYPE html><p>é</p>" == dataset.preview()
+    # kedro-viz picks the preview's renderer by the name of its return annotation.
+    annotation = inspect.signature(HTMLDataset.preview).return_annotation
+    assert getattr(annotation, "__name__", str(annotation)) == "HTMLPreview"
