@@ -16,7 +16,9 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from arxiv_pipeline.datasets.html_dataset import HTMLDataset
+from arxiv_pipeline.hooks import _written_path
 from arxiv_pipeline.pipelines.topic_views import create_pipeline
+from arxiv_pipeline.reporting.run_summary import render_summary
 from arxiv_pipeline.topics.atlas import (
     AtlasCounts,
     atlas_data,
@@ -347,3 +349,23 @@ def test_the_dataset_saves_the_page_and_previews_it_as_html(tmp_path):
     # kedro-viz picks the preview's renderer by the name of its return annotation.
     annotation = inspect.signature(HTMLDataset.preview).return_annotation
     assert getattr(annotation, "__name__", str(annotation)) == "HTMLPreview"
+
+
+def test_the_run_summary_names_the_atlas_once_written(tmp_path):
+    catalog = DataCatalog(
+        {"topic_atlas": HTMLDataset(filepath=str(tmp_path / "data/08_reporting/topic_atlas.html"))}
+    )
+    assert _written_path(catalog, "topic_atlas", tmp_path) is None
+    assert _written_path(DataCatalog(), "topic_atlas", tmp_path) is None
+    catalog.save("topic_atlas", "<!DOCTYPE html>")
+    atlas = _written_path(catalog, "topic_atlas", tmp_path)
+    assert atlas == "data/08_reporting/topic_atlas.html"
+
+    def summary(path: str | None) -> str:
+        return render_summary(None, None, None, atlas=path, folders={}, study_names=[])
+
+    assert (
+        "Topic atlas (open it in a browser; no server, no internet needed): data/08_reporting/topic_atlas.html"
+        in summary(atlas)
+    )
+    assert "Topic atlas" not in summary(None)
