@@ -28,6 +28,14 @@ def _load_if_exists(catalog: CatalogProtocol, name: str) -> Any:
     return catalog.load(name) if name in catalog and catalog.exists(name) else None
 
 
+def _written_path(catalog: CatalogProtocol, name: str, project_path: Path) -> str | None:
+    """The file of a dataset with a ``filepath`` (relative to the project where inside it), if written."""
+    if name not in catalog or not catalog.exists(name):
+        return None
+    path = Path(catalog[name].filepath)
+    return str(path.relative_to(project_path)) if path.is_relative_to(project_path) else str(path)
+
+
 def _folders(project_path: Path) -> dict[str, list[str]]:
     """Each result folder's entries (a folder with a trailing ``/``), hidden files left out."""
     found = {}
@@ -90,6 +98,7 @@ class RunSummaryHooks:
                 ingestion=_load_if_exists(catalog, "ingestion_summary"),
                 topic_table=_load_if_exists(catalog, "topic_table"),
                 evaluation_metrics=_load_if_exists(catalog, "evaluation_metrics"),
+                atlas=_written_path(catalog, "topic_atlas", project_path),
                 folders=_folders(project_path),
                 study_names=_study_names(project_path),
             )

@@ -1,4 +1,4 @@
-"""Custom Kedro datasets: streamed Parquet, the snapshot, embeddings caches, studies, models.
+"""Custom Kedro datasets: streamed Parquet, the snapshot, embeddings caches, studies, models, HTML.
 
 Each class is imported on first use: Kedro imports this package for every command
 (`kedro run --pipelines ingestion` too), and BERTopic or torch behind some of these
@@ -19,6 +19,7 @@ _MODULES = {
     "ClassifierDataset": "classifier_dataset",
     "Embeddings": "embeddings_dataset",
     "EmbeddingsDataset": "embeddings_dataset",
+    "HTMLDataset": "html_dataset",
     "SplitEmbeddings": "embeddings_dataset",
     "SplitTextsDataset": "texts_dataset",
     "OptunaStudyDataset": "optuna_study_dataset",

@@ -85,6 +85,11 @@ def folder_lines(folders: dict[str, list[str]]) -> list[str]:
     ]
 
 
+def atlas_lines(atlas: str) -> list[str]:
+    """Where the topic atlas, the page to look at the topics with, was written."""
+    return [f"Topic atlas (open it in a browser; no server, no internet needed): {atlas}"]
+
+
 def command_lines(study_names: list[str]) -> list[str]:
     """The commands that open the results; one dashboard command per stored study."""
     commands = OPEN_COMMANDS[:1]
@@ -98,10 +103,14 @@ def render_summary(
     ingestion: dict[str, Any] | None,
     topic_table: pd.DataFrame | None,
     evaluation_metrics: dict[str, Any] | None,
+    atlas: str | None,
     folders: dict[str, list[str]],
     study_names: list[str],
 ) -> str:
-    """The summary; a part whose data does not exist (yet) is named as missing instead."""
+    """The summary; a part whose data does not exist (yet) is named as missing instead.
+
+    ``atlas`` is the topic atlas's path, where it was written.
+    """
     lines = ["Run finished. Results:"]
     parts = (
         (ingestion, ingestion_lines, "ingestion"),
@@ -114,4 +123,6 @@ def render_summary(
     missing = [pipeline for data, _, pipeline in parts if data is None]
     if missing:
         lines.append(f"Not produced yet (run these pipelines): {', '.join(missing)}.")
+    if atlas is not None:
+        lines += atlas_lines(atlas)
     return "\n".join(lines + folder_lines(folders) + command_lines(study_names))

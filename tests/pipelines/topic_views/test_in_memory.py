@@ -17,7 +17,15 @@ from tests.conftest import load_dataset
 from tests.workflows import reported_copy
 
 #: What the pipeline reads; Kedro builds params:topic_views as a TopicViews.
-INPUTS = ("topic_model", "train_embeddings", "topic_assignments", "topic_table", "papers", "params:topic_views")
+INPUTS = (
+    "topic_model",
+    "train_embeddings",
+    "topic_assignments",
+    "topic_table",
+    "coarse_topic_table",
+    "papers",
+    "params:topic_views",
+)
 #: The pipeline's final outputs, which the runner hands back (it releases intermediate ones).
 FINAL_OUTPUTS = {
     "topic_trends",
@@ -26,6 +34,7 @@ FINAL_OUTPUTS = {
     "topic_archive_heatmap",
     "topic_map_by_archive",
     "document_map_by_archive",
+    "topic_atlas",
 }
 
 
@@ -55,6 +64,7 @@ def test_an_in_memory_run_gives_what_the_project_run_wrote(reported_project):
     assert outputs["rising_and_falling_topics"] == load_dataset(
         reported_project, "rising_and_falling_topics"
     )
+    assert outputs["topic_atlas"] == load_dataset(reported_project, "topic_atlas")
     for figure in ("topic_archive_heatmap", "topic_map_by_archive", "document_map_by_archive"):
         expected = json.loads(load_dataset(reported_project, figure).to_json())
         assert json.loads(outputs[figure].to_json())["data"] == expected["data"]

@@ -80,6 +80,7 @@ def test_topic_views_count_every_assigned_paper(trained_project, caplog):
     assert "kept 2000 papers" in summary
     assert "Not produced yet" not in summary  # the reported copy holds every output
     assert "kedro studies dashboard topic_tuning" in summary and "kedro viz" in summary
+    assert "Topic atlas (open it in a browser; no server, no internet needed): data/08_reporting/topic_atlas.html" in summary
     # Each results folder is named with a few of its files and how many more it holds.
     reports = sorted(
         path.name + ("/" if path.is_dir() else "")

@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 
 from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
+from arxiv_pipeline.topics.atlas import build_atlas
 from arxiv_pipeline.topics.document_map import document_points, model_embeddings, plot_document_map
 from arxiv_pipeline.topics.taxonomy import plot_topic_map, taxonomy_table, topic_crosstab
 from arxiv_pipeline.topics.views import (
@@ -80,3 +81,21 @@ def plot_documents_by_archive(
         embeddings, topic_assignments, papers, topic_table, topic_views.document_map_papers, topic_views.seed
     )
     return plot_document_map(points)
+
+
+def build_topic_atlas(
+    topic_table: pd.DataFrame,
+    coarse_topic_table: pd.DataFrame,
+    topic_assignments: pd.DataFrame,
+    papers: pq.ParquetFile,
+    topic_views: TopicViews,
+) -> str:
+    """The topic atlas: one self-contained HTML page of the coarse and fine topics."""
+    return build_atlas(
+        topic_table,
+        coarse_topic_table,
+        topic_assignments,
+        papers,
+        topic_views.min_month_papers,
+        topic_views.top_categories,
+    )

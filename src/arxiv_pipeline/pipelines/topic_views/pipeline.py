@@ -1,4 +1,4 @@
-"""The topic_views pipeline: topics over time, and topics against the arXiv taxonomy."""
+"""The topic_views pipeline: topics over time, topics against the arXiv taxonomy, and the topic atlas."""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -6,6 +6,7 @@ from arxiv_pipeline.topics.taxonomy import plot_archive_heatmap
 from arxiv_pipeline.topics.views import plot_topic_shares
 
 from .nodes import (
+    build_topic_atlas,
     cross_topics_with_taxonomy,
     describe_topics_in_taxonomy,
     plot_documents_by_archive,
@@ -72,6 +73,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="document_map_by_archive",
                 name="plot_documents_by_archive",
+            ),
+            Node(
+                build_topic_atlas,
+                inputs=[
+                    "topic_table",
+                    "coarse_topic_table",
+                    "topic_assignments",
+                    "papers",
+                    "params:topic_views",
+                ],
+                outputs="topic_atlas",
+                name="build_topic_atlas",
             ),
         ]
     )
