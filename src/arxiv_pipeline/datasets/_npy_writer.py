@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 from numpy.lib import format as npy_format
 
+from ._atomic import partial_path
+
 
 class NpyRowWriter:
     """A ``(rows, dim)`` float32 ``.npy`` file written in order through a file handle.
@@ -22,7 +24,7 @@ class NpyRowWriter:
         self.path = path
         self.rows, self.dim = rows, dim
         self.written = 0
-        self._partial = path.with_name(path.name + ".partial")
+        self._partial = partial_path(path)
         self._file = self._partial.open("wb")
         header = {"descr": "<f4", "fortran_order": False, "shape": (rows, dim)}
         npy_format.write_array_header_1_0(self._file, header)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kedro.io import AbstractDataset, DatasetError
 
-from ._folders import replace_folder
+from ._atomic import replace_folder
 
 if TYPE_CHECKING:
     from bertopic import BERTopic

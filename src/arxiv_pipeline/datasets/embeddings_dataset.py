@@ -21,8 +21,7 @@ Files, for model ``minilm`` and split ``train`` under ``data/04_feature/embeddin
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,6 +35,7 @@ from kedro.io import AbstractDataset, DatasetError
 
 from arxiv_pipeline.corpus.splitting import nested_subset
 
+from ._atomic import replace_file
 from ._npy_writer import NpyRowWriter
 
 
@@ -282,9 +282,7 @@ class EmbeddingsDataset(AbstractDataset[EmbeddingsWrite, "SplitEmbeddings | Embe
         writer.finish()
         self._writer = self._started = None
         files = self._stored().files(end.model_key)
-        _replace_atomically(
-            files.ids, lambda path: pq.write_table(pa.table({"id": start.ids}), path)
-        )
+        replace_file(files.ids, lambda path: pq.write_table(pa.table({"id": start.ids}), path))
         metadata = {
             "model_key": end.model_key,
             "split": self._split,
@@ -294,19 +292,10 @@ class EmbeddingsDataset(AbstractDataset[EmbeddingsWrite, "SplitEmbeddings | Embe
             "run": end.run,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
-        _replace_atomically(
-            files.sidecar, lambda path: path.write_text(json.dumps(metadata, indent=2))
-        )
+        replace_file(files.sidecar, lambda path: path.write_text(json.dumps(metadata, indent=2)))
 
     def _exists(self) -> bool:
         return self._model is None or self._model in self._stored()
 
     def _describe(self) -> dict[str, Any]:
         return {"path": str(self._folder), "split": self._split, "model": self._model}
-
-
-def _replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write`` on a temporary name beside ``path``, then rename it to ``path``."""
-    partial = path.with_name(path.name + ".partial")
-    write(partial)
-    os.replace(partial, path)
