@@ -13,8 +13,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from arxiv_pipeline.corpus.splitting import nested_subset
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
 from arxiv_pipeline.embedding.lineage import embedding_identity
+from arxiv_pipeline.embedding.vectors import Embeddings
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ _MODULES = {
     "BERTopicDataset": "bertopic_dataset",
     "ClassifierCheckpoint": "classifier_dataset",
     "ClassifierDataset": "classifier_dataset",
-    "Embeddings": "embeddings_dataset",
     "EmbeddingsDataset": "embeddings_dataset",
     "SplitEmbeddings": "embeddings_dataset",
     "SplitTextsDataset": "texts_dataset",

@@ -9,18 +9,14 @@ import pyarrow as pa
 import pytest
 from kedro.io import DatasetError
 
-from arxiv_pipeline.datasets.embeddings_dataset import (
-    EmbeddingsDataset,
-    EmbeddingsEnd,
-    EmbeddingsRows,
-    EmbeddingsStart,
-)
+from arxiv_pipeline.datasets.embeddings_dataset import EmbeddingsDataset
 from arxiv_pipeline.embedding import (
     EmbeddingModelError,
     EmbeddingsParams,
     EncodingSettings,
     make_encoder,
 )
+from arxiv_pipeline.embedding.vectors import EmbeddingsEnd, EmbeddingsRows, EmbeddingsStart
 from arxiv_pipeline.text.templates import SplitTexts, fingerprint, render_texts
 
 PAPERS = pa.table(

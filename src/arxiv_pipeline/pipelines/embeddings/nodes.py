@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from arxiv_pipeline.datasets.embeddings_dataset import EmbeddingsWrite, SplitEmbeddings
+from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.encoders import make_encoder
 from arxiv_pipeline.embedding.encoding import encode_split
 from arxiv_pipeline.embedding.specs import EmbeddingsParams
+from arxiv_pipeline.embedding.vectors import EmbeddingsWrite
 from arxiv_pipeline.text.templates import SplitTexts
 
 
