@@ -22,7 +22,6 @@ _MODULES = {
     "OptunaStudyDataset": "optuna_study_dataset",
     "SnapshotSource": "snapshot_dataset",
     "StudyStore": "optuna_study_dataset",
-    "TopicModelBundle": "bertopic_dataset",
 }
 
 __all__ = sorted(_MODULES)

@@ -26,13 +26,13 @@ from arxiv_pipeline.classifier.metrics import (
 from arxiv_pipeline.classifier.model import from_checkpoint, probabilities
 from arxiv_pipeline.classifier.settings import ClassifierTuning
 from arxiv_pipeline.corpus.splitting import SPLITS
-from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
 from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import check_model_matches_data
 from arxiv_pipeline.text.templates import SplitTexts
 from arxiv_pipeline.topics.agreement import taxonomy_labels
 from arxiv_pipeline.topics.baselines import FittedTopics
+from arxiv_pipeline.topics.bundle import TopicModelBundle
 from arxiv_pipeline.topics.comparison import (
     check_seeds,
     fit_over_seeds,

@@ -12,12 +12,12 @@ import pyarrow.parquet as pq
 from arxiv_pipeline.classifier.metrics import predict_labels
 from arxiv_pipeline.classifier.model import from_checkpoint, probabilities
 from arxiv_pipeline.corpus.cleaning import normalise_whitespace
-from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
 from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
 from arxiv_pipeline.embedding import Encoder, make_encoder
 from arxiv_pipeline.embedding.lineage import check_models_agree
 from arxiv_pipeline.text.abstracts import parse_abstracts
 from arxiv_pipeline.text.templates import build_embedding_texts, render_texts
+from arxiv_pipeline.topics.bundle import TopicModelBundle
 from arxiv_pipeline.topics.model import topic_words
 
 if TYPE_CHECKING:

@@ -10,7 +10,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from arxiv_pipeline.corpus.splitting import SPLITS
-from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
 from arxiv_pipeline.embedding.lineage import lineage
@@ -21,6 +20,7 @@ from arxiv_pipeline.topics.assignment import (
     HeldOutPapers,
     assignment_metrics,
 )
+from arxiv_pipeline.topics.bundle import TopicModelBundle
 from arxiv_pipeline.topics.corpus import TopicCorpus
 from arxiv_pipeline.topics.model import (
     coherence_reference,
