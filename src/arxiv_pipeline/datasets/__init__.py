@@ -14,7 +14,6 @@ _MODULES = {
     "ArrowParquetDataset": "arrow_parquet_dataset",
     "ArxivSnapshotDataset": "snapshot_dataset",
     "BERTopicDataset": "bertopic_dataset",
-    "ClassifierCheckpoint": "classifier_dataset",
     "ClassifierDataset": "classifier_dataset",
     "EmbeddingsDataset": "embeddings_dataset",
     "SplitEmbeddings": "embeddings_dataset",

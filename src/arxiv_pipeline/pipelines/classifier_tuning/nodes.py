@@ -11,10 +11,9 @@ import pyarrow.parquet as pq
 from optuna.trial import TrialState
 
 from arxiv_pipeline.classifier.data import ClassifierData, labelled_splits
-from arxiv_pipeline.classifier.model import to_checkpoint
+from arxiv_pipeline.classifier.model import ClassifierCheckpoint, to_checkpoint
 from arxiv_pipeline.classifier.objective import ClassifierObjective
 from arxiv_pipeline.classifier.settings import ClassifierTuning
-from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
 from arxiv_pipeline.embedding.lineage import lineage

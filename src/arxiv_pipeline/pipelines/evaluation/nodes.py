@@ -23,10 +23,9 @@ from arxiv_pipeline.classifier.metrics import (
     predict_labels,
     tune_threshold,
 )
-from arxiv_pipeline.classifier.model import from_checkpoint, probabilities
+from arxiv_pipeline.classifier.model import ClassifierCheckpoint, from_checkpoint, probabilities
 from arxiv_pipeline.classifier.settings import ClassifierTuning
 from arxiv_pipeline.corpus.splitting import SPLITS
-from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import check_model_matches_data
 from arxiv_pipeline.text.templates import SplitTexts

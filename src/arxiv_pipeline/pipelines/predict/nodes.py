@@ -10,9 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from arxiv_pipeline.classifier.metrics import predict_labels
-from arxiv_pipeline.classifier.model import from_checkpoint, probabilities
+from arxiv_pipeline.classifier.model import ClassifierCheckpoint, from_checkpoint, probabilities
 from arxiv_pipeline.corpus.cleaning import normalise_whitespace
-from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
 from arxiv_pipeline.embedding import Encoder, make_encoder
 from arxiv_pipeline.embedding.lineage import check_models_agree
 from arxiv_pipeline.text.abstracts import parse_abstracts
