@@ -20,7 +20,6 @@ _MODULES = {
     "SplitTextsDataset": "texts_dataset",
     "OptunaStudyDataset": "optuna_study_dataset",
     "SnapshotSource": "snapshot_dataset",
-    "StudyStore": "optuna_study_dataset",
 }
 
 __all__ = sorted(_MODULES)

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from optuna.distributions import BaseDistribution
 
-from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
+from arxiv_pipeline.tuning.store import StudyStore
 
 from .components import build_pruner, build_sampler, with_fixed
 from .search_space import ParameterRule, parse_search_space

@@ -15,12 +15,12 @@ from arxiv_pipeline.classifier.model import ClassifierCheckpoint, to_checkpoint
 from arxiv_pipeline.classifier.objective import ClassifierObjective
 from arxiv_pipeline.classifier.settings import ClassifierTuning
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
-from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
 from arxiv_pipeline.embedding.lineage import lineage
 from arxiv_pipeline.embedding.selection import used_models
 from arxiv_pipeline.tuning.budget import count_trials
 from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
 from arxiv_pipeline.tuning.provenance import data_fingerprint, provenance
+from arxiv_pipeline.tuning.store import StudyStore
 from arxiv_pipeline.tuning.study import check_data, check_splits, run_study
 
 logger = logging.getLogger(__name__)

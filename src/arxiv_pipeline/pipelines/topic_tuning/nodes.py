@@ -11,7 +11,6 @@ import pyarrow.parquet as pq
 
 from arxiv_pipeline.corpus.splitting import SPLITS
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
-from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
 from arxiv_pipeline.embedding.lineage import lineage
 from arxiv_pipeline.embedding.selection import used_models
 from arxiv_pipeline.text.templates import SplitTexts
@@ -35,6 +34,7 @@ from arxiv_pipeline.topics.selection import chosen_trial
 from arxiv_pipeline.topics.settings import TopicTuning
 from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
 from arxiv_pipeline.tuning.provenance import data_fingerprint, provenance
+from arxiv_pipeline.tuning.store import StudyStore
 from arxiv_pipeline.tuning.study import check_data, check_splits, run_study
 
 if TYPE_CHECKING:
