@@ -25,7 +25,8 @@ from arxiv_pipeline.tuning.study import check_data, check_splits, run_study
 
 logger = logging.getLogger(__name__)
 
-SPLITS = ("train", "validation")
+#: The splits a classifier study reads: trials train on train and are scored on validation.
+TUNING_SPLITS = ("train", "validation")
 
 
 def _objective(
@@ -35,8 +36,9 @@ def _objective(
     classifier_tuning: ClassifierTuning,
     embeddings: dict[str, SplitEmbeddings],
 ) -> ClassifierObjective:
+    labels = label_vocabulary["labels"]
     splits = labelled_splits(
-        papers, paper_splits, label_vocabulary["labels"], SPLITS, classifier_tuning.size_fraction
+        papers, paper_splits, labels, TUNING_SPLITS, classifier_tuning.size_fraction
     )
     data = ClassifierData(splits, embeddings, paper_splits)
     check_embedding_models(
