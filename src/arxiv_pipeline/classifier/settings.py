@@ -1,4 +1,4 @@
-"""``classifier_tuning`` in parameters yml, as the typed settings Kedro builds for the classifier nodes."""
+"""``classifier_tuning`` and ``predict`` in parameters yml, as the typed settings Kedro builds."""
 
 from __future__ import annotations
 
@@ -82,3 +82,16 @@ class ClassifierTuning(StudySettings):
             "search_space": self.search_space,
             "fixed": self.fixed,
         }
+
+
+@dataclass(frozen=True)
+class PredictParams:
+    """The predict pipeline's parameters (see ``conf/base/parameters_predict.yml``).
+
+    Attributes
+    ----------
+    top_k
+        Categories listed per abstract, most probable first.
+    """
+
+    top_k: int

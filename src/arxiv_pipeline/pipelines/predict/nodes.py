@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 
 from arxiv_pipeline.classifier.metrics import predict_labels
 from arxiv_pipeline.classifier.model import ClassifierCheckpoint, from_checkpoint, probabilities
+from arxiv_pipeline.classifier.settings import PredictParams
 from arxiv_pipeline.corpus.cleaning import normalise_whitespace
 from arxiv_pipeline.embedding import Encoder, make_encoder
 from arxiv_pipeline.embedding.lineage import check_models_agree
@@ -144,7 +145,7 @@ def predict_abstracts(
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
     encoding: dict[str, Any],
-    predict: dict[str, Any],
+    predict: PredictParams,
 ) -> pd.DataFrame:
     """Top categories with probabilities, and the topic with its words, for each usable abstract.
 
@@ -181,7 +182,7 @@ def predict_abstracts(
         for key, config in by_model.items()
     }
     categories = _categories(
-        classifier, vectors[classifier.config["embedding_model"]], predict["top_k"]
+        classifier, vectors[classifier.config["embedding_model"]], predict.top_k
     )
     topics = _topics(
         topic_model.model,
