@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import optuna
+from optuna.trial import TrialState
 
 from arxiv_pipeline.embedding.device import resolve_device
+from arxiv_pipeline.tuning.budget import count_trials
 from arxiv_pipeline.tuning.components import build_pruner
 from arxiv_pipeline.tuning.settings import StudySettings
 
@@ -55,6 +57,21 @@ class ClassifierTuning(StudySettings):
     @property
     def directions(self) -> list[str]:
         return [MONITORS[self.objective]]
+
+    def choose_final_trial(self, study: optuna.Study) -> optuna.trial.FrozenTrial:
+        """The best complete trial.
+
+        Raises
+        ------
+        ValueError
+            If the study has no complete trial.
+        """
+        if count_trials(study, TrialState.COMPLETE) == 0:
+            raise ValueError(
+                f"Study '{study.study_name}' has no complete trial: see the trials' fail_reason "
+                "user attrs, then run classifier_tuning again."
+            )
+        return study.best_trial
 
     def base_params(self) -> dict[str, Any]:
         """Every parameter's value when the search space does not draw it."""

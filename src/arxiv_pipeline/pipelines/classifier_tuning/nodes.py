@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 import optuna
@@ -15,14 +16,13 @@ from arxiv_pipeline.classifier.model import ClassifierCheckpoint, to_checkpoint
 from arxiv_pipeline.classifier.objective import ClassifierObjective
 from arxiv_pipeline.classifier.settings import ClassifierTuning
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
-from arxiv_pipeline.embedding.lineage import lineage
+from arxiv_pipeline.embedding.lineage import embedding_identity, lineage
 from arxiv_pipeline.embedding.selection import used_models
 from arxiv_pipeline.embedding.specs import EmbeddingsParams
 from arxiv_pipeline.tuning.budget import count_trials
-from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
-from arxiv_pipeline.tuning.provenance import data_fingerprint, provenance
+from arxiv_pipeline.tuning.components import check_embedding_models
+from arxiv_pipeline.tuning.flow import check_study_splits, final_trial, tune
 from arxiv_pipeline.tuning.store import StudyStore
-from arxiv_pipeline.tuning.study import check_data, check_splits, run_study
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +64,7 @@ def check_classifier_study_data(
         If the stored study was run on other papers or splits, saying how to name a new
         study (``classifier_tuning.study_name``); before any embedding is computed.
     """
-    check_splits(classifier_tuning.store(classifier_study), paper_splits, ClassifierTuning.KEY)
-    return classifier_study
+    return check_study_splits(classifier_tuning, classifier_study, paper_splits)
 
 
 def tune_classifier(
@@ -83,31 +82,19 @@ def tune_classifier(
     best epoch's validation ``objective``; runs that trail the others are pruned between
     epochs. Every trial uses the same seed, so trials differ by their parameters only.
     """
-    store = classifier_tuning.store(classifier_study)
     embeddings = {"train": train_embeddings, "validation": validation_embeddings}
     keys = used_models(classifier_tuning.space, classifier_tuning.embedding_model)
     check_embedding_models(classifier_tuning.space, list(train_embeddings), "classifier_tuning", *keys)
-    used = {f"{key}__{split}": embeddings[split][key] for key in keys for split in embeddings}
-    fingerprint = data_fingerprint(
-        used, classifier_tuning.size_fraction, labels=label_vocabulary["labels"]
-    )
-    check_data(store, fingerprint, ClassifierTuning.KEY)  # before any paper is read
-    objective = _objective(papers, paper_splits, label_vocabulary, classifier_tuning, embeddings)
-    study = run_study(
-        store,
-        objective,
-        directions=classifier_tuning.directions,
-        sampler=sampler_factory(classifier_tuning.sampler, "classifier_tuning.sampler", classifier_tuning.fixed),
-        seed=classifier_tuning.seed,
-        pruner=classifier_tuning.build_pruner(),
-        n_trials=classifier_tuning.n_trials,
-        provenance=provenance(
-            fingerprint,
-            paper_splits,
-            **classifier_tuning.provenance(),
-            embedding_models={key: objective.data.identity(key) for key in keys},
-        ),
-        n_workers=classifier_tuning.n_workers,
+    study = tune(
+        classifier_tuning,
+        classifier_study,
+        paper_splits,
+        embeddings,
+        keys,
+        classifier_tuning.size_fraction,
+        partial(_objective, papers, paper_splits, label_vocabulary, classifier_tuning, embeddings),
+        embedding_models={key: embedding_identity(train_embeddings[key]) for key in keys},
+        labels=label_vocabulary["labels"],
     )
     logger.info(
         "Classifier study '%s': %d complete, %d pruned, %d failed trials.",
@@ -143,15 +130,9 @@ def train_final_classifier(
         ``embedding.lineage``), text template and decision threshold) and a training report
         (parameters, per-epoch history, seconds per epoch).
     """
-    study = classifier_tuning.store(classifier_study).load()
+    trial = final_trial(classifier_tuning, classifier_study)
     stored = {"train": train_embeddings, "validation": validation_embeddings}
     objective = _objective(papers, paper_splits, label_vocabulary, classifier_tuning, stored)
-    if count_trials(study, TrialState.COMPLETE) == 0:
-        raise ValueError(
-            f"Study '{study.study_name}' has no complete trial: see the trials' fail_reason "
-            "user attrs, then run classifier_tuning again."
-        )
-    trial = study.best_trial
     params = objective.trial_params(trial)
     result = objective.train(params)
     key = params["embedding_model"]

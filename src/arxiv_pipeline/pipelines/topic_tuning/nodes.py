@@ -31,12 +31,10 @@ from arxiv_pipeline.topics.model import (
 from arxiv_pipeline.topics.objective import TopicObjective, fit_params
 from arxiv_pipeline.topics.reduction import ReductionCache
 from arxiv_pipeline.topics.refit import refit
-from arxiv_pipeline.topics.selection import chosen_trial
 from arxiv_pipeline.topics.settings import TopicTuning
-from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
-from arxiv_pipeline.tuning.provenance import data_fingerprint, provenance
+from arxiv_pipeline.tuning.components import check_embedding_models
+from arxiv_pipeline.tuning.flow import check_study_splits, final_trial, tune
 from arxiv_pipeline.tuning.store import StudyStore
-from arxiv_pipeline.tuning.study import check_data, check_splits, run_study
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
@@ -72,8 +70,7 @@ def check_topic_study_data(
         If the stored study was run on other papers or splits, saying how to name a new
         study (``topic_tuning.study_name``); before any embedding is computed.
     """
-    check_splits(topic_tuning.store(topic_study), paper_splits, TopicTuning.KEY)
-    return topic_study
+    return check_study_splits(topic_tuning, topic_study, paper_splits)
 
 
 def tune_topic_model(
@@ -94,69 +91,55 @@ def tune_topic_model(
     outlier share. The study lives in the storage ``topic_tuning.storage`` names, and
     ``topic_tuning.n_workers`` processes run its trials.
     """
-    store = topic_tuning.store(topic_study)
     keys = _used_models(topic_tuning)
     check_embedding_models(
         topic_tuning.space, list(train_embeddings), "topic_tuning.search_space.embedding_model", *keys
     )
-    used = {
-        f"{key}__{split}": stored[key]
-        for split, stored in (("train", train_embeddings), ("validation", validation_embeddings))
-        for key in keys
-    }
     fraction = topic_tuning.trial_fraction(paper_splits)
-    fingerprint = data_fingerprint(used, fraction)
-    check_data(store, fingerprint, TopicTuning.KEY)  # before any text is read
-    corpus = TopicCorpus(
+    embeddings = {"train": train_embeddings, "validation": validation_embeddings}
+    cache = ReductionCache(topic_tuning.reduction_cache_size)
+
+    def build_objective() -> TopicObjective:
+        texts = {"train": train_texts, "validation": validation_texts}
+        corpus = TopicCorpus(paper_splits, texts, embeddings, {"train": fraction})
+        logger.info(
+            "Topic trials fit on %d training papers (size_fraction %s: %g) and are scored on %d validation papers.",
+            len(corpus.ids("train")),
+            topic_tuning.size_fraction,
+            fraction,
+            len(corpus.ids("validation")),
+        )
+        validation = corpus.documents("validation")
+        return TopicObjective(
+            documents=corpus.documents("train"),
+            embeddings=corpus.vectors_by_model("train", keys),
+            scorer=coherence_reference(validation, "validation"),
+            held_out=HeldOutPapers(
+                validation,
+                corpus.vectors_by_model("validation", keys),
+                taxonomy_labels(papers, {"validation": corpus.ids("validation")})["validation"],
+            ),
+            space=topic_tuning.space,
+            config=topic_tuning.objective_config(),
+            cache=cache,
+        )
+
+    study = tune(
+        topic_tuning,
+        topic_study,
         paper_splits,
-        {"train": train_texts, "validation": validation_texts},
-        {"train": train_embeddings, "validation": validation_embeddings},
-        {"train": fraction},
-    )
-    logger.info(
-        "Topic trials fit on %d training papers (size_fraction %s: %g) and are scored on %d validation papers.",
-        len(corpus.ids("train")),
-        topic_tuning.size_fraction,
+        embeddings,
+        keys,
         fraction,
-        len(corpus.ids("validation")),
-    )
-    validation = corpus.documents("validation")
-    objective = TopicObjective(
-        documents=corpus.documents("train"),
-        embeddings=corpus.vectors_by_model("train", keys),
-        scorer=coherence_reference(validation, "validation"),
-        held_out=HeldOutPapers(
-            validation,
-            corpus.vectors_by_model("validation", keys),
-            taxonomy_labels(papers, {"validation": corpus.ids("validation")})["validation"],
-        ),
-        space=topic_tuning.space,
-        config=topic_tuning.objective_config(),
-        cache=ReductionCache(topic_tuning.reduction_cache_size),
-    )
-    constraints = {"constraints_func": objective.constraints_func} if objective.has_constraints else {}
-    study = run_study(
-        store,
-        objective,
-        directions=topic_tuning.directions,
-        sampler=sampler_factory(topic_tuning.sampler, "topic_tuning.sampler", topic_tuning.fixed, **constraints),
-        seed=topic_tuning.seed,
-        pruner=topic_tuning.build_pruner(),
-        n_trials=topic_tuning.n_trials,
-        provenance=provenance(
-            fingerprint,
-            paper_splits,
-            **topic_tuning.provenance(),
-            embedding_models={key: train_embeddings[key].metadata["cache_key"] for key in keys},
-        ),
-        n_workers=topic_tuning.n_workers,
+        build_objective,
+        embedding_models={key: train_embeddings[key].metadata["cache_key"] for key in keys},
     )
     logger.info(
         "Topic study '%s': %d trials; reductions in this process computed %d times, reused %d times.",
         study.study_name,
         len(study.trials),
-        objective.cache.misses,
-        objective.cache.hits,
+        cache.misses,
+        cache.hits,
     )
     return study
 
@@ -192,8 +175,7 @@ def fit_final_topic_model(
         (id, split, topic) of every paper, and the final metrics (with the parameters).
     """
     topic_tuning.trial_fraction(paper_splits)  # refuses a final fit smaller than the trials'
-    study = topic_tuning.store(topic_study).load()
-    trial = chosen_trial(study, topic_tuning.final_trial, topic_tuning.constraints)
+    trial = final_trial(topic_tuning, topic_study)
     corpus = TopicCorpus(
         paper_splits,
         {"train": train_texts, "validation": validation_texts, "test": test_texts},
