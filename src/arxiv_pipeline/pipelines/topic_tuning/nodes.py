@@ -10,17 +10,17 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from arxiv_pipeline.corpus.splitting import SPLITS
-from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
-from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
 from arxiv_pipeline.embedding.lineage import lineage
 from arxiv_pipeline.embedding.selection import used_models
+from arxiv_pipeline.embedding.specs import EmbeddingsParams
 from arxiv_pipeline.text.templates import SplitTexts
 from arxiv_pipeline.topics.agreement import taxonomy_labels
 from arxiv_pipeline.topics.assignment import (
     HeldOutPapers,
     assignment_metrics,
 )
+from arxiv_pipeline.topics.bundle import TopicModelBundle
 from arxiv_pipeline.topics.corpus import TopicCorpus
 from arxiv_pipeline.topics.model import (
     coherence_reference,
@@ -31,11 +31,10 @@ from arxiv_pipeline.topics.model import (
 from arxiv_pipeline.topics.objective import TopicObjective, fit_params
 from arxiv_pipeline.topics.reduction import ReductionCache
 from arxiv_pipeline.topics.refit import refit
-from arxiv_pipeline.topics.selection import chosen_trial
 from arxiv_pipeline.topics.settings import TopicTuning
-from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
-from arxiv_pipeline.tuning.provenance import data_fingerprint, provenance
-from arxiv_pipeline.tuning.study import check_data, check_splits, run_study
+from arxiv_pipeline.tuning.components import check_embedding_models
+from arxiv_pipeline.tuning.flow import check_study_splits, final_trial, tune
+from arxiv_pipeline.tuning.store import StudyStore
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
@@ -71,8 +70,7 @@ def check_topic_study_data(
         If the stored study was run on other papers or splits, saying how to name a new
         study (``topic_tuning.study_name``); before any embedding is computed.
     """
-    check_splits(topic_tuning.store(topic_study), paper_splits, TopicTuning.KEY)
-    return topic_study
+    return check_study_splits(topic_tuning, topic_study, paper_splits)
 
 
 def tune_topic_model(
@@ -93,69 +91,55 @@ def tune_topic_model(
     outlier share. The study lives in the storage ``topic_tuning.storage`` names, and
     ``topic_tuning.n_workers`` processes run its trials.
     """
-    store = topic_tuning.store(topic_study)
     keys = _used_models(topic_tuning)
     check_embedding_models(
         topic_tuning.space, list(train_embeddings), "topic_tuning.search_space.embedding_model", *keys
     )
-    used = {
-        f"{key}__{split}": stored[key]
-        for split, stored in (("train", train_embeddings), ("validation", validation_embeddings))
-        for key in keys
-    }
     fraction = topic_tuning.trial_fraction(paper_splits)
-    fingerprint = data_fingerprint(used, fraction)
-    check_data(store, fingerprint, TopicTuning.KEY)  # before any text is read
-    corpus = TopicCorpus(
+    embeddings = {"train": train_embeddings, "validation": validation_embeddings}
+    cache = ReductionCache(topic_tuning.reduction_cache_size)
+
+    def build_objective() -> TopicObjective:
+        texts = {"train": train_texts, "validation": validation_texts}
+        corpus = TopicCorpus(paper_splits, texts, embeddings, {"train": fraction})
+        logger.info(
+            "Topic trials fit on %d training papers (size_fraction %s: %g) and are scored on %d validation papers.",
+            len(corpus.ids("train")),
+            topic_tuning.size_fraction,
+            fraction,
+            len(corpus.ids("validation")),
+        )
+        validation = corpus.documents("validation")
+        return TopicObjective(
+            documents=corpus.documents("train"),
+            embeddings=corpus.vectors_by_model("train", keys),
+            scorer=coherence_reference(validation, "validation"),
+            held_out=HeldOutPapers(
+                validation,
+                corpus.vectors_by_model("validation", keys),
+                taxonomy_labels(papers, {"validation": corpus.ids("validation")})["validation"],
+            ),
+            space=topic_tuning.space,
+            config=topic_tuning.objective_config(),
+            cache=cache,
+        )
+
+    study = tune(
+        topic_tuning,
+        topic_study,
         paper_splits,
-        {"train": train_texts, "validation": validation_texts},
-        {"train": train_embeddings, "validation": validation_embeddings},
-        {"train": fraction},
-    )
-    logger.info(
-        "Topic trials fit on %d training papers (size_fraction %s: %g) and are scored on %d validation papers.",
-        len(corpus.ids("train")),
-        topic_tuning.size_fraction,
+        embeddings,
+        keys,
         fraction,
-        len(corpus.ids("validation")),
-    )
-    validation = corpus.documents("validation")
-    objective = TopicObjective(
-        documents=corpus.documents("train"),
-        embeddings=corpus.vectors_by_model("train", keys),
-        scorer=coherence_reference(validation, "validation"),
-        held_out=HeldOutPapers(
-            validation,
-            corpus.vectors_by_model("validation", keys),
-            taxonomy_labels(papers, {"validation": corpus.ids("validation")})["validation"],
-        ),
-        space=topic_tuning.space,
-        config=topic_tuning.objective_config(),
-        cache=ReductionCache(topic_tuning.reduction_cache_size),
-    )
-    constraints = {"constraints_func": objective.constraints_func} if objective.has_constraints else {}
-    study = run_study(
-        store,
-        objective,
-        directions=topic_tuning.directions,
-        sampler=sampler_factory(topic_tuning.sampler, "topic_tuning.sampler", topic_tuning.fixed, **constraints),
-        seed=topic_tuning.seed,
-        pruner=topic_tuning.build_pruner(),
-        n_trials=topic_tuning.n_trials,
-        provenance=provenance(
-            fingerprint,
-            paper_splits,
-            **topic_tuning.provenance(),
-            embedding_models={key: train_embeddings[key].metadata["cache_key"] for key in keys},
-        ),
-        n_workers=topic_tuning.n_workers,
+        build_objective,
+        embedding_models={key: train_embeddings[key].metadata["cache_key"] for key in keys},
     )
     logger.info(
         "Topic study '%s': %d trials; reductions in this process computed %d times, reused %d times.",
         study.study_name,
         len(study.trials),
-        objective.cache.misses,
-        objective.cache.hits,
+        cache.misses,
+        cache.hits,
     )
     return study
 
@@ -170,9 +154,8 @@ def fit_final_topic_model(
     train_embeddings: SplitEmbeddings,
     validation_embeddings: SplitEmbeddings,
     test_embeddings: SplitEmbeddings,
-    text_template: str,
+    embeddings: EmbeddingsParams,
     topic_tuning: TopicTuning,
-    embedding_models: dict[str, Any],
 ) -> tuple[TopicModelBundle, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Refit BERTopic with the chosen trial's parameters, and give every paper of every split a topic.
 
@@ -192,8 +175,7 @@ def fit_final_topic_model(
         (id, split, topic) of every paper, and the final metrics (with the parameters).
     """
     topic_tuning.trial_fraction(paper_splits)  # refuses a final fit smaller than the trials'
-    study = topic_tuning.store(topic_study).load()
-    trial = chosen_trial(study, topic_tuning.final_trial, topic_tuning.constraints)
+    trial = final_trial(topic_tuning, topic_study)
     corpus = TopicCorpus(
         paper_splits,
         {"train": train_texts, "validation": validation_texts, "test": test_texts},
@@ -234,8 +216,8 @@ def fit_final_topic_model(
     bundle = TopicModelBundle(
         model,
         {
-            **lineage(paper_splits, key, embedding_models[key], train_embeddings[key]),
-            "text_template": text_template,
+            **lineage(paper_splits, key, embeddings.models[key], train_embeddings[key]),
+            "text_template": embeddings.text_template,
             "topn": config.topn,
             "top_n_words": params["top_n_words"],
             "trial": trial.number,
