@@ -112,7 +112,7 @@ def default_bertopic(
     reducer = make_reducer(TOPIC_DEFAULTS, seed)
     reduced = np.nan_to_num(reducer.fit_transform(vectors["train"])).astype(np.float32)
     model = fit_topic_model(
-        documents["train"], vectors["train"], reduced, TOPIC_DEFAULTS, prediction_data=True
+        documents["train"], vectors["train"], reduced, TOPIC_DEFAULTS, seed, prediction_data=True
     )
     model.umap_model = reducer
     return FittedTopics(topic_words(model), _assign_every_split(model, documents, vectors))
