@@ -60,6 +60,14 @@ class TopicTuning(StudySettings):
     constraints
         ``min_topics``, ``max_topics``, ``max_outlier_share`` (validation, after outlier
         reduction; None: no limit).
+    final_candidates
+        Leading trials refitted at the final size before one is chosen
+        (:mod:`.candidates`); 1 ships the best trial as it is.
+    stability_seeds
+        Seeds each candidate is fitted under on the trials' subset to measure its
+        stability (ARI of the validation papers' topics between seeds); below 2: not measured.
+    max_coarse_topics
+        The most topics the coarse level may have (:mod:`.levels`).
     """
 
     KEY: ClassVar[str] = "topic_tuning"
@@ -74,11 +82,16 @@ class TopicTuning(StudySettings):
     second_measure: str = "diversity"
     final_size_fraction: float = 1.0
     constraints: dict[str, float | None] = field(default_factory=dict)
+    final_candidates: int = 3
+    stability_seeds: int = 3
+    max_coarse_topics: int = 40
 
     def __post_init__(self) -> None:
         self.require_choice("measure", OBJECTIVE_MEASURES)
         self.require_choice("second_measure", ("diversity", *OBJECTIVE_MEASURES))
-        self.require_counts("topn", "n_seeds", "reduction_cache_size")
+        self.require_counts("topn", "n_seeds", "reduction_cache_size", "final_candidates", "max_coarse_topics")
+        if not (type(self.stability_seeds) is int and self.stability_seeds >= 0):
+            raise ValueError(f"topic_tuning.stability_seeds must be a whole number >= 0, got {self.stability_seeds!r}.")
         if self.final_trial != "best" and not (isinstance(self.final_trial, int) and self.final_trial >= 0):
             raise ValueError(f"topic_tuning.final_trial must be best or a trial number, got {self.final_trial!r}.")
         self.constraints = {name: None for name in CONSTRAINTS} | dict(self.constraints or {})
