@@ -92,29 +92,20 @@ def build_topic_map(
         The most coarse topics a cut may have.
     """
     words = topic_words(model)
-    n_fine = len(words)
-    centroids = topic_centroids(vectors, topics, n_fine)
-    if n_fine >= 2:
-        tree = topic_tree(centroids)
-        choice = choose_coarse_count(tree, held_out_topics, held_out_archives, max_coarse_topics)
-        coarse_of = cut_tree(tree, choice.n_topics)
+    centroids = topic_centroids(vectors, topics, len(words))
+    if len(words) >= 2:
+        choice = choose_coarse_count(
+            topic_tree(centroids), held_out_topics, held_out_archives, max_coarse_topics
+        )
     else:  # one topic (or none): the coarse level is the fine one
-        choice, coarse_of = CoarseChoice(n_fine, {}), np.zeros(n_fine, dtype=np.int64)
+        choice = CoarseChoice(len(words), {})
+    coarse_of, coarse_words = coarse_level(model, documents, centroids, topics, choice.n_topics)
     coarse_topics = to_coarse(topics, coarse_of)
-    n_coarse = int(coarse_of.max()) + 1 if n_fine else 0
-    counts = model.vectorizer_model.transform(documents)
-    coarse_words = class_tfidf_words(
-        counts,
-        coarse_topics,
-        n_coarse,
-        max(len(topic) for topic in words.values()) if words else 0,
-        model.vectorizer_model.get_feature_names_out(),
-    )
     fine = _table(words, topics, ids, representative_rows(vectors, topics, centroids, REPRESENTATIVES))
     fine["coarse_topic"] = [int(coarse_of[topic]) if topic >= 0 else -1 for topic in fine["topic"]]
     labels = dict(zip(model.get_topic_info()["Topic"], model.get_topic_info()["Name"], strict=True))
     fine["label"] = [labels.get(topic, str(topic)) for topic in fine["topic"]]
-    coarse_centroids = topic_centroids(vectors, coarse_topics, n_coarse)
+    coarse_centroids = topic_centroids(vectors, coarse_topics, len(coarse_words))
     coarse = _table(
         coarse_words,
         coarse_topics,
@@ -122,6 +113,47 @@ def build_topic_map(
         representative_rows(vectors, coarse_topics, coarse_centroids, REPRESENTATIVES),
     )
     return TopicMap(fine, coarse[coarse["topic"] >= 0].reset_index(drop=True), coarse_of, choice)
+
+
+def coarse_level(
+    model: BERTopic,
+    documents: list[str],
+    centroids: np.ndarray,
+    topics: np.ndarray,
+    n_coarse: int,
+) -> tuple[np.ndarray, dict[int, list[str]]]:
+    """The fine topics cut into ``n_coarse`` coarse ones, and the coarse topics' words.
+
+    Parameters
+    ----------
+    model
+        The fitted model (its vectorizer gives the words, as it gave the fine topics').
+    documents, topics
+        The papers the model was fitted on and their fine topics.
+    centroids
+        The fine topics' centroids (:func:`.levels.topic_centroids`).
+
+    Returns
+    -------
+    tuple
+        Each fine topic's coarse topic, and each coarse topic's words in c-TF-IDF order
+        (as many as the fine topics have).
+    """
+    n_fine = len(centroids)
+    coarse_of = (
+        cut_tree(topic_tree(centroids), min(n_coarse, n_fine))
+        if n_fine >= 2
+        else np.zeros(n_fine, dtype=np.int64)
+    )
+    n_words = max((len(words) for words in topic_words(model).values()), default=0)
+    words = class_tfidf_words(
+        model.vectorizer_model.transform(documents),
+        to_coarse(topics, coarse_of),
+        int(coarse_of.max()) + 1 if n_fine else 0,
+        n_words,
+        model.vectorizer_model.get_feature_names_out(),
+    )
+    return coarse_of, words
 
 
 def _table(
