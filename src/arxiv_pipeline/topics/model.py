@@ -164,6 +164,22 @@ def make_clusterer(
     )
 
 
+def make_vectorizer(params: dict[str, Any]) -> CountVectorizer:
+    """The vectorizer of a fit's topic words (``vectorizer.*``; English stop words out)."""
+    low, high = (int(n) for n in params["vectorizer.ngram_range"].split("-"))
+    return CountVectorizer(
+        stop_words="english",
+        min_df=params["vectorizer.min_df"],
+        max_df=params["vectorizer.max_df"],
+        ngram_range=(low, high),
+    )
+
+
+def words_kept(params: dict[str, Any]) -> int:
+    """Words kept per topic: diversity needs the top 25; coherence cuts to its own ``topn``."""
+    return max(params["top_n_words"], DIVERSITY_TOPK)
+
+
 def fit_topic_model(
     documents: list[str],
     embeddings: np.ndarray,
@@ -181,18 +197,11 @@ def fit_topic_model(
     # seconds and hundreds of MB, and Kedro imports every pipeline for every command.
     from bertopic import BERTopic
 
-    low, high = (int(n) for n in params["vectorizer.ngram_range"].split("-"))
     model = BERTopic(
         umap_model=PrecomputedReduction(reduced),
         hdbscan_model=make_clusterer(params, len(documents), seed, prediction_data),
-        vectorizer_model=CountVectorizer(
-            stop_words="english",
-            min_df=params["vectorizer.min_df"],
-            max_df=params["vectorizer.max_df"],
-            ngram_range=(low, high),
-        ),
-        # Diversity needs the top 25 words; coherence cuts to its own explicit topn.
-        top_n_words=max(params["top_n_words"], DIVERSITY_TOPK),
+        vectorizer_model=make_vectorizer(params),
+        top_n_words=words_kept(params),
         nr_topics=params["nr_topics"],
         calculate_probabilities=False,
     )

@@ -14,6 +14,7 @@ from .agreement import AGREEMENT_METRICS
 from .corpus import MEASURES
 from .model import SIZE_FREE_FORMS, TOPIC_PARAMETER_RULES
 from .objective import TopicObjectiveConfig
+from .words import WORD_PARAMETERS
 
 #: The limits ``topic_tuning.constraints`` may set.
 CONSTRAINTS = ("min_topics", "max_topics", "max_outlier_share")
@@ -68,6 +69,9 @@ class TopicTuning(StudySettings):
         stability (ARI of the validation papers' topics between seeds); below 2: not measured.
     max_coarse_topics
         The most topics the coarse level may have (:mod:`.levels`).
+    word_settings
+        Vectorizer settings (:data:`.words.WORD_PARAMETERS`) the final topics' words are
+        chosen among by held-out coherence, beside the chosen trial's own (:mod:`.words`).
     """
 
     KEY: ClassVar[str] = "topic_tuning"
@@ -85,6 +89,7 @@ class TopicTuning(StudySettings):
     final_candidates: int = 3
     stability_seeds: int = 3
     max_coarse_topics: int = 40
+    word_settings: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.require_choice("measure", OBJECTIVE_MEASURES)
@@ -98,6 +103,12 @@ class TopicTuning(StudySettings):
         unknown = sorted(set(self.constraints) - set(CONSTRAINTS))
         if unknown:
             raise ValueError(f"topic_tuning.constraints: unknown limits {unknown}; known: {list(CONSTRAINTS)}")
+        for setting in self.word_settings:
+            unknown = sorted(set(setting) - set(WORD_PARAMETERS))
+            if unknown:
+                raise ValueError(
+                    f"topic_tuning.word_settings: {unknown} are not word settings; use {list(WORD_PARAMETERS)}."
+                )
         super().__post_init__()
         self._check_final_size()
         for forms in SIZE_FREE_FORMS.items():

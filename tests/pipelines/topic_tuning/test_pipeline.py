@@ -70,6 +70,9 @@ def test_study_records_every_metric_resumes_and_builds_the_final_model(tuned_pro
         assert candidate["final_value"] == pytest.approx(candidate["trial_value"], abs=1e-12)
         assert -1.0 <= candidate["stability_ari"] <= 1.0
     assert metrics["trial"] == resumed.best_trial.number
+    # The shipped words are those of the best validation c_npmi among the word settings.
+    scored = [setting["c_npmi"] for setting in metrics["words"] if "c_npmi" in setting]
+    assert len(metrics["words"]) == 4 and metrics["validation"]["c_npmi"] == pytest.approx(max(scored))
     assert metrics["validation"]["nmi_primary"] == pytest.approx(resumed.best_value, abs=1e-12)
     table = load_dataset(tuned_project, "topic_table")
     assert table.loc[table["topic"] >= 0, "words"].map(len).min() >= 10

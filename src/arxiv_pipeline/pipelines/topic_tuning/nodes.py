@@ -28,6 +28,7 @@ from arxiv_pipeline.topics.refit import Refit
 from arxiv_pipeline.topics.selection import chosen_trial, leading_trials
 from arxiv_pipeline.topics.settings import TopicTuning
 from arxiv_pipeline.topics.topic_map import TopicMap, build_topic_map
+from arxiv_pipeline.topics.words import choose_words
 from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
 from arxiv_pipeline.tuning.provenance import data_fingerprint, provenance
 from arxiv_pipeline.tuning.study import check_data, check_splits, run_study
@@ -184,7 +185,9 @@ def fit_final_topic_model(
     other paper of every split assigned by ``transform`` and the trial's outlier
     reduction; each is scored on the whole validation split, and the one of the highest
     ``topic_tuning.measure`` there ships (:mod:`arxiv_pipeline.topics.candidates`). Its
-    fine topics are merged into a coarse level (:mod:`arxiv_pipeline.topics.levels`).
+    topic words are those of the best held-out coherence among ``topic_tuning.word_settings``
+    (:mod:`arxiv_pipeline.topics.words`), and its fine topics are merged into a coarse
+    level (:mod:`arxiv_pipeline.topics.levels`).
 
     Returns
     -------
@@ -224,10 +227,14 @@ def fit_final_topic_model(
         del vectors
     chosen, params, _ = max(candidates, key=lambda entry: entry[0].scores[config.measure])
     fit, key = chosen.fit, params["embedding_model"]
+    fit_documents = [text for text, keep in zip(documents["train"], fitted, strict=True) if keep]
+    params, words = choose_words(
+        fit.model, fit_documents, params, topic_tuning.word_settings, scoring.reference, config.topn
+    )
     vectors = corpus.vectors("train", key)
     topic_map = build_topic_map(
         fit.model,
-        [text for text, keep in zip(documents["train"], fitted, strict=True) if keep],
+        fit_documents,
         vectors[fitted],
         corpus.ids("train")[fitted],
         fit.after["train"][fitted],
@@ -236,6 +243,11 @@ def fit_final_topic_model(
         topic_tuning.max_coarse_topics,
     )
     metrics = _final_metrics(chosen, params, seed, fitted, candidates, topic_map, topic_tuning, labels, fit)
+    metrics["words"] = words
+    # Coherence, diversity and n_topics of the shipped topic words, on the validation texts.
+    metrics["validation"] = {
+        name: value for name, value in scoring.score(fit).items() if name in ("c_npmi", "c_v", "diversity", "n_topics")
+    } | metrics["validation"]
     # New documents go through the reducer fitted on train, then the clusterer's prediction.
     fit.model.umap_model = fit.reducer
     bundle = TopicModelBundle(
@@ -327,9 +339,4 @@ def _final_metrics(
         metrics[split] = assignment_metrics(fit.before[split], fit.after[split], labels[split], "")
         metrics[split]["coarse"] = taxonomy_agreement(coarse, labels[split])
         metrics[f"{split}_outlier_share"] = metrics[split]["outlier_share"]
-    # Coherence, diversity and n_topics of the fitted topics, on the validation texts.
-    scores = chosen.scores
-    metrics["validation"] = {
-        name: scores[name] for name in ("c_npmi", "c_v", "diversity", "n_topics")
-    } | metrics["validation"]
     return metrics
