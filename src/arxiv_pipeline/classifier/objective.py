@@ -103,6 +103,10 @@ class ClassifierObjective:
             on_epoch=on_epoch,
         )
 
+    def sampler_options(self) -> dict[str, Any]:
+        """What the study's sampler takes from the objective: nothing (no constraints)."""
+        return {}
+
     def __call__(self, trial: optuna.Trial) -> float:
         params = self.trial_params(trial)
         monitor = self.settings.monitor

@@ -1,4 +1,4 @@
-"""``classifier_tuning`` in parameters yml, as the typed settings Kedro builds for the classifier nodes."""
+"""``classifier_tuning`` and ``predict`` in parameters yml, as the typed settings Kedro builds."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import optuna
+from optuna.trial import TrialState
 
 from arxiv_pipeline.embedding.device import resolve_device
+from arxiv_pipeline.tuning.budget import count_trials
 from arxiv_pipeline.tuning.components import build_pruner
 from arxiv_pipeline.tuning.settings import StudySettings
 
@@ -56,6 +58,21 @@ class ClassifierTuning(StudySettings):
     def directions(self) -> list[str]:
         return [MONITORS[self.objective]]
 
+    def choose_final_trial(self, study: optuna.Study) -> optuna.trial.FrozenTrial:
+        """The best complete trial.
+
+        Raises
+        ------
+        ValueError
+            If the study has no complete trial.
+        """
+        if count_trials(study, TrialState.COMPLETE) == 0:
+            raise ValueError(
+                f"Study '{study.study_name}' has no complete trial: see the trials' fail_reason "
+                "user attrs, then run classifier_tuning again."
+            )
+        return study.best_trial
+
     def base_params(self) -> dict[str, Any]:
         """Every parameter's value when the search space does not draw it."""
         return {**CLASSIFIER_DEFAULTS, "embedding_model": self.embedding_model}
@@ -82,3 +99,24 @@ class ClassifierTuning(StudySettings):
             "search_space": self.search_space,
             "fixed": self.fixed,
         }
+
+
+@dataclass(frozen=True)
+class PredictParams:
+    """The predict pipeline's parameters (see ``conf/base/parameters_predict.yml``).
+
+    Attributes
+    ----------
+    top_k
+        Categories listed per abstract, most probable first: 1 or more (a slice
+        ``[:top_k]`` would take -1 as "every label but one").
+    """
+
+    top_k: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.top_k, bool) or not isinstance(self.top_k, int) or self.top_k < 1:
+            raise ValueError(
+                f"predict.top_k must be a whole number of 1 or more (categories listed per "
+                f"abstract); got {self.top_k!r}."
+            )

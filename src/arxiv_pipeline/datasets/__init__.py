@@ -15,17 +15,13 @@ _MODULES = {
     "ArrowParquetDataset": "arrow_parquet_dataset",
     "ArxivSnapshotDataset": "snapshot_dataset",
     "BERTopicDataset": "bertopic_dataset",
-    "ClassifierCheckpoint": "classifier_dataset",
     "ClassifierDataset": "classifier_dataset",
-    "Embeddings": "embeddings_dataset",
     "EmbeddingsDataset": "embeddings_dataset",
     "HTMLDataset": "html_dataset",
     "SplitEmbeddings": "embeddings_dataset",
     "SplitTextsDataset": "texts_dataset",
     "OptunaStudyDataset": "optuna_study_dataset",
     "SnapshotSource": "snapshot_dataset",
-    "StudyStore": "optuna_study_dataset",
-    "TopicModelBundle": "bertopic_dataset",
 }
 
 __all__ = sorted(_MODULES)

@@ -10,6 +10,8 @@ from typing import BinaryIO
 import numpy as np
 from numpy.lib import format as npy_format
 
+from ._atomic import partial_path
+
 
 class NpyRowWriter:
     """A ``(rows, dim)`` float32 ``.npy`` file written in order through a file handle.
@@ -26,7 +28,7 @@ class NpyRowWriter:
         self.path = path
         self.rows, self.dim = rows, dim
         self.written = 0
-        self._partial = path.with_name(path.name + ".partial")
+        self._partial = partial_path(path)
         self._file = self._partial.open("wb")
         # Not a method of self: a finalizer holding self would keep it alive forever.
         self._remove = weakref.finalize(self, _remove, self._file, self._partial)

@@ -9,7 +9,6 @@ columns or row groups they need.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from kedro.io import AbstractDataset, DatasetError
+
+from ._atomic import replace_file
 
 ArrowData = pa.Table | pa.RecordBatch | pd.DataFrame | Iterable[pa.Table | pa.RecordBatch]
 
@@ -51,14 +52,14 @@ class ArrowParquetDataset(AbstractDataset[ArrowData, pq.ParquetFile]):
         if first is None:
             raise DatasetError(f"Refusing to save an empty stream to '{self._filepath}'.")
         self._filepath.parent.mkdir(parents=True, exist_ok=True)
-        # Write beside the target and rename, so a crash never leaves a half file
-        # where a complete one used to be.
-        partial = self._filepath.with_name(self._filepath.name + ".partial")
-        with pq.ParquetWriter(partial, first.schema, **self._save_args) as writer:
-            writer.write(first)
-            for batch in batches:
-                writer.write(batch)
-        os.replace(partial, self._filepath)
+
+        def write(partial: Path) -> None:
+            with pq.ParquetWriter(partial, first.schema, **self._save_args) as writer:
+                writer.write(first)
+                for batch in batches:
+                    writer.write(batch)
+
+        replace_file(self._filepath, write)
 
     def _exists(self) -> bool:
         return self._filepath.is_file()

@@ -6,38 +6,17 @@ import contextlib
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kedro.io import AbstractDataset, DatasetError
 
-from ._folders import replace_folder
+from arxiv_pipeline.topics.bundle import TopicModelBundle
 
-if TYPE_CHECKING:
-    from bertopic import BERTopic
+from ._atomic import replace_folder
 
 #: BERTopic writes its own ``config.json`` (its constructor arguments) in the same folder.
 CONFIG = "pipeline_config.json"
-
-
-@dataclass(frozen=True)
-class TopicModelBundle:
-    """A fitted BERTopic model and everything needed to use it on new documents.
-
-    Attributes
-    ----------
-    model
-        The model; ``transform(documents, embeddings=...)`` takes embeddings made as
-        ``config`` says.
-    config
-        JSON-serialisable: the embedding model (key, settings, identity, the training
-        embeddings' cache key), the data fingerprint, the text template, ``topn`` and
-        ``top_n_words``, the trial and its parameters.
-    """
-
-    model: BERTopic
-    config: dict[str, Any]
 
 
 @contextlib.contextmanager

@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kedro.io import AbstractDataset, DatasetError
 
-from ._folders import replace_folder
+from arxiv_pipeline.classifier.model import ClassifierCheckpoint
 
-if TYPE_CHECKING:
-    import torch
+from ._atomic import replace_folder
 
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
-
-
-@dataclass(frozen=True)
-class ClassifierCheckpoint:
-    """The weights of a network and everything needed to rebuild and use it.
-
-    Attributes
-    ----------
-    config
-        JSON-serialisable: the architecture, the label names in output order, the
-        embedding model the inputs come from, the decision threshold, ...
-    tensors
-        The network's ``state_dict``, on the CPU.
-    """
-
-    config: dict[str, Any]
-    tensors: dict[str, torch.Tensor]
 
 
 class ClassifierDataset(AbstractDataset[ClassifierCheckpoint, ClassifierCheckpoint]):

@@ -8,7 +8,6 @@ rendering the texts again, and take the fingerprint from the file instead of has
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,8 @@ import pyarrow.parquet as pq
 from kedro.io import AbstractDataset, DatasetError
 
 from arxiv_pipeline.text.templates import SplitTexts
+
+from ._atomic import replace_file
 
 #: Schema metadata key holding the split and the fingerprint.
 _METADATA_KEY = b"arxiv_pipeline.split_texts"
@@ -66,9 +67,7 @@ class SplitTextsDataset(AbstractDataset[SplitTexts, SplitTexts]):
             {_METADATA_KEY: metadata.encode()}
         )
         self._filepath.parent.mkdir(parents=True, exist_ok=True)
-        partial = self._filepath.with_name(self._filepath.name + ".partial")
-        pq.write_table(table, partial, compression="zstd")
-        os.replace(partial, self._filepath)
+        replace_file(self._filepath, lambda path: pq.write_table(table, path, compression="zstd"))
 
     def _exists(self) -> bool:
         return self._filepath.is_file()

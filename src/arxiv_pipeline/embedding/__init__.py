@@ -14,6 +14,7 @@ from .specs import (
     ModelSpec,
     SentenceTransformerSpec,
     TfidfSvdSpec,
+    model_settings,
     model_spec,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "TfidfSvdSpec",
     "hash_model_files",
     "make_encoder",
+    "model_settings",
     "model_spec",
     "resolve_device",
     "resolve_model",

@@ -7,7 +7,7 @@ cache hit never does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -16,13 +16,7 @@ from arxiv_pipeline.text.templates import SplitTexts
 
 from .sentence_transformer import SentenceTransformerEncoder
 from .sources import resolve_model
-from .specs import (
-    EmbeddingModelError,
-    EncodingSettings,
-    ModelSpec,
-    SentenceTransformerSpec,
-    model_spec,
-)
+from .specs import EmbeddingModelError, EncodingSettings, ModelSpec, SentenceTransformerSpec
 from .tfidf_svd import TfidfSvdEncoder
 
 
@@ -45,10 +39,7 @@ class Encoder(Protocol):
 
 
 def make_encoder(
-    model_key: str,
-    spec: ModelSpec | Mapping[str, Any],
-    encoding: EncodingSettings | Mapping[str, Any],
-    train: SplitTexts | None,
+    model_key: str, spec: ModelSpec, encoding: EncodingSettings, train: SplitTexts | None
 ) -> Encoder:
     """The encoder for ``embeddings.models.<model_key>``.
 
@@ -57,9 +48,10 @@ def make_encoder(
     model_key
         The key under ``embeddings.models``, for messages.
     spec
-        Its settings, typed or as in the parameters (``backend`` and the backend's fields).
+        Its settings (:class:`~arxiv_pipeline.embedding.specs.EmbeddingsParams` types
+        them; :func:`~arxiv_pipeline.embedding.specs.model_spec` types a recorded one).
     encoding
-        ``embeddings.encoding``, typed or as in the parameters.
+        ``embeddings.encoding``.
     train
         The training split's texts: TF-IDF + SVD is fitted on them only. Only that
         backend needs them.
@@ -67,13 +59,9 @@ def make_encoder(
     Raises
     ------
     EmbeddingModelError
-        If the backend or a setting is unknown, the model cannot be found, or TF-IDF +
-        SVD gets no training texts or fewer than its ``n_components``.
+        If the model cannot be found, or TF-IDF + SVD gets no training texts or fewer
+        than its ``n_components``.
     """
-    if isinstance(spec, Mapping):
-        spec = model_spec(model_key, spec)
-    if isinstance(encoding, Mapping):
-        encoding = EncodingSettings(**encoding)
     if isinstance(spec, SentenceTransformerSpec):
         source = resolve_model(model_key, spec.model)
         return SentenceTransformerEncoder(spec, source, encoding, model_key)

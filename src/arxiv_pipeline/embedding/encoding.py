@@ -5,22 +5,23 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from tqdm.auto import tqdm
 
-from arxiv_pipeline.datasets.embeddings_dataset import (
-    EmbeddingsEnd,
-    EmbeddingsRows,
-    EmbeddingsStart,
-    EmbeddingsWrite,
-    SplitEmbeddings,
-)
 from arxiv_pipeline.text.templates import SplitTexts
 
 from .encoders import Encoder
+from .vectors import EmbeddingsEnd, EmbeddingsRows, EmbeddingsStart, EmbeddingsWrite
 
 logger = logging.getLogger(__name__)
+
+
+class StoredSidecars(Protocol):
+    """What encoding reads of a split's stored embeddings (``<split>_embeddings_store``)."""
+
+    def sidecar(self, model_key: str) -> dict[str, Any] | None:
+        """The sidecar of the model's stored matrix, None when there is no complete one."""
 
 
 def cache_key(encoder: Encoder, texts: SplitTexts) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def cache_key(encoder: Encoder, texts: SplitTexts) -> dict[str, Any]:
 def encode_split(
     texts: SplitTexts,
     encoders: Mapping[str, Encoder],
-    stored: SplitEmbeddings,
+    stored: StoredSidecars,
     chunk_size: int,
 ) -> Iterator[EmbeddingsWrite]:
     """What ``<split>_embeddings`` must write: each model's matrix that the cache lacks.

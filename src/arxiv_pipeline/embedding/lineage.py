@@ -13,7 +13,9 @@ from typing import Any
 import pandas as pd
 
 from arxiv_pipeline.corpus.splitting import splits_fingerprint
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+from arxiv_pipeline.embedding.vectors import Embeddings
+
+from .specs import ModelSpec, model_settings
 
 #: The keys of a model's config that :func:`lineage` writes.
 LINEAGE_KEYS = (
@@ -41,7 +43,7 @@ def embedding_identity(embeddings: Embeddings) -> dict[str, Any]:
 
 
 def lineage(
-    paper_splits: pd.DataFrame, model_key: str, settings: dict[str, Any], train: Embeddings
+    paper_splits: pd.DataFrame, model_key: str, spec: ModelSpec, train: Embeddings
 ) -> dict[str, Any]:
     """The config entries that say what a model was built on.
 
@@ -49,11 +51,19 @@ def lineage(
     ----------
     paper_splits
         The splits the model was trained on.
-    model_key, settings
-        ``embeddings.models.<model_key>``: enough to build the encoder again.
+    model_key, spec
+        ``embeddings.models.<model_key>``: enough to build the encoder again. It is
+        recorded as :func:`~arxiv_pipeline.embedding.specs.model_settings` writes it.
     train
         The training split's embeddings the model was fitted on.
     """
+    return _lineage(paper_splits, model_key, model_settings(spec), train)
+
+
+def _lineage(
+    paper_splits: pd.DataFrame, model_key: str, settings: dict[str, Any], train: Embeddings
+) -> dict[str, Any]:
+    """:func:`lineage` with the model's settings as a config records them."""
     return {
         "data_fingerprint": splits_fingerprint(paper_splits),
         "embedding_model": model_key,
@@ -138,5 +148,6 @@ def check_model_matches_data(
             f"The {name} was built on '{key}' embeddings, which are no longer configured "
             "(embeddings.models): restore that model, or run its tuning pipeline again."
         )
-    current = lineage(paper_splits, key, config.get("embedding_settings", {}), train)
+    # The settings are the model's own: the checks compare the data and the embeddings.
+    current = _lineage(paper_splits, key, config.get("embedding_settings", {}), train)
     check_models_agree({name: config, "current data": current})

@@ -107,6 +107,16 @@ def model_spec(model_key: str, raw: Mapping[str, Any]) -> ModelSpec:
     return spec
 
 
+def model_settings(spec: ModelSpec) -> dict[str, Any]:
+    """``spec`` as ``embeddings.models.<key>`` writes it: ``backend``, then every setting.
+
+    Trained models record it in their JSON configs; :func:`model_spec` reads it back as
+    an equal spec.
+    """
+    backend = next(name for name, cls in BACKENDS.items() if isinstance(spec, cls))
+    return {"backend": backend, **dataclasses.asdict(spec)}
+
+
 def _construct(cls: type[_Spec], where: str, settings: Mapping[str, Any]) -> _Spec:
     fields = dataclasses.fields(cls)
     allowed = {spec_field.name for spec_field in fields}
@@ -187,14 +197,14 @@ class EmbeddingsParams:
     encoding
         See :class:`EncodingSettings`.
     models
-        One entry per set of embeddings, cached under ``data/04_feature/embeddings/<key>/``,
-        as written in the parameters (checked here; :meth:`specs` types them). They stay
-        plain mappings because trained models record them in their JSON configs.
+        One entry per set of embeddings, cached under ``data/04_feature/embeddings/<key>/``:
+        its typed settings, built here from the parameters (:func:`model_spec`). Trained
+        models record an entry in their JSON configs as :func:`model_settings` writes it.
     """
 
     text_template: str
     encoding: EncodingSettings = field(default_factory=EncodingSettings)
-    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    models: dict[str, ModelSpec] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Kedro passes nested parameters as dicts; frozen, so set through object.
@@ -207,14 +217,8 @@ class EmbeddingsParams:
                 f"embeddings.models keys {invalid} must be Python identifiers (letters, "
                 "digits, _): they name folders of data/04_feature/embeddings."
             )
-        self.specs()
-
-    def specs(self) -> dict[str, ModelSpec]:
-        """Each model's settings, typed.
-
-        Raises
-        ------
-        EmbeddingModelError
-            Naming the model whose backend or settings are wrong.
-        """
-        return {key: model_spec(key, raw) for key, raw in self.models.items()}
+        models = {
+            key: raw if isinstance(raw, ModelSpec) else model_spec(key, raw)
+            for key, raw in self.models.items()
+        }
+        object.__setattr__(self, "models", models)

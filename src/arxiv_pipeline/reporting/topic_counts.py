@@ -25,6 +25,7 @@ from plotly.subplots import make_subplots
 
 from arxiv_pipeline.corpus.splitting import nested_subset
 from arxiv_pipeline.reporting.figures import note_figure, objective_name
+from arxiv_pipeline.reporting.settings import StudyReportsParams
 from arxiv_pipeline.topics.objective import violated_constraints
 from arxiv_pipeline.topics.selection import chosen_trial
 from arxiv_pipeline.topics.settings import TopicTuning
@@ -155,7 +156,7 @@ def measured_on(topic_tuning: TopicTuning, paper_splits: pd.DataFrame) -> dict[s
 def summarize_topic_counts(
     study: optuna.Study,
     topic_tuning: TopicTuning,
-    study_reports: dict[str, Any],
+    study_reports: StudyReportsParams,
     paper_splits: pd.DataFrame,
     final_topic_metrics: dict[str, Any],
 ) -> dict[str, Any]:
@@ -210,7 +211,7 @@ def summarize_topic_counts(
         "objective": float(best["objective"]),
     }
     if not feasible.empty:
-        share = study_reports["near_best_share"]
+        share = study_reports.near_best_share
         near = feasible.nlargest(max(1, math.ceil(share * len(feasible))), "objective")
         summary["near_best"] = {
             "share": share,

@@ -12,13 +12,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .agreement import taxonomy_agreement
 from .baselines import FittedTopics, default_bertopic, kmeans, lda, lda_corpus, tuned_bertopic
 from .model import analyzer, coherence_reference
+
+if TYPE_CHECKING:
+    from arxiv_pipeline.reporting.settings import EvaluationParams
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +68,7 @@ def fit_over_seeds(
     vectors: Mapping[str, np.ndarray],
     train_labels: Mapping[str, np.ndarray],
     seeds: Sequence[int],
-    settings: Mapping[str, Any],
+    settings: EvaluationParams,
 ) -> dict[str, list[FittedTopics]]:
     """The tuned configuration, BERTopic defaults, LDA and the k-means yardsticks, each
     fitted once per seed.
@@ -96,7 +99,7 @@ def fit_over_seeds(
     """
     tokenize = analyzer()
     tokens = {split: [tokenize(text) for text in texts] for split, texts in documents.items()}
-    lda_settings, n_init = settings["lda"], settings["kmeans"]["n_init"]
+    lda_settings, n_init = settings.lda, settings.kmeans["n_init"]
     bags = lda_corpus(tokens, lda_settings)
     params, n_topics = final_topic_metrics["params"], max(len(final[0].words), 2)
     n_coarse = final_topic_metrics["coarse"]["n_topics"]

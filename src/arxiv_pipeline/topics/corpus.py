@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from arxiv_pipeline.corpus.splitting import nested_subset
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings, check_split_ids
+from arxiv_pipeline.embedding.vectors import Embeddings, check_split_ids
 from arxiv_pipeline.text.templates import SplitTexts
 
 MEASURES = ("c_npmi", "c_v")

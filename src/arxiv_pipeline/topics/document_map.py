@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sklearn.decomposition import PCA
 
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+from arxiv_pipeline.embedding.vectors import Embeddings
 from arxiv_pipeline.topics.views import topic_labels
 
 POINT_COLUMNS = ["id", "x", "y", "archive", "title", "topic"]

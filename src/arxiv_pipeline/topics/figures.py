@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
+from arxiv_pipeline.topics.bundle import TopicModelBundle
 
 
 def _figure_or_note(draw, title: str) -> go.Figure:

@@ -250,9 +250,11 @@ class TopicObjective:
             f"infeasible ({', '.join(broken)})" if broken else "feasible",
         )
 
-    @property
-    def has_constraints(self) -> bool:
-        return any(value is not None for value in self.config.constraints.values())
+    def sampler_options(self) -> dict[str, Any]:
+        """The sampler's options from the objective: ``constraints_func`` where limits are set."""
+        if any(value is not None for value in self.config.constraints.values()):
+            return {"constraints_func": self.constraints_func}
+        return {}
 
     def constraints_func(self, trial: optuna.trial.FrozenTrial) -> list[float]:
         """Optuna's ``constraints_func``: what the trial recorded; a pruned trial is infeasible."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import optuna
 import pandas as pd
 
 from arxiv_pipeline.corpus.splitting import smallest_subset_holding
@@ -14,6 +15,7 @@ from .agreement import AGREEMENT_METRICS
 from .corpus import MEASURES
 from .model import SIZE_FREE_FORMS, TOPIC_PARAMETER_RULES
 from .objective import TopicObjectiveConfig
+from .selection import chosen_trial
 from .words import WORD_PARAMETERS
 
 #: The limits ``topic_tuning.constraints`` may set.
@@ -177,6 +179,10 @@ class TopicTuning(StudySettings):
             second_measure=self.second_measure,
             constraints=self.constraints,
         )
+
+    def choose_final_trial(self, study: optuna.Study) -> optuna.trial.FrozenTrial:
+        """The trial ``final_trial`` names, within ``constraints`` (:func:`chosen_trial`)."""
+        return chosen_trial(study, self.final_trial, self.constraints)
 
     def provenance(self) -> dict[str, Any]:
         """What the study records beside the data: how its trials were scored and drawn."""

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from arxiv_pipeline.corpus.splitting import splits_fingerprint
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+from arxiv_pipeline.embedding.vectors import Embeddings
 
 #: Packages whose versions change results.
 PACKAGES = (

@@ -9,21 +9,23 @@ An unknown or missing key is refused by the dataclass itself, naming the key.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import optuna
 from optuna.distributions import BaseDistribution
 
-from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
+from arxiv_pipeline.tuning.store import StudyStore
 
 from .components import build_pruner, build_sampler, with_fixed
 from .search_space import ParameterRule, parse_search_space
 
 
 @dataclass(kw_only=True)
-class StudySettings:
-    """What every study's parameters hold.
+class StudySettings(ABC):
+    """What every study's parameters hold, and what each study decides for itself.
 
     Attributes
     ----------
@@ -107,6 +109,25 @@ class StudySettings:
     def store(self, catalog_store: StudyStore) -> StudyStore:
         """The study these parameters name, in the storage they choose, of a catalog entry."""
         return catalog_store.using(self.storage).named(self.study_name)
+
+    @property
+    @abstractmethod
+    def directions(self) -> list[str]:
+        """What the study does with each objective value: ``maximize`` or ``minimize``."""
+
+    @abstractmethod
+    def provenance(self) -> dict[str, Any]:
+        """What the study records beside the data: how its trials were scored and drawn."""
+
+    @abstractmethod
+    def choose_final_trial(self, study: optuna.Study) -> optuna.trial.FrozenTrial:
+        """The trial of ``study`` that the final model is built from.
+
+        Raises
+        ------
+        ValueError
+            If the study holds no trial to build it from.
+        """
 
 
 def _is_int(value: Any) -> bool:

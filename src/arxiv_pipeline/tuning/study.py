@@ -23,7 +23,7 @@ import pandas as pd
 from optuna.trial import TrialState
 
 from arxiv_pipeline.corpus.splitting import splits_fingerprint
-from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
+from arxiv_pipeline.tuning.store import StudyStore
 
 from .budget import TrialBudget, count_trials
 from .components import TRIAL_ERRORS

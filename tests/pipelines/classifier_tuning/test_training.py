@@ -14,7 +14,7 @@ from arxiv_pipeline.classifier.objective import (
     ClassifierObjective,
 )
 from arxiv_pipeline.classifier.training import TrainingSettings
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+from arxiv_pipeline.embedding.vectors import Embeddings
 from arxiv_pipeline.tuning.components import build_pruner
 from arxiv_pipeline.tuning.search_space import parse_search_space
 

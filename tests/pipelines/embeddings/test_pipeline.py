@@ -22,8 +22,8 @@ from kedro.framework.startup import bootstrap_project
 from sentence_transformers import SentenceTransformer
 
 from arxiv_pipeline.corpus.splitting import SPLITS
-from arxiv_pipeline.datasets.embeddings_dataset import StaleEmbeddingsError
 from arxiv_pipeline.embedding import EmbeddingModelError
+from arxiv_pipeline.embedding.vectors import StaleEmbeddingsError
 from tests.conftest import REPO_ROOT, copy_project, load_dataset, run_pipelines
 from tests.parameters import embeddings_settings
 

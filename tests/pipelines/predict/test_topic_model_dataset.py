@@ -9,7 +9,8 @@ from bertopic.dimensionality import BaseDimensionalityReduction
 from kedro.io import DatasetError
 from sklearn.cluster import KMeans
 
-from arxiv_pipeline.datasets.bertopic_dataset import BERTopicDataset, TopicModelBundle
+from arxiv_pipeline.datasets.bertopic_dataset import BERTopicDataset
+from arxiv_pipeline.topics.bundle import TopicModelBundle
 
 DOCUMENTS = [f"dark matter halo simulation {i}" for i in range(10)] + [
     f"spin chain entanglement entropy {i}" for i in range(10)

@@ -18,10 +18,14 @@ from arxiv_pipeline.pipelines.study_reports.nodes import (
     plot_param_importances,
     plot_slice,
 )
+from arxiv_pipeline.reporting.settings import StudyReportsParams
 from arxiv_pipeline.reporting.topic_count_report import write_topic_count_report
 from arxiv_pipeline.reporting.topic_counts import plot_topic_counts, summarize_topic_counts
 from tests.conftest import run_pipelines
 from tests.parameters import topic_tuning as project_topic_tuning
+
+#: conf/base's ``study_reports``, typed as the node receives it.
+STUDY_REPORTS = StudyReportsParams(near_best_share=0.25)
 
 FIGURES = (
     "optimization_history",
@@ -143,14 +147,14 @@ def test_multi_objective_studies_are_drawn_for_their_first_objective():
         assert figure.data and "c_npmi" in figure.to_json()
     topic_tuning = project_topic_tuning(constraints={})
     assert plot_topic_counts(study, topic_tuning).data
-    summary = summarize_topic_counts(study, topic_tuning, {"near_best_share": 0.25}, PAPER_SPLITS)
+    summary = summarize_topic_counts(study, topic_tuning, STUDY_REPORTS, PAPER_SPLITS)
     assert summary["recommended"]["trial"] in {trial.number for trial in study.best_trials}
 
 
 def test_a_study_without_complete_trials_is_reported_not_failed():
     study = optuna.create_study(study_name="empty", direction="maximize")
     summary = summarize_topic_counts(
-        study, project_topic_tuning(constraints={}), {"near_best_share": 0.25}, PAPER_SPLITS
+        study, project_topic_tuning(constraints={}), STUDY_REPORTS, PAPER_SPLITS
     )
     assert summary["recommended"] is None and summary["by_n_topics"] == []
     assert "**No recommendation**" in write_topic_count_report(summary)
@@ -190,7 +194,7 @@ def real_sample_study() -> optuna.Study:
 def test_the_report_keeps_to_the_trials_within_the_constraints():
     topic_tuning = project_topic_tuning(constraints={"min_topics": 5})
     summary = summarize_topic_counts(
-        real_sample_study(), topic_tuning, {"near_best_share": 0.25}, PAPER_SPLITS
+        real_sample_study(), topic_tuning, STUDY_REPORTS, PAPER_SPLITS
     )
     # Trial 2 (6 topics) is the best of the five trials with at least 5 topics.
     assert summary["recommended"]["trial"] == 2 and summary["recommended"]["n_topics"] == 6
@@ -228,7 +232,7 @@ def test_the_report_keeps_to_the_trials_within_the_constraints():
 
 def test_without_constraints_the_advice_is_to_set_min_topics():
     summary = summarize_topic_counts(
-        real_sample_study(), project_topic_tuning(constraints={}), {"near_best_share": 0.25}, PAPER_SPLITS
+        real_sample_study(), project_topic_tuning(constraints={}), STUDY_REPORTS, PAPER_SPLITS
     )
     assert summary["recommended"]["n_topics"] == 2 and summary["infeasible"]["trials"] == 0
     report = write_topic_count_report(summary)

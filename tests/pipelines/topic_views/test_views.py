@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from arxiv_pipeline.datasets.embeddings_dataset import Embeddings
+from arxiv_pipeline.embedding.vectors import Embeddings
 from arxiv_pipeline.topics.document_map import document_points, model_embeddings, plot_document_map
 from arxiv_pipeline.topics.taxonomy import dominant_labels, taxonomy_table, topic_crosstab
 from arxiv_pipeline.topics.views import TopicViews, paper_months, topic_trends, trends_report

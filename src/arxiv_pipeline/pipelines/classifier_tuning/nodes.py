@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 import optuna
@@ -11,22 +12,22 @@ import pyarrow.parquet as pq
 from optuna.trial import TrialState
 
 from arxiv_pipeline.classifier.data import ClassifierData, labelled_splits
-from arxiv_pipeline.classifier.model import to_checkpoint
+from arxiv_pipeline.classifier.model import ClassifierCheckpoint, to_checkpoint
 from arxiv_pipeline.classifier.objective import ClassifierObjective
 from arxiv_pipeline.classifier.settings import ClassifierTuning
-from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
-from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
-from arxiv_pipeline.embedding.lineage import lineage
+from arxiv_pipeline.embedding.lineage import embedding_identity, lineage
 from arxiv_pipeline.embedding.selection import used_models
+from arxiv_pipeline.embedding.specs import EmbeddingsParams
 from arxiv_pipeline.tuning.budget import count_trials
-from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
-from arxiv_pipeline.tuning.provenance import data_fingerprint, provenance
-from arxiv_pipeline.tuning.study import check_data, check_splits, run_study
+from arxiv_pipeline.tuning.components import check_embedding_models
+from arxiv_pipeline.tuning.flow import check_study_splits, final_trial, tune
+from arxiv_pipeline.tuning.store import StudyStore
 
 logger = logging.getLogger(__name__)
 
-SPLITS = ("train", "validation")
+#: The splits a classifier study reads: trials train on train and are scored on validation.
+TUNING_SPLITS = ("train", "validation")
 
 
 def _objective(
@@ -36,8 +37,9 @@ def _objective(
     classifier_tuning: ClassifierTuning,
     embeddings: dict[str, SplitEmbeddings],
 ) -> ClassifierObjective:
+    labels = label_vocabulary["labels"]
     splits = labelled_splits(
-        papers, paper_splits, label_vocabulary["labels"], SPLITS, classifier_tuning.size_fraction
+        papers, paper_splits, labels, TUNING_SPLITS, classifier_tuning.size_fraction
     )
     data = ClassifierData(splits, embeddings, paper_splits)
     check_embedding_models(
@@ -62,8 +64,7 @@ def check_classifier_study_data(
         If the stored study was run on other papers or splits, saying how to name a new
         study (``classifier_tuning.study_name``); before any embedding is computed.
     """
-    check_splits(classifier_tuning.store(classifier_study), paper_splits, ClassifierTuning.KEY)
-    return classifier_study
+    return check_study_splits(classifier_tuning, classifier_study, paper_splits)
 
 
 def tune_classifier(
@@ -81,31 +82,19 @@ def tune_classifier(
     best epoch's validation ``objective``; runs that trail the others are pruned between
     epochs. Every trial uses the same seed, so trials differ by their parameters only.
     """
-    store = classifier_tuning.store(classifier_study)
     embeddings = {"train": train_embeddings, "validation": validation_embeddings}
     keys = used_models(classifier_tuning.space, classifier_tuning.embedding_model)
     check_embedding_models(classifier_tuning.space, list(train_embeddings), "classifier_tuning", *keys)
-    used = {f"{key}__{split}": embeddings[split][key] for key in keys for split in embeddings}
-    fingerprint = data_fingerprint(
-        used, classifier_tuning.size_fraction, labels=label_vocabulary["labels"]
-    )
-    check_data(store, fingerprint, ClassifierTuning.KEY)  # before any paper is read
-    objective = _objective(papers, paper_splits, label_vocabulary, classifier_tuning, embeddings)
-    study = run_study(
-        store,
-        objective,
-        directions=classifier_tuning.directions,
-        sampler=sampler_factory(classifier_tuning.sampler, "classifier_tuning.sampler", classifier_tuning.fixed),
-        seed=classifier_tuning.seed,
-        pruner=classifier_tuning.build_pruner(),
-        n_trials=classifier_tuning.n_trials,
-        provenance=provenance(
-            fingerprint,
-            paper_splits,
-            **classifier_tuning.provenance(),
-            embedding_models={key: objective.data.identity(key) for key in keys},
-        ),
-        n_workers=classifier_tuning.n_workers,
+    study = tune(
+        classifier_tuning,
+        classifier_study,
+        paper_splits,
+        embeddings,
+        keys,
+        classifier_tuning.size_fraction,
+        partial(_objective, papers, paper_splits, label_vocabulary, classifier_tuning, embeddings),
+        embedding_models={key: embedding_identity(train_embeddings[key]) for key in keys},
+        labels=label_vocabulary["labels"],
     )
     logger.info(
         "Classifier study '%s': %d complete, %d pruned, %d failed trials.",
@@ -122,9 +111,8 @@ def train_final_classifier(
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
     label_vocabulary: dict[str, Any],
-    text_template: str,
+    embeddings: EmbeddingsParams,
     classifier_tuning: ClassifierTuning,
-    embedding_models: dict[str, Any],
     train_embeddings: SplitEmbeddings,
     validation_embeddings: SplitEmbeddings,
 ) -> tuple[ClassifierCheckpoint, dict[str, Any]]:
@@ -142,15 +130,9 @@ def train_final_classifier(
         ``embedding.lineage``), text template and decision threshold) and a training report
         (parameters, per-epoch history, seconds per epoch).
     """
-    study = classifier_tuning.store(classifier_study).load()
-    embeddings = {"train": train_embeddings, "validation": validation_embeddings}
-    objective = _objective(papers, paper_splits, label_vocabulary, classifier_tuning, embeddings)
-    if count_trials(study, TrialState.COMPLETE) == 0:
-        raise ValueError(
-            f"Study '{study.study_name}' has no complete trial: see the trials' fail_reason "
-            "user attrs, then run classifier_tuning again."
-        )
-    trial = study.best_trial
+    trial = final_trial(classifier_tuning, classifier_study)
+    stored = {"train": train_embeddings, "validation": validation_embeddings}
+    objective = _objective(papers, paper_splits, label_vocabulary, classifier_tuning, stored)
     params = objective.trial_params(trial)
     result = objective.train(params)
     key = params["embedding_model"]
@@ -158,8 +140,8 @@ def train_final_classifier(
         objective.architecture(params),
         result.state,
         labels=list(label_vocabulary["labels"]),
-        **lineage(paper_splits, key, embedding_models[key], train_embeddings[key]),
-        text_template=text_template,
+        **lineage(paper_splits, key, embeddings.models[key], train_embeddings[key]),
+        text_template=embeddings.text_template,
         threshold=result.best["threshold"],
         trial=trial.number,
         params=params,

@@ -2,7 +2,12 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import SPLITS, check_classifier_study_data, train_final_classifier, tune_classifier
+from .nodes import (
+    TUNING_SPLITS,
+    check_classifier_study_data,
+    train_final_classifier,
+    tune_classifier,
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -12,7 +17,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         "label_vocabulary": "label_vocabulary",
         "classifier_tuning": "params:classifier_tuning",
         # Each split's embeddings by every stored model; only those the trials use are read.
-        **{f"{split}_embeddings": f"{split}_embeddings" for split in SPLITS},
+        **{f"{split}_embeddings": f"{split}_embeddings" for split in TUNING_SPLITS},
     }
     return Pipeline(
         [
@@ -33,8 +38,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 train_final_classifier,
                 inputs={
                     "classifier_study": "classifier_study",
-                    "text_template": "params:embeddings.text_template",
-                    "embedding_models": "params:embeddings.models",
+                    "embeddings": "params:embeddings",
                     **shared,
                 },
                 outputs=["classifier", "classifier_training"],

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from arxiv_pipeline.datasets.embeddings_dataset import EmbeddingsWrite, SplitEmbeddings
+from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.encoders import make_encoder
 from arxiv_pipeline.embedding.encoding import encode_split
 from arxiv_pipeline.embedding.specs import EmbeddingsParams
+from arxiv_pipeline.embedding.vectors import EmbeddingsWrite
 from arxiv_pipeline.text.templates import SplitTexts
 
 
@@ -31,6 +32,6 @@ def embed_texts(
     train = texts if train_texts is None else train_texts
     encoders = {
         key: make_encoder(key, spec, embeddings.encoding, train)
-        for key, spec in embeddings.specs().items()
+        for key, spec in embeddings.models.items()
     }
     yield from encode_split(texts, encoders, stored, embeddings.encoding.chunk_size)

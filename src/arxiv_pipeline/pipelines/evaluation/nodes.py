@@ -23,18 +23,17 @@ from arxiv_pipeline.classifier.metrics import (
     predict_labels,
     tune_threshold,
 )
-from arxiv_pipeline.classifier.model import from_checkpoint, probabilities
+from arxiv_pipeline.classifier.model import ClassifierCheckpoint, from_checkpoint, probabilities
 from arxiv_pipeline.classifier.settings import ClassifierTuning
 from arxiv_pipeline.corpus.splitting import SPLITS
-from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
-from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import check_model_matches_data
+from arxiv_pipeline.reporting.settings import EvaluationParams
 from arxiv_pipeline.text.templates import SplitTexts
 from arxiv_pipeline.topics.agreement import taxonomy_labels
 from arxiv_pipeline.topics.baselines import FittedTopics
+from arxiv_pipeline.topics.bundle import TopicModelBundle
 from arxiv_pipeline.topics.comparison import (
-    check_seeds,
     fit_over_seeds,
     score_over_seeds,
     seed_statistics,
@@ -103,7 +102,7 @@ def score_with_tfidf_logreg(
     train_texts: SplitTexts,
     validation_texts: SplitTexts,
     test_texts: SplitTexts,
-    evaluation: dict[str, Any],
+    evaluation: EvaluationParams,
 ) -> dict[str, Any]:
     """Baseline: TF-IDF + one-vs-rest logistic regression on the texts that were embedded.
 
@@ -122,7 +121,7 @@ def score_with_tfidf_logreg(
         evaluation_targets["train"].targets,
         {split: rows(split) for split in HELD_OUT},
         evaluation_targets["validation"].targets,
-        evaluation["tfidf_logreg"],
+        evaluation.tfidf_logreg,
     )
     logger.info("TF-IDF + logistic regression: C=%g chosen on validation.", regularisation)
     return {**scores, "params": {"C": regularisation}}
@@ -209,7 +208,7 @@ def fit_topic_baselines(
     validation_embeddings: SplitEmbeddings,
     test_embeddings: SplitEmbeddings,
     topic_tuning: TopicTuning,
-    evaluation: dict[str, Any],
+    evaluation: EvaluationParams,
 ) -> dict[str, list[FittedTopics]]:
     """Per topic model, its topics and assignments under each of ``evaluation.seeds``
     (:func:`fit_over_seeds`: the tuned configuration refitted, except under the final
@@ -218,9 +217,8 @@ def fit_topic_baselines(
     k-means yardsticks take k from the training papers' categories and archives in ``papers``.
 
     Raises ``LineageMismatchError`` if the topic model was built on other papers or
-    embeddings than the current ones, ``ValueError`` on bad ``evaluation.seeds``.
+    embeddings than the current ones.
     """
-    seeds = check_seeds(evaluation.get("seeds"))
     key = topic_model.config["embedding_model"]
     check_model_matches_data("topic model", topic_model.config, paper_splits, train_embeddings.get(key))
     corpus = _topic_corpus(
@@ -244,7 +242,7 @@ def fit_topic_baselines(
     vectors = {split: corpus.vectors(split, key) for split in SPLITS}
     train_labels = taxonomy_labels(papers, {"train": corpus.ids("train")})["train"]
     return fit_over_seeds(
-        final, final_topic_metrics, documents, vectors, train_labels, seeds, evaluation
+        final, final_topic_metrics, documents, vectors, train_labels, evaluation.seeds, evaluation
     )
 
 
@@ -257,7 +255,7 @@ def evaluate_topic_models(
     validation_texts: SplitTexts,
     test_texts: SplitTexts,
     topic_tuning: TopicTuning,
-    evaluation: dict[str, Any],
+    evaluation: EvaluationParams,
 ) -> dict[str, Any]:
     """c_npmi, c_v, diversity, n_topics, outlier share and agreement with the arXiv taxonomy
     (NMI / ARI against primary category and archive, see ``topics.agreement``) of every
@@ -278,7 +276,7 @@ def evaluate_topic_models(
         "size_fraction": topic_tuning.trial_fraction(paper_splits),
         "final_size_fraction": topic_tuning.final_size_fraction,
         "documents": {split: len(corpus.ids(split)) for split in SPLITS},
-        "seeds": list(evaluation["seeds"]),
+        "seeds": list(evaluation.seeds),
         "final_model_seed": final_topic_metrics["seed"],
         **seed_statistics(per_seed),
         "per_seed": per_seed,

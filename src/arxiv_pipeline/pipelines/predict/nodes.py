@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -11,14 +10,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from arxiv_pipeline.classifier.metrics import predict_labels
-from arxiv_pipeline.classifier.model import from_checkpoint, probabilities
+from arxiv_pipeline.classifier.model import ClassifierCheckpoint, from_checkpoint, probabilities
+from arxiv_pipeline.classifier.settings import PredictParams
 from arxiv_pipeline.corpus.cleaning import normalise_whitespace
-from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
-from arxiv_pipeline.datasets.classifier_dataset import ClassifierCheckpoint
-from arxiv_pipeline.embedding import Encoder, make_encoder
+from arxiv_pipeline.embedding import (
+    EmbeddingsParams,
+    Encoder,
+    EncodingSettings,
+    TfidfSvdSpec,
+    make_encoder,
+    model_spec,
+)
 from arxiv_pipeline.embedding.lineage import check_models_agree
 from arxiv_pipeline.text.abstracts import parse_abstracts
 from arxiv_pipeline.text.templates import build_embedding_texts, render_texts
+from arxiv_pipeline.topics.bundle import TopicModelBundle
 from arxiv_pipeline.topics.model import topic_words
 
 if TYPE_CHECKING:
@@ -40,27 +46,6 @@ OUTPUT_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class PredictParams:
-    """``params:predict``, built by Kedro before any node runs, so a bad value stops the run.
-
-    Attributes
-    ----------
-    top_k
-        Categories listed per abstract, most probable first: 1 or more (a slice
-        ``[:top_k]`` would take -1 as "every label but one").
-    """
-
-    top_k: int
-
-    def __post_init__(self) -> None:
-        if isinstance(self.top_k, bool) or not isinstance(self.top_k, int) or self.top_k < 1:
-            raise ValueError(
-                f"predict.top_k must be a whole number of 1 or more (categories listed per "
-                f"abstract); got {self.top_k!r}."
-            )
-
-
 def read_abstracts(predict_input: bytes) -> pd.DataFrame:
     """The rows of the input file (JSON lines, a JSON array or CSV), each usable or with its ``error``."""
     return parse_abstracts(predict_input)
@@ -68,7 +53,7 @@ def read_abstracts(predict_input: bytes) -> pd.DataFrame:
 
 def _encoder(
     config: dict[str, Any],
-    encoding: dict[str, Any],
+    encoding: EncodingSettings,
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
 ) -> Encoder:
@@ -80,16 +65,17 @@ def _encoder(
         If it would embed differently than for training (other model files or, for
         TF-IDF + SVD, other training texts).
     """
-    key, settings = config["embedding_model"], config["embedding_settings"]
+    key = config["embedding_model"]
+    spec = model_spec(key, config["embedding_settings"])
     # TF-IDF + SVD is the one model fitted on the training texts: it is refitted on the
     # current ones (the identity check below refuses other texts). Reading them for a
     # neural model would cost minutes on the full snapshot for nothing.
     train = (
         build_embedding_texts(papers, paper_splits, config["text_template"])["train"]
-        if settings.get("backend") == "tfidf_svd"
+        if isinstance(spec, TfidfSvdSpec)
         else None
     )
-    encoder = make_encoder(key, settings, encoding, train)
+    encoder = make_encoder(key, spec, encoding, train)
     if encoder.identity != config["embedding_identity"]:
         raise ValueError(
             f"The '{key}' embedding model now embeds differently than when the models were "
@@ -182,7 +168,7 @@ def predict_abstracts(
     topic_model: TopicModelBundle,
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
-    encoding: dict[str, Any],
+    embeddings: EmbeddingsParams,
     predict: PredictParams,
 ) -> pd.DataFrame:
     """Top categories with probabilities, and the topic with its words, for each usable abstract.
@@ -217,7 +203,7 @@ def predict_abstracts(
     # One encoder per embedding model: both models may read the same one.
     by_model = {config["embedding_model"]: config for config in configs.values()}
     vectors = {
-        key: _encoder(config, encoding, papers, paper_splits).encode(texts)
+        key: _encoder(config, embeddings.encoding, papers, paper_splits).encode(texts)
         for key, config in by_model.items()
     }
     categories = _categories(

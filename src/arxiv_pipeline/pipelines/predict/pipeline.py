@@ -30,7 +30,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     # Read only to refit a TF-IDF + SVD embedding model.
                     "papers": "papers",
                     "paper_splits": "paper_splits",
-                    "encoding": "params:embeddings.encoding",
+                    "embeddings": "params:embeddings",
                     "predict": "params:predict",
                 },
                 outputs="predictions",

@@ -17,8 +17,8 @@ from optuna.importance import FanovaImportanceEvaluator
 from optuna.search_space import intersection_search_space
 from optuna.trial import TrialState
 
-from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
 from arxiv_pipeline.reporting.figures import note_figure, objective_name
+from arxiv_pipeline.tuning.store import StudyStore
 
 
 def open_study(study: StudyStore, storage: str | None, study_name: str | None) -> optuna.Study:

@@ -11,27 +11,27 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from arxiv_pipeline.corpus.splitting import SPLITS
-from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
-from arxiv_pipeline.datasets.optuna_study_dataset import StudyStore
 from arxiv_pipeline.embedding.lineage import lineage
 from arxiv_pipeline.embedding.selection import used_models
+from arxiv_pipeline.embedding.specs import EmbeddingsParams
 from arxiv_pipeline.text.templates import SplitTexts
 from arxiv_pipeline.topics.agreement import taxonomy_agreement, taxonomy_labels
 from arxiv_pipeline.topics.assignment import HeldOutPapers, assignment_metrics
+from arxiv_pipeline.topics.bundle import TopicModelBundle
 from arxiv_pipeline.topics.candidates import Candidate, HeldOutScoring, refit_candidate, stability
 from arxiv_pipeline.topics.corpus import TopicCorpus
 from arxiv_pipeline.topics.model import coherence_reference, hdbscan_sizes
 from arxiv_pipeline.topics.objective import TopicObjective, fit_params
 from arxiv_pipeline.topics.reduction import ReductionCache
 from arxiv_pipeline.topics.refit import Refit
-from arxiv_pipeline.topics.selection import chosen_trial, leading_trials
+from arxiv_pipeline.topics.selection import leading_trials
 from arxiv_pipeline.topics.settings import TopicTuning
 from arxiv_pipeline.topics.topic_map import TopicMap, build_topic_map
 from arxiv_pipeline.topics.words import choose_words
-from arxiv_pipeline.tuning.components import check_embedding_models, sampler_factory
-from arxiv_pipeline.tuning.provenance import data_fingerprint, provenance
-from arxiv_pipeline.tuning.study import check_data, check_splits, run_study
+from arxiv_pipeline.tuning.components import check_embedding_models
+from arxiv_pipeline.tuning.flow import check_study_splits, tune
+from arxiv_pipeline.tuning.store import StudyStore
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +64,7 @@ def check_topic_study_data(
         If the stored study was run on other papers or splits, saying how to name a new
         study (``topic_tuning.study_name``); before any embedding is computed.
     """
-    check_splits(topic_tuning.store(topic_study), paper_splits, TopicTuning.KEY)
-    return topic_study
+    return check_study_splits(topic_tuning, topic_study, paper_splits)
 
 
 def tune_topic_model(
@@ -86,69 +85,55 @@ def tune_topic_model(
     outlier share. The study lives in the storage ``topic_tuning.storage`` names, and
     ``topic_tuning.n_workers`` processes run its trials.
     """
-    store = topic_tuning.store(topic_study)
     keys = _used_models(topic_tuning)
     check_embedding_models(
         topic_tuning.space, list(train_embeddings), "topic_tuning.search_space.embedding_model", *keys
     )
-    used = {
-        f"{key}__{split}": stored[key]
-        for split, stored in (("train", train_embeddings), ("validation", validation_embeddings))
-        for key in keys
-    }
     fraction = topic_tuning.trial_fraction(paper_splits)
-    fingerprint = data_fingerprint(used, fraction)
-    check_data(store, fingerprint, TopicTuning.KEY)  # before any text is read
-    corpus = TopicCorpus(
+    embeddings = {"train": train_embeddings, "validation": validation_embeddings}
+    cache = ReductionCache(topic_tuning.reduction_cache_size)
+
+    def build_objective() -> TopicObjective:
+        texts = {"train": train_texts, "validation": validation_texts}
+        corpus = TopicCorpus(paper_splits, texts, embeddings, {"train": fraction})
+        logger.info(
+            "Topic trials fit on %d training papers (size_fraction %s: %g) and are scored on %d validation papers.",
+            len(corpus.ids("train")),
+            topic_tuning.size_fraction,
+            fraction,
+            len(corpus.ids("validation")),
+        )
+        validation = corpus.documents("validation")
+        return TopicObjective(
+            documents=corpus.documents("train"),
+            embeddings=corpus.vectors_by_model("train", keys),
+            scorer=coherence_reference(validation, "validation"),
+            held_out=HeldOutPapers(
+                validation,
+                corpus.vectors_by_model("validation", keys),
+                taxonomy_labels(papers, {"validation": corpus.ids("validation")})["validation"],
+            ),
+            space=topic_tuning.space,
+            config=topic_tuning.objective_config(),
+            cache=cache,
+        )
+
+    study = tune(
+        topic_tuning,
+        topic_study,
         paper_splits,
-        {"train": train_texts, "validation": validation_texts},
-        {"train": train_embeddings, "validation": validation_embeddings},
-        {"train": fraction},
-    )
-    logger.info(
-        "Topic trials fit on %d training papers (size_fraction %s: %g) and are scored on %d validation papers.",
-        len(corpus.ids("train")),
-        topic_tuning.size_fraction,
+        embeddings,
+        keys,
         fraction,
-        len(corpus.ids("validation")),
-    )
-    validation = corpus.documents("validation")
-    objective = TopicObjective(
-        documents=corpus.documents("train"),
-        embeddings=corpus.vectors_by_model("train", keys),
-        scorer=coherence_reference(validation, "validation"),
-        held_out=HeldOutPapers(
-            validation,
-            corpus.vectors_by_model("validation", keys),
-            taxonomy_labels(papers, {"validation": corpus.ids("validation")})["validation"],
-        ),
-        space=topic_tuning.space,
-        config=topic_tuning.objective_config(),
-        cache=ReductionCache(topic_tuning.reduction_cache_size),
-    )
-    constraints = {"constraints_func": objective.constraints_func} if objective.has_constraints else {}
-    study = run_study(
-        store,
-        objective,
-        directions=topic_tuning.directions,
-        sampler=sampler_factory(topic_tuning.sampler, "topic_tuning.sampler", topic_tuning.fixed, **constraints),
-        seed=topic_tuning.seed,
-        pruner=topic_tuning.build_pruner(),
-        n_trials=topic_tuning.n_trials,
-        provenance=provenance(
-            fingerprint,
-            paper_splits,
-            **topic_tuning.provenance(),
-            embedding_models={key: train_embeddings[key].metadata["cache_key"] for key in keys},
-        ),
-        n_workers=topic_tuning.n_workers,
+        build_objective,
+        embedding_models={key: train_embeddings[key].metadata["cache_key"] for key in keys},
     )
     logger.info(
         "Topic study '%s': %d trials; reductions in this process computed %d times, reused %d times.",
         study.study_name,
         len(study.trials),
-        objective.cache.misses,
-        objective.cache.hits,
+        cache.misses,
+        cache.hits,
     )
     return study
 
@@ -157,9 +142,9 @@ def _candidate_trials(study: optuna.Study, topic_tuning: TopicTuning) -> list[op
     """The trials refitted at the final size: the leading ones, or the one the parameters name."""
     if topic_tuning.final_trial != "best" or topic_tuning.multi_objective:
         # A named trial, or a Pareto front (no single ranking): that one trial.
-        return [chosen_trial(study, topic_tuning.final_trial, topic_tuning.constraints)]
+        return [topic_tuning.choose_final_trial(study)]
     leading = leading_trials(study, topic_tuning.constraints, topic_tuning.final_candidates)
-    return leading or [chosen_trial(study, "best", topic_tuning.constraints)]  # raises, naming why
+    return leading or [topic_tuning.choose_final_trial(study)]  # raises, naming why
 
 
 def fit_final_topic_model(
@@ -172,9 +157,8 @@ def fit_final_topic_model(
     train_embeddings: SplitEmbeddings,
     validation_embeddings: SplitEmbeddings,
     test_embeddings: SplitEmbeddings,
-    text_template: str,
+    embeddings: EmbeddingsParams,
     topic_tuning: TopicTuning,
-    embedding_models: dict[str, Any],
 ) -> tuple[TopicModelBundle, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """The final topic map: the study's leading trials refitted at the final size, the best
     one kept, its coarse level chosen, and every paper of every split given both topics.
@@ -253,8 +237,8 @@ def fit_final_topic_model(
     bundle = TopicModelBundle(
         fit.model,
         {
-            **lineage(paper_splits, key, embedding_models[key], train_embeddings[key]),
-            "text_template": text_template,
+            **lineage(paper_splits, key, embeddings.models[key], train_embeddings[key]),
+            "text_template": embeddings.text_template,
             "topn": config.topn,
             "top_n_words": params["top_n_words"],
             "trial": chosen.trial,

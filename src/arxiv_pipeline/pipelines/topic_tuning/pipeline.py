@@ -41,9 +41,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "paper_splits": "paper_splits",
                     **{f"{split}_texts": f"{split}_texts" for split in SPLITS},
                     **{f"{split}_embeddings": f"{split}_embeddings" for split in SPLITS},
-                    "text_template": "params:embeddings.text_template",
+                    "embeddings": "params:embeddings",
                     "topic_tuning": "params:topic_tuning",
-                    "embedding_models": "params:embeddings.models",
                 },
                 outputs=[
                     "topic_model",

@@ -6,9 +6,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pyarrow.parquet as pq
 
-from arxiv_pipeline.datasets.bertopic_dataset import TopicModelBundle
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.topics.atlas import build_atlas
+from arxiv_pipeline.topics.bundle import TopicModelBundle
 from arxiv_pipeline.topics.document_map import document_points, model_embeddings, plot_document_map
 from arxiv_pipeline.topics.taxonomy import plot_topic_map, taxonomy_table, topic_crosstab
 from arxiv_pipeline.topics.views import (

@@ -1,4 +1,4 @@
-"""Replacing a folder-shaped artifact so that readers only ever see a complete one."""
+"""Replacing a file- or folder-shaped artifact so that readers only ever see a complete one."""
 
 from __future__ import annotations
 
@@ -8,6 +8,21 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+
+
+def partial_path(path: Path) -> Path:
+    """The name a file is written under beside ``path`` before it replaces ``path``."""
+    return path.with_name(path.name + ".partial")
+
+
+def replace_file(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write`` on :func:`partial_path` of ``path``, then rename that to ``path``.
+
+    A crash while writing leaves the old file (or none) at ``path``, never half a file.
+    """
+    partial = partial_path(path)
+    write(partial)
+    os.replace(partial, path)
 
 
 def replace_folder(path: Path, write: Callable[[Path], None]) -> None:
