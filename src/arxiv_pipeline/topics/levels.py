@@ -69,7 +69,10 @@ def cut_tree(tree: np.ndarray, n_coarse: int) -> np.ndarray:
 def to_coarse(topics: np.ndarray, coarse_of: np.ndarray) -> np.ndarray:
     """Papers' fine topics mapped to their coarse topics; outliers (-1) stay -1."""
     topics = np.asarray(topics, dtype=np.int64)
-    return np.where(topics >= 0, coarse_of[np.clip(topics, 0, None)], -1)
+    coarse = np.full(len(topics), -1, dtype=np.int64)
+    assigned = topics >= 0  # a model without topics has an empty coarse_of
+    coarse[assigned] = coarse_of[topics[assigned]]
+    return coarse
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ def test_the_tree_cut_in_two_finds_the_two_groups_and_keeps_outliers_out():
     assert coarse_of.tolist() == [0, 0, 0, 1, 1, 1]  # numbered by their first fine topic
     assert cut_tree(tree, 6).tolist() == list(range(6))
     assert to_coarse(np.array([5, -1, 1]), coarse_of).tolist() == [1, -1, 0]
+    # A model that found no topic: every paper is an outlier at both levels.
+    assert to_coarse(np.array([-1, -1]), np.array([], dtype=np.int64)).tolist() == [-1, -1]
 
 
 def test_the_cut_is_the_one_that_agrees_best_with_the_archives():
