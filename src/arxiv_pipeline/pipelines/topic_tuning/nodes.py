@@ -200,15 +200,11 @@ def fit_final_topic_model(
         "validation", coherence_reference(documents["validation"], "validation"), labels["validation"], config.topn
     )
     fitted = corpus.nested("train", topic_tuning.final_size_fraction)
-    seed, default_model = config.seeds[0], _used_models(topic_tuning)[0]
-    candidates = []
-    for trial in trials:
-        params = fit_params(trial.params, default_model)
-        vectors = {split: corpus.vectors(split, params["embedding_model"]) for split in SPLITS}
-        candidate = refit_candidate(trial, params, documents, vectors, seed, fitted, scoring)
-        stable = _stability(corpus, documents, vectors, params, trial_fraction, topic_tuning)
-        candidates.append((candidate, params, stable))
-        del vectors
+    seed = config.seeds[0]
+    candidates = [
+        _refit_candidate(trial, corpus, documents, fitted, scoring, trial_fraction, topic_tuning)
+        for trial in trials
+    ]
     chosen, params, _ = max(candidates, key=lambda entry: entry[0].scores[config.measure])
     fit, key = chosen.fit, params["embedding_model"]
     fit_documents = [text for text, keep in zip(documents["train"], fitted, strict=True) if keep]
@@ -263,6 +259,23 @@ def fit_final_topic_model(
         ignore_index=True,
     )
     return bundle, topic_map.fine, topic_map.coarse, assignments, metrics
+
+
+def _refit_candidate(
+    trial: optuna.trial.FrozenTrial,
+    corpus: TopicCorpus,
+    documents: dict[str, list[str]],
+    fitted: np.ndarray,
+    scoring: HeldOutScoring,
+    trial_fraction: float,
+    topic_tuning: TopicTuning,
+) -> tuple[Candidate, dict[str, Any], float | None]:
+    """A trial refitted at the final size under the study's first seed, its parameters and stability."""
+    params = fit_params(trial.params, _used_models(topic_tuning)[0])
+    vectors = {split: corpus.vectors(split, params["embedding_model"]) for split in SPLITS}
+    seed = topic_tuning.objective_config().seeds[0]
+    candidate = refit_candidate(trial, params, documents, vectors, seed, fitted, scoring)
+    return candidate, params, _stability(corpus, documents, vectors, params, trial_fraction, topic_tuning)
 
 
 def _stability(
