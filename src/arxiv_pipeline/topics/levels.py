@@ -125,6 +125,8 @@ def class_tfidf_words(
     from bertopic.vectorizers import ClassTfidfTransformer
     from scipy import sparse
 
+    if n_topics == 0:
+        return {}
     topics = np.asarray(topics)
     kept = np.flatnonzero(topics >= 0)
     membership = sparse.csr_matrix(

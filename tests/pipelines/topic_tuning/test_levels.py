@@ -61,6 +61,7 @@ def test_class_tfidf_words_rank_each_topics_distinctive_words_first():
     )
     words = class_tfidf_words(counts, np.array([0, 0, 1, 1, -1]), 2, 2, vocabulary)
     assert words == {0: ["graph", "common"], 1: ["galaxy", "common"]}
+    assert class_tfidf_words(counts, np.full(5, -1), 0, 2, vocabulary) == {}
 
 
 def test_representatives_are_the_papers_closest_to_their_topics_centroid():
