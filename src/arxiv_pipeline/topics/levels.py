@@ -5,8 +5,8 @@ clustering of their centroids (the mean direction of their papers' embeddings, a
 BERTopic's own topic embeddings are). A coarse level is a cut of that tree: every fine
 topic belongs to exactly one coarse topic, so every paper has a topic at both levels.
 How many coarse topics is chosen on held-out papers (:func:`choose_coarse_count`): the
-cut whose topics agree best with arXiv's archives (NMI), among cuts of at most
-``max_topics``. Coarse topic words are c-TF-IDF words of the merged topics, computed by
+cut whose topics agree best with arXiv's archives (NMI), among cuts of ``min_topics`` to
+``max_topics`` topics. Coarse topic words are c-TF-IDF words of the merged topics, computed by
 BERTopic's own :class:`~bertopic.vectorizers.ClassTfidfTransformer` on the fine model's
 vocabulary.
 """
@@ -92,17 +92,23 @@ class CoarseChoice:
 
 
 def choose_coarse_count(
-    tree: np.ndarray, held_out_topics: np.ndarray, archives: np.ndarray, max_topics: int
+    tree: np.ndarray,
+    held_out_topics: np.ndarray,
+    archives: np.ndarray,
+    min_topics: int,
+    max_topics: int,
 ) -> CoarseChoice:
     """The cut of the tree whose topics agree best with the held-out papers' archives.
 
-    Every cut from 2 to ``max_topics`` coarse topics (fewer where there are fewer fine
-    topics) is scored by NMI (arithmetic) between the held-out papers' coarse topics and
-    their archives, outliers counting as one more cluster; ties go to fewer topics.
+    Every cut from ``min_topics`` (at least 2) to ``max_topics`` coarse topics, none above
+    the number of fine topics, is scored by NMI (arithmetic) between the held-out papers'
+    coarse topics and their archives, outliers counting as one more cluster; ties go to
+    fewer topics. With fewer fine topics than ``min_topics``, every cut they allow is tried.
     """
     n_fine = tree.shape[0] + 1
+    high = max(2, min(max_topics, n_fine))
     scores = {}
-    for n_coarse in range(2, max(2, min(max_topics, n_fine)) + 1):
+    for n_coarse in range(min(max(2, min_topics), high), high + 1):
         coarse = to_coarse(held_out_topics, cut_tree(tree, n_coarse))
         scores[n_coarse] = float(normalized_mutual_info_score(archives, coarse))
     best = max(scores, key=lambda n: (scores[n], -n))

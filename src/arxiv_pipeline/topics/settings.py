@@ -69,8 +69,8 @@ class TopicTuning(StudySettings):
     stability_seeds
         Seeds each candidate is fitted under on the trials' subset to measure its
         stability (ARI of the validation papers' topics between seeds); below 2: not measured.
-    max_coarse_topics
-        The most topics the coarse level may have (:mod:`.levels`).
+    min_coarse_topics, max_coarse_topics
+        The fewest and the most topics the coarse level may have (:mod:`.levels`).
     word_settings
         Vectorizer settings (:data:`.words.WORD_PARAMETERS`) the final topics' words are
         chosen among by held-out coherence, beside the chosen trial's own (:mod:`.words`).
@@ -90,13 +90,14 @@ class TopicTuning(StudySettings):
     constraints: dict[str, float | None] = field(default_factory=dict)
     final_candidates: int = 3
     stability_seeds: int = 3
+    min_coarse_topics: int = 5
     max_coarse_topics: int = 40
     word_settings: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.require_choice("measure", OBJECTIVE_MEASURES)
         self.require_choice("second_measure", ("diversity", *OBJECTIVE_MEASURES))
-        self.require_counts("topn", "n_seeds", "reduction_cache_size", "final_candidates", "max_coarse_topics")
+        self.require_counts("topn", "n_seeds", "reduction_cache_size", "final_candidates", "min_coarse_topics", "max_coarse_topics")
         if not (type(self.stability_seeds) is int and self.stability_seeds >= 0):
             raise ValueError(f"topic_tuning.stability_seeds must be a whole number >= 0, got {self.stability_seeds!r}.")
         if self.final_trial != "best" and not (isinstance(self.final_trial, int) and self.final_trial >= 0):

@@ -77,7 +77,7 @@ def build_topic_map(
     topics: np.ndarray,
     held_out_topics: np.ndarray,
     held_out_archives: np.ndarray,
-    max_coarse_topics: int,
+    coarse_topics: tuple[int, int],
 ) -> TopicMap:
     """Both levels of ``model``, fitted on ``documents`` (rows of ``vectors`` and ``ids``).
 
@@ -88,14 +88,14 @@ def build_topic_map(
     held_out_topics, held_out_archives
         The held-out (validation) papers' fine topics and archives: they choose the cut
         (:func:`.levels.choose_coarse_count`).
-    max_coarse_topics
-        The most coarse topics a cut may have.
+    coarse_topics
+        The fewest and the most coarse topics a cut may have.
     """
     words = topic_words(model)
     centroids = topic_centroids(vectors, topics, len(words))
     if len(words) >= 2:
         choice = choose_coarse_count(
-            topic_tree(centroids), held_out_topics, held_out_archives, max_coarse_topics
+            topic_tree(centroids), held_out_topics, held_out_archives, *coarse_topics
         )
     else:  # one topic (or none): the coarse level is the fine one
         choice = CoarseChoice(len(words), {})

@@ -47,11 +47,13 @@ def test_the_cut_is_the_one_that_agrees_best_with_the_archives():
     topics = np.repeat(np.arange(6), 10)
     tree = topic_tree(topic_centroids(papers_of(topics), topics, 6))
     archives = np.where(topics < 3, "math", "physics")
-    choice = choose_coarse_count(tree, topics, archives, max_topics=5)
+    choice = choose_coarse_count(tree, topics, archives, min_topics=2, max_topics=5)
     assert choice.n_topics == 2 and choice.scores[2] == pytest.approx(1.0)
     assert sorted(choice.scores) == [2, 3, 4, 5] and choice.scores[5] < 1.0
-    # Never more cuts than there are fine topics.
-    assert sorted(choose_coarse_count(tree, topics, archives, 40).scores) == [2, 3, 4, 5, 6]
+    # Never more cuts than there are fine topics, nor fewer than asked where they allow it.
+    assert sorted(choose_coarse_count(tree, topics, archives, 2, 40).scores) == [2, 3, 4, 5, 6]
+    assert sorted(choose_coarse_count(tree, topics, archives, 4, 40).scores) == [4, 5, 6]
+    assert sorted(choose_coarse_count(tree, topics, archives, 9, 40).scores) == [6]
 
 
 def test_class_tfidf_words_rank_each_topics_distinctive_words_first():

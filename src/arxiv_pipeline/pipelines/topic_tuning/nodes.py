@@ -220,7 +220,7 @@ def fit_final_topic_model(
         fit.after["train"][fitted],
         fit.after["validation"],
         labels["validation"]["archive"],
-        topic_tuning.max_coarse_topics,
+        (topic_tuning.min_coarse_topics, topic_tuning.max_coarse_topics),
     )
     metrics = _final_metrics(chosen, params, seed, fitted, candidates, topic_map, topic_tuning, labels, fit)
     metrics["words"] = words
