@@ -110,7 +110,7 @@ class TimedObjective(TopicObjective):
         reduced = self.reduce(key, params, seed)
         timings["reduction"] += time.perf_counter() - start
         start = time.perf_counter()
-        model = fit_topic_model(self.documents, self.embeddings[key], reduced, params)
+        model = fit_topic_model(self.documents, self.embeddings[key], reduced, params, seed)
         timings["c-TF-IDF"] += time.perf_counter() - start
         start = time.perf_counter()
         metrics = self.score(model)

@@ -14,7 +14,8 @@ CLASSIFIER_NAMES = {
     "label_prior": "Label prior",
 }
 TOPIC_NAMES = {
-    "tuned_bertopic": "BERTopic (tuned)",
+    "tuned_bertopic": "BERTopic (tuned), fine level",
+    "tuned_bertopic_coarse": "BERTopic (tuned), coarse level",
     "default_bertopic": "BERTopic (defaults)",
     "lda": "gensim LDA (same n_topics)",
     "kmeans_categories": "k-means (k = categories)",

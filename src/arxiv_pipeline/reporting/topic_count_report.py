@@ -65,6 +65,7 @@ def write_topic_count_report(summary: dict[str, Any]) -> str:
         ]
     if summary["by_n_topics"]:
         lines += [_count_table(summary), ""]
+    lines += _candidates(summary) + _coarse(summary)
     lines += [_advice(summary), ""]
     return "\n".join(lines)
 
@@ -96,6 +97,9 @@ def _count_table(summary: dict[str, Any]) -> str:
             "feasible": "within constraints",
             "best": f"best {summary['measure']} (validation)",
             "diversity": "mean diversity",
+            "c_npmi": "mean c_npmi (validation)",
+            "nmi_primary": "mean NMI category (validation)",
+            "nmi_archive": "mean NMI archive (validation)",
             "outlier_share": "mean outlier share (train)",
             "validation_outlier_share": "mean outlier share (validation)",
         }
@@ -103,8 +107,61 @@ def _count_table(summary: dict[str, Any]) -> str:
     # Missing values (trials recorded before a metric was) show as a dash, not "nan".
     frame = frame.astype(object).where(frame.notna(), None)
     return frame.to_markdown(
-        index=False, floatfmt=("g", "g", "g", ".4f", ".3f", ".1%", ".1%"), missingval="-"
+        index=False,
+        floatfmt=("g", "g", "g", ".4f", ".3f", ".4f", ".3f", ".3f", ".1%", ".1%"),
+        missingval="-",
     )
+
+
+def _candidates(summary: dict[str, Any]) -> list[str]:
+    """The leading trials refitted at the final size: forecast against outcome, and stability."""
+    candidates = summary["candidates"]
+    if not candidates:
+        return []
+    measure = summary["measure"]
+    frame = pd.DataFrame(
+        {
+            "trial": [c["trial"] for c in candidates],
+            f"{measure} on the trials' subset": [c["trial_value"] for c in candidates],
+            f"{measure} at the final size": [c["final_value"] for c in candidates],
+            "final / trial": [c["carry_over"] for c in candidates],
+            "topics": [c["n_topics"] for c in candidates],
+            "c_npmi": [c["c_npmi"] for c in candidates],
+            "NMI category": [c["nmi_primary"] for c in candidates],
+            "NMI archive": [c["nmi_archive"] for c in candidates],
+            "stability (ARI between seeds)": [c["stability_ari"] for c in candidates],
+        }
+    )
+    frame = frame.astype(object).where(frame.notna(), None)
+    return [
+        "## The choice at the final size",
+        "",
+        "A trial's score on the tuning subset forecasts its score when refitted on the final "
+        f"model's papers. The {len(candidates)} leading trials were refitted at the final size "
+        f"and scored on validation; the best there ships (trial {summary['recommended']['trial']}). "
+        "Stability is the mean adjusted Rand index between the validation papers' topics of "
+        "fits under different seeds on the tuning subset (1: identical).",
+        "",
+        frame.to_markdown(index=False, floatfmt=".4f", missingval="-"),
+        "",
+    ]
+
+
+def _coarse(summary: dict[str, Any]) -> list[str]:
+    """How many coarse topics, and the held-out evidence for it."""
+    coarse = summary["coarse"]
+    if not coarse:
+        return []
+    scores = {int(n): value for n, value in coarse["nmi_archive_by_n_topics"].items()}
+    shown = ", ".join(f"{n}: {value:.3f}" for n, value in sorted(scores.items()))
+    return [
+        "## Two levels",
+        "",
+        f"The fine topics merge into **{coarse['n_topics']} coarse topics**: of the cuts of their "
+        "tree (Ward's linkage of the topic centroids), the one whose topics agree best with the "
+        f"validation papers' archives (NMI). NMI archive by number of coarse topics: {shown}.",
+        "",
+    ]
 
 
 def _share(value: float) -> str:
@@ -116,13 +173,14 @@ def _advice(summary: dict[str, Any]) -> str:
     limits = summary["constraints"]
     advice = (
         "HDBSCAN's cluster size (`hdbscan.min_cluster_fraction` or `min_cluster_size`, and "
-        "`min_samples`) decides the number of topics; BERTopic's `nr_topics` only merges them "
-        "down. "
+        "`min_samples`), or k-means' `kmeans.n_clusters`, decides the number of topics; "
+        "BERTopic's `nr_topics` only merges them down. "
     )
     if "min_topics" not in limits:
         return advice + (
-            "Coherence can favour a few broad topics: to ask for finer ones, set "
-            "`topic_tuning.constraints.min_topics` and run `kedro run --pipelines topic_tuning`."
+            "To ask for finer or coarser topics than the objective chooses, set "
+            "`topic_tuning.constraints.min_topics` or `max_topics` and run "
+            "`kedro run --pipelines topic_tuning`."
         )
     advice += (
         f"For finer topics raise `topic_tuning.constraints.min_topics` (now {limits['min_topics']:g}); "

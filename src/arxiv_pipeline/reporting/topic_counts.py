@@ -37,6 +37,9 @@ _PANELS = {
     "outlier_share": "outlier share (train)",
 }
 
+#: Held-out scores every trial records, shown beside the objective whatever it is.
+EVIDENCE = ("c_npmi", "nmi_primary", "nmi_archive")
+
 #: Why a trial is outside a limit of ``topic_tuning.constraints``, by limit.
 _REASONS = {
     "min_topics": "found fewer than {:g} topics",
@@ -65,6 +68,7 @@ def topic_count_table(
                 "n_topics_per_seed", [trial.user_attrs["n_topics"]]
             ),
             "diversity": trial.user_attrs.get("diversity", np.nan),
+            **{name: trial.user_attrs.get(name, np.nan) for name in EVIDENCE},
             "outlier_share": trial.user_attrs.get("outlier_share", np.nan),
             "validation_outlier_share": trial.user_attrs.get("validation_outlier_share", np.nan),
             "violates": violated_constraints(trial.user_attrs, limits),
@@ -78,6 +82,7 @@ def topic_count_table(
         "n_topics",
         "n_topics_per_seed",
         "diversity",
+        *EVIDENCE,
         "outlier_share",
         "validation_outlier_share",
         "violates",
@@ -153,6 +158,7 @@ def summarize_topic_counts(
     topic_tuning: TopicTuning,
     study_reports: StudyReportsParams,
     paper_splits: pd.DataFrame,
+    final_topic_metrics: dict[str, Any],
 ) -> dict[str, Any]:
     """The numbers of the "how many categories" report.
 
@@ -166,7 +172,10 @@ def summarize_topic_counts(
         limits; ``near_best``: the range of topic counts among the best
         ``study_reports.near_best_share`` of the trials within the limits; ``by_n_topics``:
         per number of topics, the trials (and how many are within the limits), best
-        objective, mean diversity and outlier shares.
+        objective, mean diversity, held-out coherence and NMI, and outlier shares;
+        ``candidates``: the leading trials refitted at the final size (their trial and
+        final scores and stability, from ``final_topic_metrics``) and ``coarse``: how many
+        coarse topics, and why.
     """
     limits = {name: value for name, value in topic_tuning.constraints.items() if value is not None}
     table = topic_count_table(study, limits)
@@ -183,9 +192,13 @@ def summarize_topic_counts(
         "feasible_trials": len(feasible),
         "infeasible": _infeasible(table, limits),
     }
-    chosen, why_none = _recommended(study, topic_tuning)
+    # The final model's own choice among the candidates, where it was built on this study.
+    final_trial = final_topic_metrics.get("trial") if final_topic_metrics.get("candidates") else None
+    chosen, why_none = (final_trial, "") if final_trial in set(table["trial"]) else _recommended(study, topic_tuning)
     summary["recommended"] = None if chosen is None else _recommendation(table, chosen)
     summary["why_none"] = why_none
+    summary["candidates"] = final_topic_metrics.get("candidates", []) if final_trial == chosen else []
+    summary["coarse"] = final_topic_metrics.get("coarse") if final_trial == chosen else None
     summary["best_unconstrained"] = None
     summary["near_best"] = None
     summary["by_n_topics"] = []
@@ -239,6 +252,7 @@ def _by_n_topics(table: pd.DataFrame) -> list[dict[str, Any]]:
         feasible=("feasible", "sum"),
         best=("objective", "max"),
         diversity=("diversity", "mean"),
+        **{name: (name, "mean") for name in EVIDENCE},
         outlier_share=("outlier_share", "mean"),
         validation_outlier_share=("validation_outlier_share", "mean"),
     )

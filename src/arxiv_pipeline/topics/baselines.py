@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
 from arxiv_pipeline.topics.coherence import CoherenceScorer
+from arxiv_pipeline.topics.levels import to_coarse, topic_centroids
 from arxiv_pipeline.topics.model import (
     DIVERSITY_TOPK,
     TOPIC_DEFAULTS,
@@ -27,6 +28,7 @@ from arxiv_pipeline.topics.model import (
 )
 from arxiv_pipeline.topics.reduction import make_reducer
 from arxiv_pipeline.topics.refit import refit
+from arxiv_pipeline.topics.topic_map import coarse_level
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
@@ -84,20 +86,36 @@ def tuned_bertopic(
     vectors: Mapping[str, np.ndarray],
     params: dict[str, Any],
     seed: int,
-) -> FittedTopics:
-    """The chosen trial's configuration refitted on the train documents under ``seed``.
+    n_coarse: int,
+) -> tuple[FittedTopics, FittedTopics]:
+    """The chosen trial's configuration refitted on the train documents under ``seed``,
+    at both levels.
 
     :func:`.refit.refit`, the final topic model's own procedure, on every training paper:
     under the final model's seed, on the same papers, it finds the final model's topics.
+    Its fine topics are cut into ``n_coarse`` coarse ones as the final model's were
+    (:func:`.topic_map.coarse_level`).
 
     Parameters
     ----------
     params
         The trial's fit parameters (``final_topic_metrics["params"]``), size-free
         HDBSCAN parameters converted with the train documents' count.
+    n_coarse
+        The final model's number of coarse topics.
+
+    Returns
+    -------
+    tuple
+        The fine level and the coarse level.
     """
     fit = refit(documents, vectors, params, seed, np.ones(len(documents["train"]), dtype=bool))
-    return FittedTopics(topic_words(fit.model), fit.after)
+    fine = FittedTopics(topic_words(fit.model), fit.after)
+    topics = fit.after["train"]
+    centroids = topic_centroids(vectors["train"], topics, len(fine.words))
+    coarse_of, words = coarse_level(fit.model, documents["train"], centroids, topics, n_coarse)
+    coarse = {split: to_coarse(assigned, coarse_of) for split, assigned in fit.after.items()}
+    return fine, FittedTopics(words, coarse)
 
 
 def default_bertopic(
@@ -112,7 +130,7 @@ def default_bertopic(
     reducer = make_reducer(TOPIC_DEFAULTS, seed)
     reduced = np.nan_to_num(reducer.fit_transform(vectors["train"])).astype(np.float32)
     model = fit_topic_model(
-        documents["train"], vectors["train"], reduced, TOPIC_DEFAULTS, prediction_data=True
+        documents["train"], vectors["train"], reduced, TOPIC_DEFAULTS, seed, prediction_data=True
     )
     model.umap_model = reducer
     return FittedTopics(topic_words(model), _assign_every_split(model, documents, vectors))

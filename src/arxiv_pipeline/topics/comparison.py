@@ -62,7 +62,7 @@ def kmeans_sizes(train_labels: Mapping[str, np.ndarray]) -> dict[str, int]:
 
 
 def fit_over_seeds(
-    final: FittedTopics,
+    final: tuple[FittedTopics, FittedTopics],
     final_topic_metrics: Mapping[str, Any],
     documents: Mapping[str, list[str]],
     vectors: Mapping[str, np.ndarray],
@@ -76,10 +76,11 @@ def fit_over_seeds(
     Parameters
     ----------
     final
-        The final topic model's topics and assignments, used as the tuned model's
-        run under its own seed (``final_topic_metrics["seed"]``) instead of a refit.
+        The final topic model's topics and assignments at the fine and the coarse level,
+        used as the tuned model's run under its own seed (``final_topic_metrics["seed"]``)
+        instead of a refit.
     final_topic_metrics
-        Its ``params`` (refitted under the other seeds) and ``seed``.
+        Its ``params`` (refitted under the other seeds), ``seed`` and coarse ``n_topics``.
     documents, vectors
         Per split, the texts and embeddings; LDA reads the texts tokenised as for
         coherence, as bags of words built once for every seed.
@@ -91,7 +92,7 @@ def fit_over_seeds(
     Returns
     -------
     dict
-        ``tuned_bertopic``, ``default_bertopic``, ``lda`` and the names of
+        ``tuned_bertopic``, ``tuned_bertopic_coarse``, ``default_bertopic``, ``lda`` and the names of
         :data:`KMEANS_LEVELS`: one :class:`FittedTopics` per seed, in the order of
         ``seeds``. LDA fits as many topics as ``final`` has (at least 2, LDA's least
         useful number).
@@ -100,18 +101,22 @@ def fit_over_seeds(
     tokens = {split: [tokenize(text) for text in texts] for split, texts in documents.items()}
     lda_settings, n_init = settings.lda, settings.kmeans["n_init"]
     bags = lda_corpus(tokens, lda_settings)
-    params, n_topics = final_topic_metrics["params"], max(len(final.words), 2)
+    params, n_topics = final_topic_metrics["params"], max(len(final[0].words), 2)
+    n_coarse = final_topic_metrics["coarse"]["n_topics"]
     sizes = kmeans_sizes(train_labels)
+    levels = ("tuned_bertopic", "tuned_bertopic_coarse")
     fitted: dict[str, list[FittedTopics]] = {
-        name: [] for name in ("tuned_bertopic", "default_bertopic", "lda", *sizes)
+        name: [] for name in (*levels, "default_bertopic", "lda", *sizes)
     }
     for number, seed in enumerate(seeds, start=1):
         logger.info("Topic models under seed %d (%d of %d).", seed, number, len(seeds))
-        fitted["tuned_bertopic"].append(
+        both = (
             final
             if seed == final_topic_metrics["seed"]
-            else _logged("tuned BERTopic", lambda: tuned_bertopic(documents, vectors, params, seed))
+            else _logged_levels(lambda: tuned_bertopic(documents, vectors, params, seed, n_coarse))
         )
+        for name, level in zip(levels, both, strict=True):
+            fitted[name].append(level)
         fitted["default_bertopic"].append(
             _logged("BERTopic defaults", lambda: default_bertopic(documents, vectors, seed))
         )
@@ -121,6 +126,20 @@ def fit_over_seeds(
                 _logged(f"k-means (k={k})", lambda: kmeans(documents, vectors, k, seed, n_init))
             )
     return fitted
+
+
+def _logged_levels(
+    fit: Callable[[], tuple[FittedTopics, FittedTopics]],
+) -> tuple[FittedTopics, FittedTopics]:
+    start = time.perf_counter()
+    fine, coarse = fit()
+    logger.info(
+        "  tuned BERTopic: %d topics, %d coarse, in %.0f s.",
+        len(fine.words),
+        len(coarse.words),
+        time.perf_counter() - start,
+    )
+    return fine, coarse
 
 
 def _logged(name: str, fit: Callable[[], FittedTopics]) -> FittedTopics:

@@ -25,6 +25,14 @@ if TYPE_CHECKING:
 #: probabilities, which trials do not compute.
 OUTLIER_STRATEGIES = ("none", "embeddings", "c-tf-idf")
 
+#: How the reduced embeddings are clustered into topics: HDBSCAN (BERTopic's default; the
+#: number of topics follows from its sizes, and papers in no dense region are outliers), or
+#: k-means (BERTopic's documented alternative: ``kmeans.n_clusters`` topics, no outliers).
+CLUSTERERS = ("hdbscan", "kmeans")
+
+#: Clusterer parameters the search space may set, per clusterer.
+CLUSTERER_PARAMETERS = {"hdbscan": "hdbscan.", "kmeans": "kmeans."}
+
 #: The parameters a topic study understands, with the values each accepts.
 TOPIC_PARAMETER_RULES = {
     "embedding_model": ParameterRule("categorical"),
@@ -39,6 +47,8 @@ TOPIC_PARAMETER_RULES = {
     "hdbscan.min_samples_ratio": ParameterRule("float", low=1e-3, high=1.0),
     "hdbscan.cluster_selection_epsilon": ParameterRule("float", low=0.0, high=10.0),
     "hdbscan.cluster_selection_method": ParameterRule("categorical", choices=("eom", "leaf")),
+    "cluster": ParameterRule("categorical", choices=CLUSTERERS),
+    "kmeans.n_clusters": ParameterRule("int", low=2, high=100_000),
     "vectorizer.min_df": ParameterRule("int", low=1, high=100),
     "vectorizer.max_df": ParameterRule("float", low=0.05, high=1.0),
     "vectorizer.ngram_range": ParameterRule("categorical", choices=("1-1", "1-2", "1-3")),
@@ -61,6 +71,8 @@ TOPIC_DEFAULTS = {
     "hdbscan.min_samples_ratio": None,
     "hdbscan.cluster_selection_epsilon": 0.0,
     "hdbscan.cluster_selection_method": "eom",
+    "cluster": "hdbscan",
+    "kmeans.n_clusters": 50,
     "vectorizer.min_df": 1,
     "vectorizer.max_df": 1.0,
     "vectorizer.ngram_range": "1-1",
@@ -125,42 +137,71 @@ def coherence_reference(documents: list[str], split: str) -> CoherenceScorer:
     return CoherenceScorer([tokenize(text) for text in documents]).prepare(MEASURES)
 
 
+def make_clusterer(
+    params: dict[str, Any], n_documents: int, seed: int, prediction_data: bool = False
+) -> Any:
+    """The clustering model a fit's parameters ask for (``cluster``: ``hdbscan`` or ``kmeans``).
+
+    ``prediction_data`` keeps what HDBSCAN needs to assign new documents (trials, which
+    assign the validation papers, and the final model need it); k-means always predicts.
+    ``kmeans.n_clusters`` is capped at the number of documents.
+    """
+    if params["cluster"] == "kmeans":
+        from sklearn.cluster import KMeans
+
+        return KMeans(
+            n_clusters=min(params["kmeans.n_clusters"], n_documents), n_init=1, random_state=seed
+        )
+    from hdbscan import HDBSCAN
+
+    min_cluster_size, min_samples = hdbscan_sizes(params, n_documents)
+    return HDBSCAN(
+        min_cluster_size=min_cluster_size,
+        min_samples=min_samples,
+        cluster_selection_epsilon=params["hdbscan.cluster_selection_epsilon"],
+        cluster_selection_method=params["hdbscan.cluster_selection_method"],
+        prediction_data=prediction_data,
+    )
+
+
+def make_vectorizer(params: dict[str, Any]) -> CountVectorizer:
+    """The vectorizer of a fit's topic words (``vectorizer.*``; English stop words out)."""
+    low, high = (int(n) for n in params["vectorizer.ngram_range"].split("-"))
+    return CountVectorizer(
+        stop_words="english",
+        min_df=params["vectorizer.min_df"],
+        max_df=params["vectorizer.max_df"],
+        ngram_range=(low, high),
+    )
+
+
+def words_kept(params: dict[str, Any]) -> int:
+    """Words kept per topic: diversity needs the top 25; coherence cuts to its own ``topn``."""
+    return max(params["top_n_words"], DIVERSITY_TOPK)
+
+
 def fit_topic_model(
     documents: list[str],
     embeddings: np.ndarray,
     reduced: np.ndarray,
     params: dict[str, Any],
+    seed: int,
     prediction_data: bool = False,
 ) -> BERTopic:
     """Fit BERTopic on ``documents`` with a reduction computed beforehand.
 
-    ``prediction_data`` keeps what HDBSCAN needs to assign new documents (trials, which
-    assign the validation papers, and the final model need it).
+    ``seed`` seeds the clustering (k-means; HDBSCAN is deterministic);
+    ``prediction_data``: see :func:`make_clusterer`.
     """
     # BERTopic (and torch behind it) is imported where a model is fit: importing it costs
     # seconds and hundreds of MB, and Kedro imports every pipeline for every command.
     from bertopic import BERTopic
-    from hdbscan import HDBSCAN
 
-    low, high = (int(n) for n in params["vectorizer.ngram_range"].split("-"))
-    min_cluster_size, min_samples = hdbscan_sizes(params, len(documents))
     model = BERTopic(
         umap_model=PrecomputedReduction(reduced),
-        hdbscan_model=HDBSCAN(
-            min_cluster_size=min_cluster_size,
-            min_samples=min_samples,
-            cluster_selection_epsilon=params["hdbscan.cluster_selection_epsilon"],
-            cluster_selection_method=params["hdbscan.cluster_selection_method"],
-            prediction_data=prediction_data,
-        ),
-        vectorizer_model=CountVectorizer(
-            stop_words="english",
-            min_df=params["vectorizer.min_df"],
-            max_df=params["vectorizer.max_df"],
-            ngram_range=(low, high),
-        ),
-        # Diversity needs the top 25 words; coherence cuts to its own explicit topn.
-        top_n_words=max(params["top_n_words"], DIVERSITY_TOPK),
+        hdbscan_model=make_clusterer(params, len(documents), seed, prediction_data),
+        vectorizer_model=make_vectorizer(params),
+        top_n_words=words_kept(params),
         nr_topics=params["nr_topics"],
         calculate_probabilities=False,
     )
@@ -231,9 +272,10 @@ def timed_fit(
     embeddings: np.ndarray,
     reduced: np.ndarray,
     params: dict[str, Any],
+    seed: int,
     prediction_data: bool = False,
 ) -> tuple[BERTopic, float]:
     """:func:`fit_topic_model` and the seconds it took."""
     start = time.perf_counter()
-    model = fit_topic_model(documents, embeddings, reduced, params, prediction_data)
+    model = fit_topic_model(documents, embeddings, reduced, params, seed, prediction_data)
     return model, time.perf_counter() - start

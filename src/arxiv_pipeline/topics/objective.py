@@ -21,7 +21,7 @@ from arxiv_pipeline.tuning.components import TRIAL_ERRORS
 from arxiv_pipeline.tuning.search_space import suggest
 
 from .assignment import HeldOutPapers, assign_topics, assignment_metrics, reduce_outliers
-from .model import TOPIC_DEFAULTS, score_topics, timed_fit
+from .model import CLUSTERER_PARAMETERS, TOPIC_DEFAULTS, score_topics, timed_fit
 from .reduction import REDUCER_PARAMETERS, ReductionCache
 
 logger = logging.getLogger(__name__)
@@ -113,10 +113,19 @@ def fit_params(drawn: Mapping[str, Any], default_model: str) -> dict[str, Any]:
     return params
 
 
-def _used_by(name: str, reducer: str) -> bool:
-    """Whether a parameter matters for a reducer (``umap.*`` only for UMAP, and so on)."""
+#: The choices that decide which other parameters a fit uses, drawn first.
+COMPONENT_CHOICES = ("reducer", "cluster")
+
+
+def _used_by(name: str, reducer: str, cluster: str) -> bool:
+    """Whether a parameter matters for a fit with this reducer and clusterer
+    (``umap.*`` only for UMAP, ``hdbscan.*`` only for HDBSCAN, and so on)."""
     prefix = name.split(".", 1)[0]
-    return prefix not in REDUCER_PARAMETERS or prefix == reducer
+    if prefix in REDUCER_PARAMETERS:
+        return prefix == reducer
+    if f"{prefix}." in CLUSTERER_PARAMETERS.values():
+        return CLUSTERER_PARAMETERS[cluster] == f"{prefix}."
+    return True
 
 
 class TopicObjective:
@@ -162,16 +171,16 @@ class TopicObjective:
     def trial_params(self, trial: optuna.Trial | optuna.trial.FrozenTrial) -> dict[str, Any]:
         """Every parameter of a fit: defaults, then the trial's draws (fixed values among them).
 
-        The reducer is drawn first; parameters of the other reducer are not drawn, so
-        the study (and its parameter importances) only holds what a fit used.
+        The reducer and the clusterer are drawn first; parameters of the others are not
+        drawn, so the study (and its parameter importances) only holds what a fit used.
         """
         if isinstance(trial, optuna.Trial):
-            drawn = suggest(trial, {name: d for name, d in self.space.items() if name == "reducer"})
-            reducer = drawn.get("reducer", TOPIC_DEFAULTS["reducer"])
+            drawn = suggest(trial, {name: d for name, d in self.space.items() if name in COMPONENT_CHOICES})
+            chosen = {name: drawn.get(name, TOPIC_DEFAULTS[name]) for name in COMPONENT_CHOICES}
             used = {
                 name: distribution
                 for name, distribution in self.space.items()
-                if name != "reducer" and _used_by(name, reducer)
+                if name not in COMPONENT_CHOICES and _used_by(name, **chosen)
             }
             drawn |= suggest(trial, used)
         else:
@@ -188,7 +197,7 @@ class TopicObjective:
         key = params["embedding_model"]
         embeddings = self.embeddings[key]
         _, reduced = self.cache.get(key, embeddings, params, seed)
-        model, seconds = timed_fit(self.documents, embeddings, reduced, params, prediction_data=True)
+        model, seconds = timed_fit(self.documents, embeddings, reduced, params, seed, prediction_data=True)
         metrics = score_topics(model, self.scorer, self.config.topn, seconds).as_dict()
         held_out = self.held_out
         vectors = held_out.embeddings[key]

@@ -69,7 +69,7 @@ def refit(
     fit_documents = [text for text, keep in zip(documents["train"], fitted, strict=True) if keep]
     fit_vectors = vectors["train"][fitted]
     reducer, reduced = ReductionCache(1).get(params["embedding_model"], fit_vectors, params, seed)
-    model = fit_topic_model(fit_documents, fit_vectors, reduced, params, prediction_data=True)
+    model = fit_topic_model(fit_documents, fit_vectors, reduced, params, seed, prediction_data=True)
     before = {
         split: _assign(model, texts, vectors[split], reducer, fitted if split == "train" else None)
         for split, texts in documents.items()

@@ -41,3 +41,29 @@ def chosen_trial(
     pareto = {trial.number for trial in study.best_trials}
     candidates = [trial for trial in feasible if trial.number in pareto] or feasible
     return max(candidates, key=lambda trial: trial.values[0])
+
+
+def leading_trials(
+    study: optuna.Study, constraints: Mapping[str, float | None], n: int
+) -> list[optuna.trial.FrozenTrial]:
+    """The ``n`` best complete trials within ``constraints`` of a single-objective study,
+    best first, one per distinct set of parameters (a trial repeating another's draws adds
+    nothing to compare).
+    """
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    feasible = sorted(
+        (
+            trial
+            for trial in complete
+            if all(value <= 0 for value in constraint_violations(trial.user_attrs, constraints))
+        ),
+        key=lambda trial: trial.value,
+        reverse=True,
+    )
+    leading, seen = [], set()
+    for trial in feasible:
+        drawn = tuple(sorted(trial.params.items()))
+        if drawn not in seen:
+            seen.add(drawn)
+            leading.append(trial)
+    return leading[:n]

@@ -16,6 +16,7 @@ from .corpus import MEASURES
 from .model import SIZE_FREE_FORMS, TOPIC_PARAMETER_RULES
 from .objective import TopicObjectiveConfig
 from .selection import chosen_trial
+from .words import WORD_PARAMETERS
 
 #: The limits ``topic_tuning.constraints`` may set.
 CONSTRAINTS = ("min_topics", "max_topics", "max_outlier_share")
@@ -62,6 +63,17 @@ class TopicTuning(StudySettings):
     constraints
         ``min_topics``, ``max_topics``, ``max_outlier_share`` (validation, after outlier
         reduction; None: no limit).
+    final_candidates
+        Leading trials refitted at the final size before one is chosen
+        (:mod:`.candidates`); 1 ships the best trial as it is.
+    stability_seeds
+        Seeds each candidate is fitted under on the trials' subset to measure its
+        stability (ARI of the validation papers' topics between seeds); below 2: not measured.
+    min_coarse_topics, max_coarse_topics
+        The fewest and the most topics the coarse level may have (:mod:`.levels`).
+    word_settings
+        Vectorizer settings (:data:`.words.WORD_PARAMETERS`) the final topics' words are
+        chosen among by held-out coherence, beside the chosen trial's own (:mod:`.words`).
     """
 
     KEY: ClassVar[str] = "topic_tuning"
@@ -76,17 +88,30 @@ class TopicTuning(StudySettings):
     second_measure: str = "diversity"
     final_size_fraction: float = 1.0
     constraints: dict[str, float | None] = field(default_factory=dict)
+    final_candidates: int = 3
+    stability_seeds: int = 3
+    min_coarse_topics: int = 5
+    max_coarse_topics: int = 40
+    word_settings: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.require_choice("measure", OBJECTIVE_MEASURES)
         self.require_choice("second_measure", ("diversity", *OBJECTIVE_MEASURES))
-        self.require_counts("topn", "n_seeds", "reduction_cache_size")
+        self.require_counts("topn", "n_seeds", "reduction_cache_size", "final_candidates", "min_coarse_topics", "max_coarse_topics")
+        if not (type(self.stability_seeds) is int and self.stability_seeds >= 0):
+            raise ValueError(f"topic_tuning.stability_seeds must be a whole number >= 0, got {self.stability_seeds!r}.")
         if self.final_trial != "best" and not (isinstance(self.final_trial, int) and self.final_trial >= 0):
             raise ValueError(f"topic_tuning.final_trial must be best or a trial number, got {self.final_trial!r}.")
         self.constraints = {name: None for name in CONSTRAINTS} | dict(self.constraints or {})
         unknown = sorted(set(self.constraints) - set(CONSTRAINTS))
         if unknown:
             raise ValueError(f"topic_tuning.constraints: unknown limits {unknown}; known: {list(CONSTRAINTS)}")
+        for setting in self.word_settings:
+            unknown = sorted(set(setting) - set(WORD_PARAMETERS))
+            if unknown:
+                raise ValueError(
+                    f"topic_tuning.word_settings: {unknown} are not word settings; use {list(WORD_PARAMETERS)}."
+                )
         super().__post_init__()
         self._check_final_size()
         for forms in SIZE_FREE_FORMS.items():

@@ -68,6 +68,7 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
     topics = metrics["topics"]
     assert set(topics["models"]) == {
         "tuned_bertopic",
+        "tuned_bertopic_coarse",
         "default_bertopic",
         "lda",
         "kmeans_categories",
@@ -95,6 +96,15 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
         normalized_mutual_info_score(test["archive"], test["topic"]), abs=1e-12
     )
     assert tuned["validation"]["nmi_primary"] == pytest.approx(final["validation"]["nmi_primary"], abs=1e-12)
+    # The coarse level is scored from the saved coarse topics, at the final model's count.
+    coarse = topics["models"]["tuned_bertopic_coarse"]
+    assert coarse["test"]["nmi_archive"] == pytest.approx(
+        normalized_mutual_info_score(test["archive"], test["coarse_topic"]), abs=1e-12
+    )
+    assert coarse["test"]["nmi_archive"] == pytest.approx(final["test"]["coarse"]["nmi_archive"], abs=1e-12)
+    assert coarse["train"]["n_topics"] == final["coarse"]["n_topics"]
+    for runs in topics["per_seed"]["tuned_bertopic_coarse"]["test"]:
+        assert runs["n_topics"] <= final["coarse"]["n_topics"]
     # k-means (MTEB's protocol): k = the training papers' categories / archives, under
     # every seed; no outliers.
     train = assigned[assigned["split"] == "train"]
@@ -154,8 +164,14 @@ def test_the_tuned_refit_under_the_final_seed_is_the_final_model(trained_project
     key = final["params"]["embedding_model"]
     documents = {split: corpus.documents(split) for split in SPLITS}
     vectors = {split: corpus.vectors(split, key) for split in SPLITS}
-    refit = tuned_bertopic(documents, vectors, final["params"], final["seed"])
-    saved = load("topic_assignments").set_index("id")["topic"]
+    refit, coarse = tuned_bertopic(
+        documents, vectors, final["params"], final["seed"], final["coarse"]["n_topics"]
+    )
+    saved = load("topic_assignments").set_index("id")
     for split in SPLITS:
-        np.testing.assert_array_equal(refit.assignments[split], saved.loc[corpus.ids(split)].to_numpy())
+        papers = saved.loc[corpus.ids(split)]
+        np.testing.assert_array_equal(refit.assignments[split], papers["topic"].to_numpy())
+        np.testing.assert_array_equal(coarse.assignments[split], papers["coarse_topic"].to_numpy())
     assert refit.words == topic_words(load("topic_model").model)
+    table = load("coarse_topic_table")
+    assert coarse.words == dict(zip(table["topic"], table["words"].map(list), strict=True))

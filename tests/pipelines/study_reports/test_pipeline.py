@@ -92,6 +92,21 @@ def make_studies(project: Path) -> optuna.Study:
     models = project / "data/06_models"
     models.mkdir(parents=True, exist_ok=True)
     topic = make_topic_study(f"sqlite:///{models / 'topic_tuning.db'}")
+    # What topic_tuning's final node records: its leading trials refitted, the coarse cut.
+    reporting = project / "data/08_reporting"
+    reporting.mkdir(parents=True, exist_ok=True)
+    best = topic.best_trial
+    candidate = {
+        "trial": best.number, "trial_value": best.value, "final_value": best.value * 0.95,
+        "carry_over": 0.95, "n_topics": 7, "c_npmi": 0.08, "nmi_primary": 0.5,
+        "nmi_archive": 0.4, "stability_ari": 0.9,
+    }  # fmt: skip
+    final = {
+        "trial": best.number,
+        "candidates": [candidate],
+        "coarse": {"n_topics": 3, "nmi_archive_by_n_topics": {"2": 0.31, "3": 0.42}},
+    }
+    (reporting / "final_topic_metrics.json").write_text(json.dumps(final))
     classifier = optuna.create_study(
         study_name="classifier_tuning", storage=f"sqlite:///{models / 'classifier_tuning.db'}"
     )
@@ -136,6 +151,11 @@ def test_reports_of_every_study_and_how_many_categories(project):
     assert "train split (70 papers, size_fraction 1)" in report
     assert "c_npmi on the validation split (20 papers)" in report
     assert f"Spread over 3 seeds: {min(per_seed)} to {max(per_seed)} topics" in report
+    # The choice at the final size and the coarse cut, with their evidence.
+    assert summary["candidates"][0]["stability_ari"] == 0.9
+    assert "The 1 leading trials were refitted at the final size" in report
+    assert "|          0.9500 |" in report  # final / trial
+    assert "merge into **3 coarse topics**" in report and "2: 0.310, 3: 0.420" in report
     figure = json.loads((reporting / "topic_report/topic_counts_figure.json").read_text())
     assert len(figure["data"]) == 6  # three panels, each with the trials and the final model's
 
@@ -147,14 +167,14 @@ def test_multi_objective_studies_are_drawn_for_their_first_objective():
         assert figure.data and "c_npmi" in figure.to_json()
     topic_tuning = project_topic_tuning(constraints={})
     assert plot_topic_counts(study, topic_tuning).data
-    summary = summarize_topic_counts(study, topic_tuning, STUDY_REPORTS, PAPER_SPLITS)
+    summary = summarize_topic_counts(study, topic_tuning, STUDY_REPORTS, PAPER_SPLITS, {})
     assert summary["recommended"]["trial"] in {trial.number for trial in study.best_trials}
 
 
 def test_a_study_without_complete_trials_is_reported_not_failed():
     study = optuna.create_study(study_name="empty", direction="maximize")
     summary = summarize_topic_counts(
-        study, project_topic_tuning(constraints={}), STUDY_REPORTS, PAPER_SPLITS
+        study, project_topic_tuning(constraints={}), STUDY_REPORTS, PAPER_SPLITS, {}
     )
     assert summary["recommended"] is None and summary["by_n_topics"] == []
     assert "**No recommendation**" in write_topic_count_report(summary)
@@ -194,7 +214,7 @@ def real_sample_study() -> optuna.Study:
 def test_the_report_keeps_to_the_trials_within_the_constraints():
     topic_tuning = project_topic_tuning(constraints={"min_topics": 5})
     summary = summarize_topic_counts(
-        real_sample_study(), topic_tuning, STUDY_REPORTS, PAPER_SPLITS
+        real_sample_study(), topic_tuning, STUDY_REPORTS, PAPER_SPLITS, {}
     )
     # Trial 2 (6 topics) is the best of the five trials with at least 5 topics.
     assert summary["recommended"]["trial"] == 2 and summary["recommended"]["n_topics"] == 6
@@ -226,16 +246,16 @@ def test_the_report_keeps_to_the_trials_within_the_constraints():
     assert "|        2 |        7 |                    0 |                     0.0810 |" in report
     # min_topics is already set: the advice is to raise it, not to set it.
     assert "raise `topic_tuning.constraints.min_topics` (now 5)" in report
-    assert "set `topic_tuning.constraints.min_topics` and run" not in report
+    assert "set `topic_tuning.constraints.min_topics` or `max_topics`" not in report
     assert "Most trials fall outside the constraints" in report
 
 
 def test_without_constraints_the_advice_is_to_set_min_topics():
     summary = summarize_topic_counts(
-        real_sample_study(), project_topic_tuning(constraints={}), STUDY_REPORTS, PAPER_SPLITS
+        real_sample_study(), project_topic_tuning(constraints={}), STUDY_REPORTS, PAPER_SPLITS, {}
     )
     assert summary["recommended"]["n_topics"] == 2 and summary["infeasible"]["trials"] == 0
     report = write_topic_count_report(summary)
     assert "every complete trial counts" in report
     assert "The best 25% of the trials (3) found 2 topics." in report
-    assert "set `topic_tuning.constraints.min_topics` and run" in report
+    assert "set `topic_tuning.constraints.min_topics` or `max_topics` and run" in report

@@ -49,7 +49,7 @@ def test_study_records_every_metric_resumes_and_builds_the_final_model(tuned_pro
         # The default outlier reduction assigns the validation papers HDBSCAN left out.
         shares = [trial.user_attrs[f"validation_outlier_share{s}"] for s in ("_before", "")]
         assert shares[1] <= shares[0]
-        assert trial.value == trial.user_attrs["c_npmi"]
+        assert trial.value == trial.user_attrs["nmi_primary"]  # the default measure
     provenance = study.user_attrs["provenance"]
     assert provenance["packages"]["bertopic"] and provenance["data_fingerprint"].startswith("size_fraction=1.0")
     assert provenance["search_space"] == FAST_SPACE
@@ -60,12 +60,34 @@ def test_study_records_every_metric_resumes_and_builds_the_final_model(tuned_pro
     assert summary(resumed)[:3] == first and len(resumed.trials) == 5
 
     metrics = load_dataset(tuned_project, "final_topic_metrics")
+    # Trials fit on all of train here, as the final model does: each candidate's final
+    # score is its trial's, so the best trial ships.
+    candidates = metrics["candidates"]
+    values = [candidate["trial_value"] for candidate in candidates]
+    assert 2 <= len(candidates) <= 3 and values == sorted(values, reverse=True)
+    assert values[0] == resumed.best_value
+    for candidate in candidates:
+        assert candidate["final_value"] == pytest.approx(candidate["trial_value"], abs=1e-12)
+        assert -1.0 <= candidate["stability_ari"] <= 1.0
     assert metrics["trial"] == resumed.best_trial.number
-    assert metrics["validation"]["c_npmi"] == pytest.approx(resumed.best_value, abs=1e-12)
+    # The shipped words are those of the best validation c_npmi among the word settings.
+    scored = [setting["c_npmi"] for setting in metrics["words"] if "c_npmi" in setting]
+    assert len(metrics["words"]) == 4 and metrics["validation"]["c_npmi"] == pytest.approx(max(scored))
+    assert metrics["validation"]["nmi_primary"] == pytest.approx(resumed.best_value, abs=1e-12)
     table = load_dataset(tuned_project, "topic_table")
     assert table.loc[table["topic"] >= 0, "words"].map(len).min() >= 10
+    fine = table[table["topic"] >= 0]
+    assert (fine["name"] == fine["words"].map(lambda words: ", ".join(words[:3]))).all()
+    assert fine["representative_ids"].map(len).between(1, 5).all()
+    coarse = load_dataset(tuned_project, "coarse_topic_table")
+    assert len(coarse) == metrics["coarse"]["n_topics"] <= len(fine)
+    assert sorted(fine["coarse_topic"].unique()) == coarse["topic"].tolist()
     assignments = load_dataset(tuned_project, "topic_assignments")
     assert set(assignments["split"]) == {"train", "validation", "test"} and len(assignments) == 2000
+    # Every paper is at both levels, its coarse topic the one its fine topic belongs to.
+    coarse_of = dict(zip(fine["topic"], fine["coarse_topic"], strict=True))
+    assigned = assignments[assignments["topic"] >= 0]
+    assert (assigned["coarse_topic"] == assigned["topic"].map(coarse_of)).all()
     chosen = resumed.trials[metrics["trial"]].user_attrs
     assert metrics["validation"]["nmi_primary"] == pytest.approx(chosen["nmi_primary"], abs=1e-12)
     assert metrics["validation"]["outlier_share"] == pytest.approx(chosen["validation_outlier_share"])

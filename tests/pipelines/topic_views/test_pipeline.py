@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import pyarrow.parquet as pq
 import pytest
 
+from arxiv_pipeline.hooks import summary_logger
 from arxiv_pipeline.topics.views import assigned_papers, topic_shares_over_time
 from tests.conftest import load_dataset, run_pipelines
 from tests.workflows import reported_copy
@@ -21,8 +22,18 @@ def trained_project(project, arxiv_sample):
     return reported_copy(project, arxiv_sample)
 
 
+@pytest.fixture
+def caplog(caplog: pytest.LogCaptureFixture):
+    """caplog, also fed by the run summary's logger, which the project's logging
+    configuration keeps from passing its records on to the root."""
+    summary_logger.addHandler(caplog.handler)
+    yield caplog
+    summary_logger.removeHandler(caplog.handler)
+
+
 def summary_of(caplog: pytest.LogCaptureFixture) -> str:
-    (message,) = [record.getMessage() for record in caplog.records if record.name == "arxiv_pipeline.hooks"]
+    # Where the logger still passes records on, the root's handler holds them too.
+    (message,) = {record.getMessage() for record in caplog.records if record.name == summary_logger.name}
     return message
 
 

@@ -197,6 +197,7 @@ def _topic_corpus(
 def fit_topic_baselines(
     topic_model: TopicModelBundle,
     topic_assignments: pd.DataFrame,
+    coarse_topic_table: pd.DataFrame,
     final_topic_metrics: dict[str, Any],
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
@@ -211,7 +212,8 @@ def fit_topic_baselines(
 ) -> dict[str, list[FittedTopics]]:
     """Per topic model, its topics and assignments under each of ``evaluation.seeds``
     (:func:`fit_over_seeds`: the tuned configuration refitted, except under the final
-    model's own seed, where the saved model and ``topic_assignments`` are used). The
+    model's own seed, where the saved model, ``topic_assignments`` and
+    ``coarse_topic_table`` are used), the tuned model at its fine and coarse level. The
     k-means yardsticks take k from the training papers' categories and archives in ``papers``.
 
     Raises ``LineageMismatchError`` if the topic model was built on other papers or
@@ -225,10 +227,16 @@ def fit_topic_baselines(
         (train_texts, validation_texts, test_texts),
         (train_embeddings, validation_embeddings, test_embeddings),
     )
-    by_id = topic_assignments.set_index("id")["topic"]
-    final = FittedTopics(
-        topic_words(topic_model.model),
-        {split: by_id.loc[corpus.ids(split)].to_numpy() for split in SPLITS},
+    by_id = topic_assignments.set_index("id")
+    final = (
+        FittedTopics(
+            topic_words(topic_model.model),
+            {split: by_id.loc[corpus.ids(split), "topic"].to_numpy() for split in SPLITS},
+        ),
+        FittedTopics(
+            dict(zip(coarse_topic_table["topic"], coarse_topic_table["words"].map(list), strict=True)),
+            {split: by_id.loc[corpus.ids(split), "coarse_topic"].to_numpy() for split in SPLITS},
+        ),
     )
     documents = {split: corpus.documents(split) for split in SPLITS}
     vectors = {split: corpus.vectors(split, key) for split in SPLITS}

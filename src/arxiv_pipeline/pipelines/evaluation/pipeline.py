@@ -76,6 +76,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             inputs={
                 "topic_model": "topic_model",
                 "topic_assignments": "topic_assignments",
+                "coarse_topic_table": "coarse_topic_table",
                 "final_topic_metrics": "final_topic_metrics",
                 "papers": "papers",
                 "paper_splits": "paper_splits",

@@ -40,6 +40,8 @@ OUTPUT_COLUMNS = [
     "topic",
     "topic_words",
     "topic_similarity",
+    "coarse_topic",
+    "coarse_topic_words",
     "error",
 ]
 
@@ -116,20 +118,34 @@ def _categories(
 
 
 def _topics(
-    topic_model: BERTopic, texts: list[str], vectors: np.ndarray, top_n_words: int
+    topic_model: BERTopic, texts: list[str], vectors: np.ndarray, config: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """Each text's topic (the nearest topic embedding), its words and the cosine similarity."""
-    topics, similarity = topic_model.transform(texts, embeddings=vectors)
+    """Each text's fine topic (the model's ``transform``), its words, the cosine similarity
+    of the text's and the topic's embeddings, and its coarse topic with that one's words."""
+    topics, _ = topic_model.transform(texts, embeddings=vectors)
+    topics = np.asarray(topics, dtype=np.int64)
+    # Rows of topic_embeddings_ are topics -1 (where the model has outliers), 0, 1, ...
+    centroids = np.asarray(topic_model.topic_embeddings_)[topics + topic_model._outliers]
+    similarity = np.einsum("ij,ij->i", _unit(vectors), _unit(centroids))
     # The model keeps 25 words per topic (for diversity); show as many as it was tuned with.
+    top_n_words = config["top_n_words"]
     words = {topic: values[:top_n_words] for topic, values in topic_words(topic_model).items()}
+    coarse_of, coarse_words = config["coarse_of"], config["coarse_words"]
     return [
         {
             "topic": int(topic),
             "topic_words": words.get(int(topic), []),
             "topic_similarity": round(float(closeness), 4),
+            "coarse_topic": coarse_of[topic] if topic >= 0 else -1,
+            "coarse_topic_words": coarse_words[coarse_of[topic]][:top_n_words] if topic >= 0 else [],
         }
         for topic, closeness in zip(topics, similarity, strict=True)
     ]
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms == 0, 1.0, norms)
 
 
 def _with_errors(
@@ -174,7 +190,8 @@ def predict_abstracts(
         One row per input row: ``row``, ``id``, ``title``, ``categories`` (the
         ``predict.top_k`` most probable, each ``{"label", "probability"}``),
         ``predicted_categories`` (probability at least the classifier's threshold),
-        ``topic`` (-1: outlier), ``topic_words``, ``topic_similarity`` (cosine of the
+        ``topic`` (-1: outlier), ``topic_words``, ``coarse_topic``, ``coarse_topic_words``,
+        ``topic_similarity`` (cosine of the
         abstract's and the topic's embeddings) and ``error``.
     """
     configs = {"topic model": topic_model.config, "classifier": classifier.config}
@@ -193,10 +210,7 @@ def predict_abstracts(
         classifier, vectors[classifier.config["embedding_model"]], predict.top_k
     )
     topics = _topics(
-        topic_model.model,
-        texts,
-        vectors[topic_model.config["embedding_model"]],
-        topic_model.config["top_n_words"],
+        topic_model.model, texts, vectors[topic_model.config["embedding_model"]], topic_model.config
     )
     predictions = [{**first, **second} for first, second in zip(categories, topics, strict=True)]
     return _with_errors(abstracts, usable, predictions)

@@ -75,6 +75,7 @@ def topic_count_nodes() -> list[Node]:
                 "params:topic_tuning",
                 "params:study_reports",
                 "paper_splits",
+                "final_topic_metrics",
             ],
             outputs=f"{namespace}.topic_counts",
             name="summarize_topic_counts",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import numpy as np
 import optuna
 import pandas as pd
 import pyarrow.parquet as pq
@@ -15,29 +16,22 @@ from arxiv_pipeline.embedding.lineage import lineage
 from arxiv_pipeline.embedding.selection import used_models
 from arxiv_pipeline.embedding.specs import EmbeddingsParams
 from arxiv_pipeline.text.templates import SplitTexts
-from arxiv_pipeline.topics.agreement import taxonomy_labels
-from arxiv_pipeline.topics.assignment import (
-    HeldOutPapers,
-    assignment_metrics,
-)
+from arxiv_pipeline.topics.agreement import taxonomy_agreement, taxonomy_labels
+from arxiv_pipeline.topics.assignment import HeldOutPapers, assignment_metrics
 from arxiv_pipeline.topics.bundle import TopicModelBundle
+from arxiv_pipeline.topics.candidates import Candidate, HeldOutScoring, refit_candidate, stability
 from arxiv_pipeline.topics.corpus import TopicCorpus
-from arxiv_pipeline.topics.model import (
-    coherence_reference,
-    hdbscan_sizes,
-    score_topics,
-    topic_words,
-)
+from arxiv_pipeline.topics.model import coherence_reference, hdbscan_sizes
 from arxiv_pipeline.topics.objective import TopicObjective, fit_params
 from arxiv_pipeline.topics.reduction import ReductionCache
-from arxiv_pipeline.topics.refit import refit
+from arxiv_pipeline.topics.refit import Refit
+from arxiv_pipeline.topics.selection import leading_trials
 from arxiv_pipeline.topics.settings import TopicTuning
+from arxiv_pipeline.topics.topic_map import TopicMap, build_topic_map
+from arxiv_pipeline.topics.words import choose_words
 from arxiv_pipeline.tuning.components import check_embedding_models
-from arxiv_pipeline.tuning.flow import check_study_splits, final_trial, tune
+from arxiv_pipeline.tuning.flow import check_study_splits, tune
 from arxiv_pipeline.tuning.store import StudyStore
-
-if TYPE_CHECKING:
-    from bertopic import BERTopic
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +138,15 @@ def tune_topic_model(
     return study
 
 
+def _candidate_trials(study: optuna.Study, topic_tuning: TopicTuning) -> list[optuna.trial.FrozenTrial]:
+    """The trials refitted at the final size: the leading ones, or the one the parameters name."""
+    if topic_tuning.final_trial != "best" or topic_tuning.multi_objective:
+        # A named trial, or a Pareto front (no single ranking): that one trial.
+        return [topic_tuning.choose_final_trial(study)]
+    leading = leading_trials(study, topic_tuning.constraints, topic_tuning.final_candidates)
+    return leading or [topic_tuning.choose_final_trial(study)]  # raises, naming why
+
+
 def fit_final_topic_model(
     topic_study: StudyStore,
     papers: pq.ParquetFile,
@@ -156,26 +159,34 @@ def fit_final_topic_model(
     test_embeddings: SplitEmbeddings,
     embeddings: EmbeddingsParams,
     topic_tuning: TopicTuning,
-) -> tuple[TopicModelBundle, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Refit BERTopic with the chosen trial's parameters, and give every paper of every split a topic.
+) -> tuple[TopicModelBundle, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """The final topic map: the study's leading trials refitted at the final size, the best
+    one kept, its coarse level chosen, and every paper of every split given both topics.
 
-    The model is fitted on the ``topic_tuning.final_size_fraction`` subset of train
-    (size-free parameters such as ``hdbscan.min_cluster_fraction`` converted with its
-    document count) under the study's first seed; the other papers, of every split, are
-    assigned by ``transform``; then the trial's outlier reduction applies to all. With
-    ``n_seeds: 1`` and ``final_size_fraction == size_fraction`` its validation scores
-    equal the chosen trial's.
+    The ``topic_tuning.final_candidates`` best feasible trials (distinct parameters) are
+    each fitted on the ``topic_tuning.final_size_fraction`` subset of train under the
+    study's first seed (size-free parameters converted with its document count), every
+    other paper of every split assigned by ``transform`` and the trial's outlier
+    reduction; each is scored on the whole validation split, and the one of the highest
+    ``topic_tuning.measure`` there ships (:mod:`arxiv_pipeline.topics.candidates`). Its
+    topic words are those of the best held-out coherence among ``topic_tuning.word_settings``
+    (:mod:`arxiv_pipeline.topics.words`), and its fine topics are merged into a coarse
+    level (:mod:`arxiv_pipeline.topics.levels`).
 
     Returns
     -------
     tuple
         The model with its config (the embedding model new documents must be embedded
         with, its settings and identity, the data it was built on, the text template,
-        ``topn``), the topic table (topic, size, words, label), the assignments
-        (id, split, topic) of every paper, and the final metrics (with the parameters).
+        ``topn``, each fine topic's coarse topic), the fine and the coarse topic tables
+        (:class:`~arxiv_pipeline.topics.topic_map.TopicMap`), the assignments (id, split,
+        topic, coarse_topic) of every paper, and the final metrics (the candidates beside
+        their trials' scores, the chosen one's parameters and validation scores, the
+        coarse level's evidence).
     """
-    topic_tuning.trial_fraction(paper_splits)  # refuses a final fit smaller than the trials'
-    trial = final_trial(topic_tuning, topic_study)
+    trial_fraction = topic_tuning.trial_fraction(paper_splits)  # refuses a final fit smaller than the trials'
+    study = topic_tuning.store(topic_study).load()
+    trials = _candidate_trials(study, topic_tuning)
     corpus = TopicCorpus(
         paper_splits,
         {"train": train_texts, "validation": validation_texts, "test": test_texts},
@@ -183,60 +194,146 @@ def fit_final_topic_model(
         1.0,
     )
     config = topic_tuning.objective_config()
-    params = fit_params(trial.params, _used_models(topic_tuning)[0])
-    key, seed = params["embedding_model"], config.seeds[0]
-    documents = {split: corpus.documents(split) for split in SPLITS}
-    vectors = {split: corpus.vectors(split, key) for split in SPLITS}
-    fitted = corpus.nested("train", topic_tuning.final_size_fraction)
-    fit = refit(documents, vectors, params, seed, fitted)
-    model = fit.model
-    fit_documents = int(fitted.sum())
-    size, samples = hdbscan_sizes(params, fit_documents)
-    metrics: dict[str, Any] = {
-        "trial": trial.number,
-        "params": params,
-        "seed": seed,
-        "final_size_fraction": topic_tuning.final_size_fraction,
-        "fit_documents": fit_documents,
-        "hdbscan": {"min_cluster_size": size, "min_samples": samples},
-    }
-    # Coherence, diversity and n_topics of the fitted topics, on the validation texts.
-    reference = coherence_reference(documents["validation"], "validation")
-    coherence = score_topics(model, reference, config.topn, 0.0)
     labels = taxonomy_labels(papers, {split: corpus.ids(split) for split in SPLITS})
-    assignments = []
-    for split in SPLITS:
-        metrics[split] = assignment_metrics(fit.before[split], fit.after[split], labels[split], "")
-        metrics[f"{split}_outlier_share"] = metrics[split]["outlier_share"]
-        assignments.append(pd.DataFrame({"id": corpus.ids(split), "split": split, "topic": fit.after[split]}))
-    # The fit's outlier share is the train entry's; validation's is its own.
-    metrics["validation"] = coherence.as_dict() | metrics["validation"]
-    # New documents go through the reducer fitted on train, then HDBSCAN's prediction.
-    model.umap_model = fit.reducer
+    documents = {split: corpus.documents(split) for split in SPLITS}
+    scoring = HeldOutScoring(
+        "validation", coherence_reference(documents["validation"], "validation"), labels["validation"], config.topn
+    )
+    fitted = corpus.nested("train", topic_tuning.final_size_fraction)
+    seed = config.seeds[0]
+    candidates = [
+        _refit_candidate(trial, corpus, documents, fitted, scoring, trial_fraction, topic_tuning)
+        for trial in trials
+    ]
+    chosen, params, _ = max(candidates, key=lambda entry: entry[0].scores[config.measure])
+    fit, key = chosen.fit, params["embedding_model"]
+    fit_documents = [text for text, keep in zip(documents["train"], fitted, strict=True) if keep]
+    params, words = choose_words(
+        fit.model, fit_documents, params, topic_tuning.word_settings, scoring.reference, config.topn
+    )
+    vectors = corpus.vectors("train", key)
+    topic_map = build_topic_map(
+        fit.model,
+        fit_documents,
+        vectors[fitted],
+        corpus.ids("train")[fitted],
+        fit.after["train"][fitted],
+        fit.after["validation"],
+        labels["validation"]["archive"],
+        (topic_tuning.min_coarse_topics, topic_tuning.max_coarse_topics),
+    )
+    metrics = _final_metrics(chosen, params, seed, fitted, candidates, topic_map, topic_tuning, labels, fit)
+    metrics["words"] = words
+    # Coherence, diversity and n_topics of the shipped topic words, on the validation texts.
+    metrics["validation"] = {
+        name: value for name, value in scoring.score(fit).items() if name in ("c_npmi", "c_v", "diversity", "n_topics")
+    } | metrics["validation"]
+    # New documents go through the reducer fitted on train, then the clusterer's prediction.
+    fit.model.umap_model = fit.reducer
     bundle = TopicModelBundle(
-        model,
+        fit.model,
         {
             **lineage(paper_splits, key, embeddings.models[key], train_embeddings[key]),
             "text_template": embeddings.text_template,
             "topn": config.topn,
             "top_n_words": params["top_n_words"],
-            "trial": trial.number,
+            "trial": chosen.trial,
             "params": params,
+            # Predict places new papers at both levels from the model alone.
+            "coarse_of": topic_map.coarse_of.tolist(),
+            "coarse_words": topic_map.coarse["words"].map(list).tolist(),
         },
     )
-    return bundle, topic_table(model), pd.concat(assignments, ignore_index=True), metrics
-
-
-
-def topic_table(model: BERTopic) -> pd.DataFrame:
-    """One row per topic (the outlier topic -1 included): id, size, top words, label."""
-    info = model.get_topic_info()
-    words = topic_words(model)
-    return pd.DataFrame(
-        {
-            "topic": info["Topic"].astype(int),
-            "size": info["Count"].astype(int),
-            "words": [words.get(topic, []) for topic in info["Topic"]],
-            "label": info["Name"],
-        }
+    assignments = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "id": corpus.ids(split),
+                    "split": split,
+                    "topic": fit.after[split],
+                    "coarse_topic": topic_map.coarse_topics(fit.after[split]),
+                }
+            )
+            for split in SPLITS
+        ],
+        ignore_index=True,
     )
+    return bundle, topic_map.fine, topic_map.coarse, assignments, metrics
+
+
+def _refit_candidate(
+    trial: optuna.trial.FrozenTrial,
+    corpus: TopicCorpus,
+    documents: dict[str, list[str]],
+    fitted: np.ndarray,
+    scoring: HeldOutScoring,
+    trial_fraction: float,
+    topic_tuning: TopicTuning,
+) -> tuple[Candidate, dict[str, Any], float | None]:
+    """A trial refitted at the final size under the study's first seed, its parameters and stability."""
+    params = fit_params(trial.params, _used_models(topic_tuning)[0])
+    vectors = {split: corpus.vectors(split, params["embedding_model"]) for split in SPLITS}
+    seed = topic_tuning.objective_config().seeds[0]
+    candidate = refit_candidate(trial, params, documents, vectors, seed, fitted, scoring)
+    return candidate, params, _stability(corpus, documents, vectors, params, trial_fraction, topic_tuning)
+
+
+def _stability(
+    corpus: TopicCorpus,
+    documents: dict[str, list[str]],
+    vectors: dict[str, np.ndarray],
+    params: dict[str, Any],
+    trial_fraction: float,
+    topic_tuning: TopicTuning,
+) -> float | None:
+    """A candidate's stability on the trials' subset (:func:`.candidates.stability`), or None."""
+    if topic_tuning.stability_seeds < 2:
+        return None
+    subset = corpus.nested("train", trial_fraction)
+    return stability(
+        {"train": [text for text, keep in zip(documents["train"], subset, strict=True) if keep], "validation": documents["validation"]},
+        {"train": vectors["train"][subset], "validation": vectors["validation"]},
+        params,
+        range(topic_tuning.seed, topic_tuning.seed + topic_tuning.stability_seeds),
+        "validation",
+    )
+
+
+def _final_metrics(
+    chosen: Candidate,
+    params: dict[str, Any],
+    seed: int,
+    fitted: np.ndarray,
+    candidates: list[tuple[Candidate, dict[str, Any], float | None]],
+    topic_map: TopicMap,
+    topic_tuning: TopicTuning,
+    labels: dict[str, dict[str, np.ndarray]],
+    fit: Refit,
+) -> dict[str, Any]:
+    """What ``final_topic_metrics`` records: the choice, its evidence and every split's scores."""
+    fit_documents = int(fitted.sum())
+    size, samples = hdbscan_sizes(params, fit_documents)
+    metrics: dict[str, Any] = {
+        "trial": chosen.trial,
+        "params": params,
+        "seed": seed,
+        "measure": topic_tuning.measure,
+        "final_size_fraction": topic_tuning.final_size_fraction,
+        "fit_documents": fit_documents,
+        "hdbscan": {"min_cluster_size": size, "min_samples": samples},
+        "candidates": [
+            candidate.summary(topic_tuning.measure) | {"stability_ari": stable}
+            for candidate, _, stable in candidates
+        ],
+        "coarse": {
+            "n_topics": topic_map.choice.n_topics,
+            "chosen_by": "validation nmi_archive",
+            "nmi_archive_by_n_topics": topic_map.choice.scores,
+        },
+    }
+    for split in SPLITS:
+        coarse = topic_map.coarse_topics(fit.after[split])
+        metrics[split] = assignment_metrics(fit.before[split], fit.after[split], labels[split], "")
+        metrics[split]["coarse"] = taxonomy_agreement(coarse, labels[split])
+        metrics[f"{split}_outlier_share"] = metrics[split]["outlier_share"]
+    return metrics

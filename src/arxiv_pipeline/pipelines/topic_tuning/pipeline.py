@@ -44,7 +44,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "embeddings": "params:embeddings",
                     "topic_tuning": "params:topic_tuning",
                 },
-                outputs=["topic_model", "topic_table", "topic_assignments", "final_topic_metrics"],
+                outputs=[
+                    "topic_model",
+                    "topic_table",
+                    "coarse_topic_table",
+                    "topic_assignments",
+                    "final_topic_metrics",
+                ],
                 name="fit_final_topic_model",
             ),
             Node(
