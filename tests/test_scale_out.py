@@ -35,15 +35,14 @@ from tests.workflows import (
     FAST_SPACE,
     UNCONSTRAINED,
     configure_topic_tuning,
-    use_fast_embeddings,
+    embedded_copy,
 )
 
 
 @pytest.fixture
 def fast_project(project: Path, arxiv_sample: Path) -> Path:
     """The project with ingested papers and fast embeddings, its study on FAST_SPACE."""
-    use_fast_embeddings(project)
-    run_pipelines(project, ["ingestion", "embeddings"], snapshot_path=str(arxiv_sample))
+    embedded_copy(project, arxiv_sample)
     configure_topic_tuning(project, search_space=FAST_SPACE, constraints=UNCONSTRAINED)
     return project
 

@@ -15,6 +15,7 @@ from tests.workflows import (
     FAST_SPACE,
     UNCONSTRAINED,
     configure_topic_tuning,
+    embedded_copy,
     tune,
     use_fast_embeddings,
 )
@@ -22,9 +23,7 @@ from tests.workflows import (
 
 @pytest.fixture
 def tuned_project(project, arxiv_sample):
-    use_fast_embeddings(project)
-    run_pipelines(project, ["ingestion", "embeddings"], snapshot_path=str(arxiv_sample))
-    return project
+    return embedded_copy(project, arxiv_sample)
 
 
 #: FAST_SPACE with the size-free form of min_cluster_size.
