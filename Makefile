@@ -37,9 +37,11 @@ else
 	$(VENV)/bin/kedro run
 endif
 
+# A worker per CPU, at most 3; each module's tests on one worker, and the tests of the
+# trained project (built once, the slow part) on one (tests/conftest.py).
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n auto --dist loadscope
 
 # The README's measured figures (demo corpus and the 2,000-paper real sample), regenerated and
 # printed; work folders in data/benchmarks/ make a second run a reprint (see the script).
