@@ -112,10 +112,15 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return copy_project(tmp_path)
 
 
-def run_pipelines(project: Path, pipelines: list[str], **params: Any) -> dict[str, Any]:
-    """Run pipelines through a real ``KedroSession`` with runtime parameters."""
+def run_pipelines(
+    project: Path, pipelines: list[str], *, to_outputs: list[str] | None = None, **params: Any
+) -> dict[str, Any]:
+    """Run pipelines through a real ``KedroSession`` with runtime parameters.
+
+    ``to_outputs``: only the nodes these datasets need (``kedro run --to-outputs``).
+    """
     with KedroSession.create(project_path=project, runtime_params=params) as session:
-        return session.run(pipeline_names=pipelines)
+        return session.run(pipeline_names=pipelines, to_outputs=to_outputs)
 
 
 def load_dataset(project: Path, name: str, **params: Any) -> Any:

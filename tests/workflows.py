@@ -48,10 +48,21 @@ def configure_topic_tuning(project: Path, **values: object) -> None:
     path.write_text(yaml.safe_dump(parameters))
 
 
-def tune(project: Path, search_space: dict = FAST_SPACE, **topic_tuning) -> optuna.Study:
-    """Run topic_tuning with this search space and no constraints (parameters file)."""
+def tune(
+    project: Path, search_space: dict = FAST_SPACE, study_only: bool = False, **topic_tuning
+) -> optuna.Study:
+    """Run topic_tuning with this search space and no constraints (parameters file).
+
+    ``study_only``: as far as the study (``--to-outputs topic_study``), for tests that
+    assert nothing of the final model (its fit and figures take seconds).
+    """
     configure_topic_tuning(project, search_space=search_space, constraints=UNCONSTRAINED)
-    run_pipelines(project, ["topic_tuning"], topic_tuning={"n_trials": 3, **topic_tuning})
+    run_pipelines(
+        project,
+        ["topic_tuning"],
+        to_outputs=["topic_study"] if study_only else None,
+        topic_tuning={"n_trials": 3, **topic_tuning},
+    )
     return optuna.load_study(
         study_name="topic_tuning", storage=f"sqlite:///{project}/data/06_models/topic_tuning.db"
     )
