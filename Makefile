@@ -40,11 +40,13 @@ else
 endif
 
 # The docs are built strictly first (seconds): a broken link, anchor or API reference fails
-# (not --quiet: it hides the warnings that --strict counts).
+# (not --quiet: it hides the warnings that --strict counts). Then pytest, a worker per CPU
+# (at most 3); each module's tests on one worker, and the tests of the trained project
+# (built once, the slow part) on one (tests/conftest.py).
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mkdocs build --strict
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n auto --dist loadscope
 
 # The documentation site, from docs/ and the docstrings of src/, into site/.
 docs: $(VENV)/.installed

@@ -35,15 +35,14 @@ from tests.workflows import (
     FAST_SPACE,
     UNCONSTRAINED,
     configure_topic_tuning,
-    use_fast_embeddings,
+    embedded_copy,
 )
 
 
 @pytest.fixture
 def fast_project(project: Path, arxiv_sample: Path) -> Path:
     """The project with ingested papers and fast embeddings, its study on FAST_SPACE."""
-    use_fast_embeddings(project)
-    run_pipelines(project, ["ingestion", "embeddings"], snapshot_path=str(arxiv_sample))
+    embedded_copy(project, arxiv_sample)
     configure_topic_tuning(project, search_space=FAST_SPACE, constraints=UNCONSTRAINED)
     return project
 
@@ -241,16 +240,21 @@ def _trials_so_far(database: Path) -> list[tuple[int, str, float | None]]:
 
 @pytest.fixture
 def kedro_runs() -> Iterator[Callable[[Path], subprocess.Popen]]:
-    """Starts ``kedro run --pipelines topic_tuning``s; kills what is left of them at the end.
+    """Starts ``kedro run``s of topic_tuning's study; kills what is left of them at the end.
 
-    Each run is its own process group, so that a kill reaches every process of the run
-    (its worker processes too), and no test leaves one behind, pass or fail.
+    A run goes as far as the study (``--to-outputs topic_study``): the final model fitted
+    from a resumed study is tested in-process (tests/pipelines/topic_tuning). Each run is
+    its own process group, so that a kill reaches every process of the run (its worker
+    processes too), and no test leaves one behind, pass or fail.
     """
     started: list[subprocess.Popen] = []
 
     def start(project: Path) -> subprocess.Popen:
         run = subprocess.Popen(
-            [sys.executable, "-m", "kedro", "run", "--pipelines", "topic_tuning"],
+            [
+                sys.executable, "-m", "kedro", "run",
+                "--pipelines", "topic_tuning", "--to-outputs", "topic_study",
+            ],  # fmt: skip
             cwd=project,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -21,10 +21,13 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 import optuna
 import pytest
+
+from tests.conftest import copy_project
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -32,6 +35,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture
 def storages(project: Path) -> Path:
     """``data/06_models`` with Optuna 3.1 storages, an Optuna 5 one, and a file that is none."""
+    return make_storages(project)
+
+
+def make_storages(project: Path) -> Path:
+    """:func:`storages` in ``project``."""
     models = project / "data/06_models"
     models.mkdir(parents=True)
     with closing(sqlite3.connect(models / "legacy.db")) as connection:
@@ -67,9 +75,43 @@ def digests(folder: Path) -> dict[str, str]:
     }
 
 
-def test_list_shows_every_study_of_every_storage_and_changes_nothing(project, storages):
-    before = digests(storages)
+#: The tied study of :func:`listing`: three trials share the best value.
+TIED = (0.5, -0.5, 0.5, 0.9)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What ``kedro studies list`` printed, and data/06_models before and after it."""
+
+    result: subprocess.CompletedProcess
+    models: Path
+    before: dict[str, str]
+    after: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def listing(tmp_path_factory: pytest.TempPathFactory) -> Listing:
+    """One ``kedro studies list`` (a process, seconds) for the tests of what it lists.
+
+    :func:`storages`, with beside them an empty, a damaged and a non-Optuna file, and a
+    single-objective study whose best value three trials share.
+    """
+    project = copy_project(tmp_path_factory.mktemp("studies-list"))
+    models = make_storages(project)
+    (models / "empty.db").write_bytes(b"")
+    (models / "damaged.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 600)
+    (models / "garbage.sqlite").write_bytes(b"not a database at all")
+    study = optuna.create_study(study_name="tied", storage=f"sqlite:///{models / 'tied.db'}")
+    for x in TIED:
+        study.enqueue_trial({"x": x})
+    study.optimize(lambda trial: trial.suggest_float("x", -1.0, 1.0) ** 2, n_trials=len(TIED))
+    before = digests(models)
     result = kedro(project, "studies", "list")
+    return Listing(result, models, before, digests(models))
+
+
+def test_list_shows_every_study_of_every_storage_and_changes_nothing(listing):
+    result = listing.result
     assert result.returncode == 0, result.stderr
     rows = {
         tuple(line.split()[:2]): line.split()
@@ -82,6 +124,7 @@ def test_list_shows_every_study_of_every_storage_and_changes_nothing(project, st
         ("data/06_models/legacy.db", "legacy_pareto"),
         ("data/06_models/legacy.journal", "legacy_search"),
         ("data/06_models/legacy.journal", "legacy_pareto"),
+        ("data/06_models/tied.db", "tied"),
     }
     for storage in ("legacy.db", "legacy.journal"):
         search = rows[(f"data/06_models/{storage}", "legacy_search")]
@@ -92,7 +135,41 @@ def test_list_shows_every_study_of_every_storage_and_changes_nothing(project, st
     assert "Pareto-optimal" in result.stdout
     assert "schema.sql" not in result.stdout
     # Read-only: not a byte written, no file added (not even a lock or journal).
-    assert digests(storages) == before
+    assert listing.after == listing.before
+
+
+def test_an_empty_or_damaged_storage_is_named_and_the_others_are_listed(listing):
+    result = listing.result
+    assert result.returncode == 0, result.stderr
+    listed = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("data/")}
+    assert listed == {
+        "data/06_models/current.sqlite",
+        "data/06_models/legacy.db",
+        "data/06_models/legacy.journal",
+        "data/06_models/tied.db",
+    }
+    unreadable = {
+        line.split()[2].rstrip(":"): line
+        for line in result.stderr.splitlines()
+        if line.startswith("unreadable storage")
+    }
+    assert set(unreadable) == {
+        "data/06_models/empty.db",
+        "data/06_models/damaged.db",
+        "data/06_models/garbage.sqlite",
+    }
+    assert "empty (0 bytes)" in unreadable["data/06_models/empty.db"]
+    assert "DatabaseError" in unreadable["data/06_models/damaged.db"]
+    assert "not an Optuna storage" in unreadable["data/06_models/garbage.sqlite"]
+
+
+def test_a_single_objective_study_with_ties_is_not_called_pareto(listing):
+    tied = optuna.load_study(study_name="tied", storage=f"sqlite:///{listing.models / 'tied.db'}")
+    assert len(tied.best_trials) == 3  # what the summary used to call "1 of 3 Pareto-optimal"
+    result = listing.result
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if " tied " in line)
+    assert "0.25" in row and "Pareto" not in row
 
 
 def test_list_prints_only_the_table_on_stdout(project, storages):
@@ -177,47 +254,6 @@ def test_the_package_runs_kedro_own_run_command(project):
         timeout=120,
     )
     assert result.returncode == 0 and "--pipelines" in result.stdout
-
-
-def test_an_empty_or_damaged_storage_is_named_and_the_others_are_listed(project, storages):
-    (storages / "empty.db").write_bytes(b"")
-    (storages / "damaged.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 600)
-    (storages / "garbage.sqlite").write_bytes(b"not a database at all")
-    result = kedro(project, "studies", "list")
-    assert result.returncode == 0, result.stderr
-    listed = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("data/")}
-    assert listed == {
-        "data/06_models/current.sqlite",
-        "data/06_models/legacy.db",
-        "data/06_models/legacy.journal",
-    }
-    unreadable = {
-        line.split()[2].rstrip(":"): line
-        for line in result.stderr.splitlines()
-        if line.startswith("unreadable storage")
-    }
-    assert set(unreadable) == {
-        "data/06_models/empty.db",
-        "data/06_models/damaged.db",
-        "data/06_models/garbage.sqlite",
-    }
-    assert "empty (0 bytes)" in unreadable["data/06_models/empty.db"]
-    assert "DatabaseError" in unreadable["data/06_models/damaged.db"]
-    assert "not an Optuna storage" in unreadable["data/06_models/garbage.sqlite"]
-
-
-def test_a_single_objective_study_with_ties_is_not_called_pareto(project):
-    models = project / "data/06_models"
-    models.mkdir(parents=True)
-    study = optuna.create_study(study_name="tied", storage=f"sqlite:///{models / 'tied.db'}")
-    for x in (0.5, -0.5, 0.5, 0.9):
-        study.enqueue_trial({"x": x})
-    study.optimize(lambda trial: trial.suggest_float("x", -1.0, 1.0) ** 2, n_trials=4)
-    assert len(study.best_trials) == 3  # what the summary used to call "1 of 3 Pareto-optimal"
-    result = kedro(project, "studies", "list")
-    assert result.returncode == 0, result.stderr
-    row = next(line for line in result.stdout.splitlines() if "tied" in line)
-    assert "0.25" in row and "Pareto" not in row
 
 
 def _request(url: str, method: str) -> int:

@@ -2,13 +2,14 @@
 
 The tests of several pipelines need the same prepared project (the real sample ingested and
 embedded with TF-IDF + SVD, small studies). Building it is the slow part of the suite, so
-:func:`trained_copy` and :func:`reported_copy` build it once per test session and copy it
-into each test's own project.
+:func:`embedded_copy`, :func:`trained_copy` and :func:`reported_copy` build it once per test
+session and copy it into each test's own project.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import optuna
@@ -47,10 +48,21 @@ def configure_topic_tuning(project: Path, **values: object) -> None:
     path.write_text(yaml.safe_dump(parameters))
 
 
-def tune(project: Path, search_space: dict = FAST_SPACE, **topic_tuning) -> optuna.Study:
-    """Run topic_tuning with this search space and no constraints (parameters file)."""
+def tune(
+    project: Path, search_space: dict = FAST_SPACE, study_only: bool = False, **topic_tuning
+) -> optuna.Study:
+    """Run topic_tuning with this search space and no constraints (parameters file).
+
+    ``study_only``: as far as the study (``--to-outputs topic_study``), for tests that
+    assert nothing of the final model (its fit and figures take seconds).
+    """
     configure_topic_tuning(project, search_space=search_space, constraints=UNCONSTRAINED)
-    run_pipelines(project, ["topic_tuning"], topic_tuning={"n_trials": 3, **topic_tuning})
+    run_pipelines(
+        project,
+        ["topic_tuning"],
+        to_outputs=["topic_study"] if study_only else None,
+        topic_tuning={"n_trials": 3, **topic_tuning},
+    )
     return optuna.load_study(
         study_name="topic_tuning", storage=f"sqlite:///{project}/data/06_models/topic_tuning.db"
     )
@@ -74,6 +86,30 @@ def embed(project: Path, arxiv_sample: Path) -> Path:
     return project
 
 
+def _from_template(project: Path, name: str, build: Callable[[Path], object]) -> Path:
+    """``project`` as ``build`` leaves it, built once per test session.
+
+    The first test to ask builds it in its own project and keeps a copy of its
+    configuration and data beside it (``name``, in the session's temporary folder);
+    later tests copy them into their own project.
+    """
+    template = project.parent / name
+    if template.is_dir():
+        for folder in ("conf", "data"):
+            shutil.copytree(template / folder, project / folder, dirs_exist_ok=True)
+        return project
+    build(project)
+    for folder in ("conf", "data"):
+        shutil.copytree(project / folder, template / folder)
+    return project
+
+
+def embedded_copy(project: Path, arxiv_sample: Path) -> Path:
+    """``project`` as :func:`embed` leaves it (the real sample ingested and embedded with
+    TF-IDF + SVD), ingested and embedded once per test session."""
+    return _from_template(project, "embedded-arxiv-project", lambda p: embed(p, arxiv_sample))
+
+
 def tune_classifier(project: Path, **classifier_tuning) -> optuna.Study:
     """Run classifier_tuning with the fast settings and these overrides; the stored study."""
     run_pipelines(
@@ -87,27 +123,17 @@ def tune_classifier(project: Path, **classifier_tuning) -> optuna.Study:
 
 def train_models(project: Path, arxiv_sample: Path) -> Path:
     """The real sample ingested, embedded (TF-IDF + SVD), small topic and classifier studies."""
-    embed(project, arxiv_sample)
+    embedded_copy(project, arxiv_sample)
     tune(project, FAST_SPACE, n_trials=2)
     tune_classifier(project, n_trials=2)
     return project
 
 
 def trained_copy(project: Path, arxiv_sample: Path) -> Path:
-    """``project`` holding the models of :func:`train_models`, trained once per test session.
-
-    The first test to ask trains them in its project and keeps a copy of its
-    configuration and data beside it; later tests copy them into their own project.
-    """
-    template = project.parent / "trained-arxiv-project"
-    if template.is_dir():
-        for folder in ("conf", "data"):
-            shutil.copytree(template / folder, project / folder, dirs_exist_ok=True)
-        return project
-    train_models(project, arxiv_sample)
-    for folder in ("conf", "data"):
-        shutil.copytree(project / folder, template / folder)
-    return project
+    """``project`` holding the models of :func:`train_models`, trained once per test session."""
+    return _from_template(
+        project, "trained-arxiv-project", lambda p: train_models(p, arxiv_sample)
+    )
 
 
 
@@ -116,6 +142,9 @@ def trained_copy(project: Path, arxiv_sample: Path) -> Path:
 #: (the first is topic_tuning.seed, the final model's own).
 REPORTING_PIPELINES = ["evaluation", "topic_views", "study_reports"]
 EVALUATION_SEEDS = [42, 43]
+#: The TF-IDF baseline with one regularisation strength, the one conf/base's list keeps on
+#: the real sample: a third of its fits (choosing among several is test_baselines').
+TFIDF_LOGREG = {"C": [100.0]}
 
 
 def reported_copy(project: Path, arxiv_sample: Path) -> Path:
@@ -123,13 +152,10 @@ def reported_copy(project: Path, arxiv_sample: Path) -> Path:
 
     Built once per test session, like :func:`trained_copy`.
     """
-    template = project.parent / "reported-arxiv-project"
-    if not template.is_dir():
+
+    def report(project: Path) -> None:
         trained_copy(project, arxiv_sample)
-        run_pipelines(project, REPORTING_PIPELINES, evaluation={"seeds": EVALUATION_SEEDS})
-        for folder in ("conf", "data"):
-            shutil.copytree(project / folder, template / folder)
-        return project
-    for folder in ("conf", "data"):
-        shutil.copytree(template / folder, project / folder, dirs_exist_ok=True)
-    return project
+        evaluation = {"seeds": EVALUATION_SEEDS, "tfidf_logreg": TFIDF_LOGREG}
+        run_pipelines(project, REPORTING_PIPELINES, evaluation=evaluation)
+
+    return _from_template(project, "reported-arxiv-project", report)

@@ -150,6 +150,9 @@ class TopicObjective:
         Shared reductions; trials drawing the same reducer settings reuse one fit.
     """
 
+    #: What a trial imports on its first fit (seconds): worker processes get it preloaded.
+    worker_modules = ("bertopic", "hdbscan", "umap")
+
     def __init__(
         self,
         documents: list[str],

@@ -14,7 +14,8 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
 from typing import Any
 
 import numpy as np
@@ -171,9 +172,26 @@ def _run_worker(work: _Work) -> None:
     work.run(work.store.load(sampler=work.sampler(work.seed), pruner=work.pruner))
 
 
+def _worker_context(objective: Callable[[optuna.Trial], Any]) -> BaseContext:
+    """How worker processes start: from a fresh interpreter, never a fork of this process.
+
+    A worker forked from this process would inherit its storage connections and threads.
+    Where the platform has one, a fork server (a fresh interpreter, started once per
+    process) imports the objective's module and its ``worker_modules`` (BERTopic, torch:
+    seconds each) once, and each worker is forked from it; elsewhere each worker is spawned
+    and imports them itself.
+    """
+    if "forkserver" not in get_all_start_methods():
+        return get_context("spawn")
+    context = get_context("forkserver")
+    # Effective when the server starts (the first run with workers in this process).
+    modules = [type(objective).__module__, *getattr(objective, "worker_modules", ())]
+    context.set_forkserver_preload(modules)
+    return context
+
+
 def _run_workers(work: _Work, n_workers: int) -> None:
-    # "spawn": a forked worker would inherit the parent's storage connections and threads.
-    with ProcessPoolExecutor(n_workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(n_workers, mp_context=_worker_context(work.objective)) as pool:
         for future in [pool.submit(_run_worker, work) for _ in range(n_workers)]:
             future.result()
 

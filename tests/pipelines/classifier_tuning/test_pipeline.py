@@ -10,12 +10,12 @@ from safetensors import safe_open
 
 from arxiv_pipeline.corpus.splitting import splits_fingerprint
 from tests.conftest import load_dataset
-from tests.workflows import embed, tune_classifier
+from tests.workflows import embedded_copy, tune_classifier
 
 
 @pytest.fixture
 def embedded_project(project, arxiv_sample):
-    return embed(project, arxiv_sample)
+    return embedded_copy(project, arxiv_sample)
 
 
 def summary(study: optuna.Study) -> list[tuple]:

@@ -15,6 +15,7 @@ from tests.workflows import (
     FAST_SPACE,
     UNCONSTRAINED,
     configure_topic_tuning,
+    embedded_copy,
     tune,
     use_fast_embeddings,
 )
@@ -22,9 +23,7 @@ from tests.workflows import (
 
 @pytest.fixture
 def tuned_project(project, arxiv_sample):
-    use_fast_embeddings(project)
-    run_pipelines(project, ["ingestion", "embeddings"], snapshot_path=str(arxiv_sample))
-    return project
+    return embedded_copy(project, arxiv_sample)
 
 
 #: FAST_SPACE with the size-free form of min_cluster_size.
@@ -38,7 +37,7 @@ def summary(study: optuna.Study) -> list[tuple]:
 
 
 def test_study_records_every_metric_resumes_and_builds_the_final_model(tuned_project):
-    study = tune(tuned_project)
+    study = tune(tuned_project, study_only=True)
     assert [trial.state for trial in study.trials] == [TrialState.COMPLETE] * 3
     for trial in study.trials:
         assert {"c_npmi", "c_v", "diversity", "n_topics", "outlier_share", "fit_seconds"} <= set(
@@ -99,15 +98,15 @@ def test_study_records_every_metric_resumes_and_builds_the_final_model(tuned_pro
 
 
 def test_same_seed_same_trials(tuned_project, tmp_path):
-    first = summary(tune(tuned_project))
+    first = summary(tune(tuned_project, study_only=True))
     (tuned_project / "data/06_models/topic_tuning.db").rename(tmp_path / "first.db")
-    assert summary(tune(tuned_project)) == first
+    assert summary(tune(tuned_project, study_only=True)) == first
 
 
 def test_a_failing_trial_is_recorded_and_the_study_goes_on(tuned_project):
     # min_df counts topics in BERTopic's c-TF-IDF: 100 of them cannot exist here.
     space = {**FAST_SPACE, "vectorizer.min_df": {"type": "categorical", "choices": [1, 100]}}
-    study = tune(tuned_project, search_space=space, n_trials=3)
+    study = tune(tuned_project, search_space=space, study_only=True, n_trials=3)
     failed = study.get_trials(states=(TrialState.FAIL,))
     complete = study.get_trials(states=(TrialState.COMPLETE,))
     assert failed and complete and len(failed) + len(complete) == len(study.trials)
@@ -118,7 +117,7 @@ def test_a_failing_trial_is_recorded_and_the_study_goes_on(tuned_project):
 
 
 def test_a_study_on_other_data_is_not_resumed(tuned_project, arxiv_sample):
-    first = summary(tune(tuned_project))
+    first = summary(tune(tuned_project, study_only=True))
     with pytest.raises(ValueError, match="would not be comparable") as error:
         tune(tuned_project, size_fraction=0.4)
     assert "kedro run --params topic_tuning.study_name=topic_tuning-" in str(error.value)
