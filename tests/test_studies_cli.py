@@ -20,7 +20,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,28 +187,7 @@ def test_dashboard_serves_the_study_on_localhost_read_only(project, storages):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kedro",
-            "studies",
-            "dashboard",
-            "legacy_search",
-            "--port",
-            str(port),
-        ],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        line = ""
-        while "http://" not in line:
-            line = server.stdout.readline()
-            assert line or server.poll() is None, "the dashboard command ended without a URL"
+    with dashboard(project, "legacy_search", port) as line:
         assert line.startswith("optuna-dashboard on data/06_models/legacy.db: ")
         url = line.split(": ", 1)[1].strip()
         assert url.startswith(f"http://127.0.0.1:{port}/dashboard/studies/")
@@ -217,9 +197,6 @@ def test_dashboard_serves_the_study_on_localhost_read_only(project, storages):
             "legacy_pareto",
         }
         assert "<html" in _get(url).lower()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     assert digests(storages) == before
 
 
@@ -292,8 +269,9 @@ def test_the_dashboard_refuses_to_delete_a_study(project, storages, storage):
     assert digests(storages) == before
 
 
-def _dashboard_line(project: Path, name: str, port: int) -> str:
-    """The line ``kedro studies dashboard NAME`` prints with its URL; the server is stopped."""
+@contextmanager
+def dashboard(project: Path, name: str, port: int) -> Iterator[str]:
+    """``kedro studies dashboard NAME`` running; yields the line it prints with its URL."""
     server = subprocess.Popen(
         [sys.executable, "-m", "kedro", "studies", "dashboard", name, "--port", str(port)],
         cwd=project,
@@ -307,7 +285,7 @@ def _dashboard_line(project: Path, name: str, port: int) -> str:
         while "http://" not in line:
             line = server.stdout.readline()
             assert line or server.poll() is None, "the dashboard command ended without a URL"
-        return line
+        yield line
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -318,9 +296,9 @@ def test_the_dashboard_opens_a_storage_by_the_path_list_prints(project, storages
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    line = _dashboard_line(project, "data/06_models/legacy.journal", port)
-    url = f"http://127.0.0.1:{port}/dashboard/"
-    assert line == f"optuna-dashboard on data/06_models/legacy.journal: {url}\n"
+    with dashboard(project, "data/06_models/legacy.journal", port) as line:
+        url = f"http://127.0.0.1:{port}/dashboard/"
+        assert line == f"optuna-dashboard on data/06_models/legacy.journal: {url}\n"
 
 
 def test_a_storage_file_anywhere_is_located_by_its_path(project, storages, tmp_path_factory):
