@@ -107,8 +107,3 @@ def refit_candidate(
         time.perf_counter() - start,
     )
     return candidate
-
-
-def best_candidate(candidates: Sequence[Candidate], measure: str) -> Candidate:
-    """The candidate of the highest final-size score (the earlier, better trial on a tie)."""
-    return max(candidates, key=lambda candidate: candidate.scores[measure])
