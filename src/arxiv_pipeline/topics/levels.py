@@ -21,7 +21,8 @@ import pandas as pd
 from sklearn.metrics import normalized_mutual_info_score
 
 
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (a zero row stays zero)."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms == 0, 1.0, norms)
 
@@ -41,8 +42,8 @@ def topic_centroids(vectors: np.ndarray, topics: np.ndarray, n_topics: int) -> n
     topics = np.asarray(topics)
     kept = topics >= 0
     sums = np.zeros((n_topics, vectors.shape[1]), dtype=np.float64)
-    np.add.at(sums, topics[kept], _unit_rows(np.asarray(vectors[kept], dtype=np.float64)))
-    return _unit_rows(sums)
+    np.add.at(sums, topics[kept], unit_rows(np.asarray(vectors[kept], dtype=np.float64)))
+    return unit_rows(sums)
 
 
 def topic_tree(centroids: np.ndarray) -> np.ndarray:
@@ -153,7 +154,7 @@ def representative_rows(
     topics = np.asarray(topics)
     rows = np.flatnonzero(topics >= 0)
     similarity = np.einsum(
-        "ij,ij->i", _unit_rows(np.asarray(vectors[rows], dtype=np.float64)), centroids[topics[rows]]
+        "ij,ij->i", unit_rows(np.asarray(vectors[rows], dtype=np.float64)), centroids[topics[rows]]
     )
     table = pd.DataFrame({"row": rows, "topic": topics[rows], "similarity": similarity})
     best = table.sort_values(["topic", "similarity"], ascending=[True, False], kind="stable")

@@ -103,7 +103,8 @@ def build_topic_map(
     coarse_topics = to_coarse(topics, coarse_of)
     fine = _table(words, topics, ids, representative_rows(vectors, topics, centroids, REPRESENTATIVES))
     fine["coarse_topic"] = [int(coarse_of[topic]) if topic >= 0 else -1 for topic in fine["topic"]]
-    labels = dict(zip(model.get_topic_info()["Topic"], model.get_topic_info()["Name"], strict=True))
+    info = model.get_topic_info()
+    labels = dict(zip(info["Topic"], info["Name"], strict=True))
     fine["label"] = [labels.get(topic, str(topic)) for topic in fine["topic"]]
     coarse_centroids = topic_centroids(vectors, coarse_topics, len(coarse_words))
     coarse = _table(

@@ -25,6 +25,7 @@ from arxiv_pipeline.embedding.lineage import check_models_agree
 from arxiv_pipeline.text.abstracts import parse_abstracts
 from arxiv_pipeline.text.templates import build_embedding_texts, render_texts
 from arxiv_pipeline.topics.bundle import TopicModelBundle
+from arxiv_pipeline.topics.levels import unit_rows
 from arxiv_pipeline.topics.model import topic_words
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def _topics(
     topics = np.asarray(topics, dtype=np.int64)
     # Rows of topic_embeddings_ are topics -1 (where the model has outliers), 0, 1, ...
     centroids = np.asarray(topic_model.topic_embeddings_)[topics + topic_model._outliers]
-    similarity = np.einsum("ij,ij->i", _unit(vectors), _unit(centroids))
+    similarity = np.einsum("ij,ij->i", unit_rows(vectors), unit_rows(centroids))
     # The model keeps 25 words per topic (for diversity); show as many as it was tuned with.
     top_n_words = config["top_n_words"]
     words = {topic: values[:top_n_words] for topic, values in topic_words(topic_model).items()}
@@ -142,10 +143,6 @@ def _topics(
         for topic, closeness in zip(topics, similarity, strict=True)
     ]
 
-
-def _unit(rows: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.where(norms == 0, 1.0, norms)
 
 
 def _with_errors(
