@@ -14,7 +14,7 @@ SAMPLE = REPO_ROOT.parent / "shared" / "data" / "arxiv_sample_2007.jsonl"
 
 
 def project_copy(prefix: str, folder: Path | None = None) -> Path:
-    """Copy ``conf/base`` (not a user's ``conf/local``) into a new folder and enter it.
+    """Copy ``conf`` (its environments, not a user's ``conf/local``) into a new folder and enter it.
 
     Returns the folder, bootstrapped as the Kedro project of this process.
     """
@@ -23,7 +23,9 @@ def project_copy(prefix: str, folder: Path | None = None) -> Path:
     project = folder or Path(tempfile.mkdtemp(prefix=prefix))
     for item in ("pyproject.toml", ".telemetry"):
         shutil.copy(REPO_ROOT / item, project / item)
-    shutil.copytree(REPO_ROOT / "conf" / "base", project / "conf" / "base")
+    for environment in (REPO_ROOT / "conf").iterdir():
+        if environment.is_dir() and environment.name != "local":
+            shutil.copytree(environment, project / "conf" / environment.name)
     shutil.copy(REPO_ROOT / "conf" / "logging.yml", project / "conf" / "logging.yml")
     (project / "conf" / "local").mkdir()
     (project / "src").mkdir()  # Kedro wants it; the package is imported from the venv

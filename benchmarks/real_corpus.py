@@ -153,11 +153,12 @@ def check_pipelines() -> None:
         raise SystemExit(f"real_corpus: the default run has pipelines {sorted(registered)}, not {PIPELINES}")
 
 
-def run_pipeline(name: str, params: str, workdir: Path) -> dict[str, float]:
-    """``kedro run --pipelines name`` in a child process: wall seconds and peak RSS (MB)."""
+def run_pipeline(name: str, params: str, workdir: Path, env: str | None = None) -> dict[str, float]:
+    """``kedro run --pipelines name [--env env]`` in a child process: wall seconds and peak RSS (MB)."""
     log = workdir / "logs" / f"{name}.log"
     log.parent.mkdir(exist_ok=True)
     command = [sys.executable, "-m", "kedro", "run", "--pipelines", name, "--params", params]
+    command += ["--env", env] if env else []
     # A wide console: Kedro's rich log would wrap at 80 columns in a file.
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1", "COLUMNS": "160"}
     start = time.perf_counter()
