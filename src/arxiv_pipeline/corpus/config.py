@@ -28,12 +28,11 @@ def _is_number(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class SplitParams:
-    """``ingestion.split``: disjoint, stratified, nested splits (see ``splitting.py``)."""
+    """``ingestion.split``: disjoint, nested splits, stable as papers come and go (see ``splitting.py``)."""
 
     seed: int
     fractions: dict[str, float]
     size_fractions: list[float]
-    min_stratum_size: int
 
     def __post_init__(self) -> None:
         _require(_is_int(self.seed), "split.seed", "an integer", self.seed)
@@ -48,12 +47,6 @@ class SplitParams:
             check_fractions(fractions, self.size_fractions)
         except (TypeError, ValueError) as error:
             raise ValueError(f"ingestion.split: {error}") from error
-        _require(
-            _is_int(self.min_stratum_size) and self.min_stratum_size >= 1,
-            "split.min_stratum_size",
-            "an integer >= 1",
-            self.min_stratum_size,
-        )
 
 
 @dataclass(frozen=True)
@@ -108,7 +101,7 @@ class IngestionParams:
         )
         split = self.split
         if isinstance(split, dict):
-            known = {"seed", "fractions", "size_fractions", "min_stratum_size"}
+            known = {"seed", "fractions", "size_fractions"}
             _require(
                 set(split) == known, "split", f"a mapping of exactly {sorted(known)}", split
             )

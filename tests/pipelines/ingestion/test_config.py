@@ -34,7 +34,6 @@ def test_the_project_parameters_build_typed_settings():
         ({"split": {"fractions": {"train": 0.9, "test": 0.1}}}, "ingestion.split.fractions"),
         ({"split": {"fractions": {"train": 0.8, "validation": 0.1, "test": 0.2}}}, "ingestion.split"),
         ({"split": {"size_fractions": [0.5, 0.1, 1.0]}}, "ingestion.split"),
-        ({"split": {"min_stratum_size": 0}}, "ingestion.split.min_stratum_size"),
         ({"split": {"extra": 1}}, "ingestion.split"),
     ],
 )

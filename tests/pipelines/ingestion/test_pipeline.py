@@ -87,6 +87,23 @@ def test_real_sample_is_ingested_whole_with_canonical_labels_and_clean_splits(in
     assert vocabulary["labels"][0] == "astro-ph" and vocabulary["counts"]["astro-ph"] == 445
 
 
+def test_last_weeks_papers_keep_their_splits_in_this_weeks_snapshot(
+    project, arxiv_sample, ingested_sample, tmp_path
+):
+    """This week's snapshot (the whole sample) is last week's plus 1% new papers, a revised
+    paper and one withdrawn: every paper both hold keeps its split and nested size."""
+    this_week = arxiv_sample.read_bytes().splitlines()
+    first = json.loads(this_week[0])  # last week it had an earlier version
+    earlier = {**first, "abstract": "An earlier abstract.", "categories": "math.CO"}
+    withdrawn = record(id="0704.9999").encode()
+    last_week = [json.dumps(earlier).encode(), *this_week[1:1980], withdrawn]
+    before = ingest(project, write_snapshot(tmp_path / "last_week.json", last_week)).splits
+    after = ingested_sample.splits
+    shared = before[before["id"].isin(after["id"])].reset_index(drop=True)
+    assert len(shared) == 1980 and first["id"] in set(shared["id"])
+    pd.testing.assert_frame_equal(after[after["id"].isin(shared["id"])].reset_index(drop=True), shared)
+
+
 @pytest.mark.parametrize("compression", ["gzip", "zip"])
 def test_compressed_snapshots_give_the_same_papers(
     project, arxiv_sample, ingested_sample, tmp_path, compression

@@ -209,24 +209,15 @@ def build_label_vocabulary(papers: pq.ParquetFile, ingestion: IngestionParams) -
     }
 
 
-def assign_splits(
-    papers: pq.ParquetFile, label_vocabulary: dict[str, Any], ingestion: IngestionParams
-) -> pd.DataFrame:
-    """Disjoint, stratified, nested splits: one row per paper (id, split, size_fraction)."""
+def assign_splits(papers: pq.ParquetFile, ingestion: IngestionParams) -> pd.DataFrame:
+    """Disjoint, nested splits, one row per paper (id, split, size_fraction), each placed by
+    its id and the seed alone (see :func:`~arxiv_pipeline.corpus.splitting.split_papers`)."""
     split = ingestion.split
-    table = papers.read(columns=["id", "categories"])
-    vocabulary = set(label_vocabulary["labels"])
-    label_sets = [
-        [label for label in labels if label in vocabulary]
-        for labels in table["categories"].to_pylist()
-    ]
     return split_papers(
-        ids=table["id"].to_pylist(),
-        label_sets=label_sets,
+        ids=papers.read(columns=["id"])["id"].to_pylist(),
         fractions=split.fractions,
         size_fractions=split.size_fractions,
         seed=split.seed,
-        min_stratum_size=split.min_stratum_size,
     )
 
 

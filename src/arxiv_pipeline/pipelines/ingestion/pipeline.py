@@ -48,7 +48,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 assign_splits,
-                inputs=["papers", "label_vocabulary", "params:ingestion"],
+                inputs=["papers", "params:ingestion"],
                 outputs="paper_splits",
                 name="assign_splits",
             ),
