@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from kedro.config import OmegaConfigLoader
 
 from arxiv_pipeline.classifier.settings import ClassifierTuning
@@ -31,3 +33,19 @@ def topic_tuning(**overrides: Any) -> TopicTuning:
 def classifier_tuning(**overrides: Any) -> ClassifierTuning:
     """``conf/base``'s ``classifier_tuning`` with ``overrides``, built as Kedro builds it."""
     return ClassifierTuning(**{**_parameters()["classifier_tuning"], **overrides})
+
+
+def paper_splits_by_size(train_per_size: dict[float, int]) -> pd.DataFrame:
+    """paper_splits with this many train papers in each size bucket, and 10 validation papers.
+
+    Ids are row numbers and splits categorical (no Python string per paper: quick at
+    millions of papers); subsets are counted as on the real dataset.
+    """
+    sizes = np.repeat(list(train_per_size), list(train_per_size.values()))
+    return pd.DataFrame({
+        "id": np.arange(len(sizes) + 10),
+        "split": pd.Categorical.from_codes(
+            np.repeat([0, 1], [len(sizes), 10]), ["train", "validation"]
+        ),
+        "size_fraction": np.concatenate([sizes, np.ones(10)]),
+    })

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 import optuna
 import pandas as pd
 
-from arxiv_pipeline.corpus.splitting import smallest_subset_holding
 from arxiv_pipeline.tuning.settings import StudySettings
 
 from .agreement import AGREEMENT_METRICS
@@ -23,14 +22,6 @@ CONSTRAINTS = ("min_topics", "max_topics", "max_outlier_share")
 
 #: What ``topic_tuning.measure`` may maximise: held-out coherence or agreement.
 OBJECTIVE_MEASURES = (*MEASURES, *AGREEMENT_METRICS)
-
-#: ``size_fraction: auto`` fits trials on the smallest nested subset of train holding at
-#: least this many papers: enough for topics found on it to carry over to the whole split
-#: (HDBSCAN sizes are searched as fractions), few enough that a trial costs a fraction of
-#: one on a large training split, most of it a UMAP fit that trials with the same reduction
-#: share (``docs/benchmarks.md``: the cost of one topic trial by training subset).
-AUTO_TRIAL_PAPERS = 5_000
-
 
 @dataclass(kw_only=True)
 class TopicTuning(StudySettings):
@@ -51,7 +42,7 @@ class TopicTuning(StudySettings):
         The second objective: ``diversity`` or any of :data:`OBJECTIVE_MEASURES`.
     size_fraction
         Nested subset of the training split trials fit on, or ``auto``: the smallest
-        subset holding :data:`AUTO_TRIAL_PAPERS` papers (the whole split where none does);
+        subset holding :attr:`AUTO_TRIAL_PAPERS` papers (the whole split where none does);
         :meth:`trial_fraction` resolves it.
     final_size_fraction
         Nested subset of the training split the final model is fitted on (at least
@@ -78,6 +69,13 @@ class TopicTuning(StudySettings):
 
     KEY: ClassVar[str] = "topic_tuning"
     RULES: ClassVar = TOPIC_PARAMETER_RULES
+    #: ``size_fraction: auto`` fits trials on the smallest nested subset of train holding
+    #: at least this many papers: enough for topics found on it to carry over to the whole
+    #: split (HDBSCAN sizes are searched as fractions), few enough that a trial costs a
+    #: fraction of one on a large training split, most of it a UMAP fit that trials with
+    #: the same reduction share (``docs/benchmarks.md``: the cost of one topic trial by
+    #: training subset).
+    AUTO_TRIAL_PAPERS: ClassVar[int] = 5_000
 
     measure: str
     topn: int
@@ -129,10 +127,6 @@ class TopicTuning(StudySettings):
             )
         del self.space[size_free if fixed == [absolute] else absolute]
 
-    def check_size_fraction(self) -> None:
-        if self.size_fraction != "auto":
-            super().check_size_fraction()
-
     def _check_final_size(self) -> None:
         final = self.final_size_fraction
         if isinstance(final, bool) or not isinstance(final, (int, float)) or not 0 < final <= 1:
@@ -156,9 +150,7 @@ class TopicTuning(StudySettings):
         ValueError
             If ``final_size_fraction`` is smaller than the subset ``auto`` resolves to.
         """
-        if self.size_fraction != "auto":
-            return float(self.size_fraction)
-        fraction = smallest_subset_holding(paper_splits, "train", AUTO_TRIAL_PAPERS)
+        fraction = super().trial_fraction(paper_splits)
         self._check_final_covers(fraction)
         return fraction
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import optuna
+import pandas as pd
 from optuna.distributions import BaseDistribution
 
+from arxiv_pipeline.corpus.splitting import smallest_subset_holding
 from arxiv_pipeline.tuning.store import StudyStore
 
 from .components import build_pruner, build_sampler, with_fixed
@@ -34,7 +36,9 @@ class StudySettings(ABC):
     seed
         Seeds the sampler (see :func:`~arxiv_pipeline.tuning.study.resumed_seed`).
     size_fraction
-        Nested subset of each split to tune on (a topic study also takes ``auto``).
+        Nested subset to tune on (each study says of which splits), or ``auto``: the
+        smallest subset of the training split holding ``AUTO_TRIAL_PAPERS`` papers (the
+        whole split where none does); :meth:`trial_fraction` resolves it.
     search_space
         Parameter name to ``{type: int|float|categorical, ...}``, as in the yml.
     fixed
@@ -57,6 +61,8 @@ class StudySettings(ABC):
     #: The parameters' key in the yml, for messages; and the parameters the study knows.
     KEY: ClassVar[str]
     RULES: ClassVar[Mapping[str, ParameterRule]]
+    #: The training papers ``size_fraction: auto`` asks for: each study says why its number.
+    AUTO_TRIAL_PAPERS: ClassVar[int]
 
     n_trials: int
     seed: int
@@ -85,10 +91,23 @@ class StudySettings(ABC):
         self.build_pruner()
 
     def check_size_fraction(self) -> None:
-        """Refuse a ``size_fraction`` outside (0, 1]."""
+        """Refuse a ``size_fraction`` that is neither ``auto`` nor in (0, 1]."""
         size = self.size_fraction
+        if size == "auto":
+            return
         if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 < size <= 1:
-            raise ValueError(f"{self.KEY}.size_fraction must be in (0, 1], got {size!r}.")
+            raise ValueError(f"{self.KEY}.size_fraction must be auto or in (0, 1], got {size!r}.")
+
+    def trial_fraction(self, paper_splits: pd.DataFrame) -> float:
+        """The nested subset of train that trials fit on, ``auto`` resolved on these splits.
+
+        ``auto`` is the smallest subset holding ``AUTO_TRIAL_PAPERS`` training papers
+        (:func:`~arxiv_pipeline.corpus.splitting.smallest_subset_holding`): 1.0 where no
+        smaller one does.
+        """
+        if self.size_fraction != "auto":
+            return float(self.size_fraction)
+        return smallest_subset_holding(paper_splits, "train", self.AUTO_TRIAL_PAPERS)
 
     def require_counts(self, *names: str) -> None:
         """Refuse values of ``names`` that are not whole numbers of at least 1, naming the key."""

@@ -1,9 +1,8 @@
 """The topic study's new settings refuse bad values, naming the key."""
 
-import pandas as pd
 import pytest
 
-from tests.parameters import topic_tuning
+from tests.parameters import paper_splits_by_size, topic_tuning
 
 
 @pytest.mark.parametrize(
@@ -35,16 +34,6 @@ def test_defaults_carry_over_and_bound_the_validation_outlier_share():
     assert not {"hdbscan.min_cluster_size", "hdbscan.min_samples"} & set(settings.space)
 
 
-def _splits(train_per_size: dict[float, int]) -> pd.DataFrame:
-    """paper_splits with this many train papers in each size bucket, and 10 validation papers."""
-    sizes = [size for size, count in train_per_size.items() for _ in range(count)]
-    return pd.DataFrame({
-        "id": [f"{number:05d}" for number in range(len(sizes) + 10)],
-        "split": ["train"] * len(sizes) + ["validation"] * 10,
-        "size_fraction": sizes + [1.0] * 10,
-    })
-
-
 @pytest.mark.parametrize(
     ("train_per_size", "expected"),
     [
@@ -55,16 +44,16 @@ def _splits(train_per_size: dict[float, int]) -> pd.DataFrame:
     ],
 )
 def test_auto_size_fraction_is_the_smallest_subset_with_enough_papers(train_per_size, expected):
-    assert topic_tuning(size_fraction="auto").trial_fraction(_splits(train_per_size)) == expected
-    assert topic_tuning(size_fraction=0.4).trial_fraction(_splits(train_per_size)) == 0.4
+    assert topic_tuning(size_fraction="auto").trial_fraction(paper_splits_by_size(train_per_size)) == expected
+    assert topic_tuning(size_fraction=0.4).trial_fraction(paper_splits_by_size(train_per_size)) == 0.4
 
 
 def test_auto_size_fraction_refuses_a_smaller_final_fit():
     settings = topic_tuning(size_fraction="auto", final_size_fraction=0.05)  # fine until resolved
     with pytest.raises(ValueError, match=r"final_size_fraction \(0.05\) must be at least .*here 0.1"):
-        settings.trial_fraction(_splits({0.05: 4734, 0.1: 4722, 0.4: 28380, 1.0: 56713}))
+        settings.trial_fraction(paper_splits_by_size({0.05: 4734, 0.1: 4722, 0.4: 28380, 1.0: 56713}))
 
 
 def test_size_fraction_refuses_other_words():
-    with pytest.raises(ValueError, match=r"topic_tuning.size_fraction must be in \(0, 1\], got 'half'"):
+    with pytest.raises(ValueError, match=r"topic_tuning.size_fraction must be auto or in \(0, 1\], got 'half'"):
         topic_tuning(size_fraction="half")
