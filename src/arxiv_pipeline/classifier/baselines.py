@@ -17,7 +17,7 @@ from arxiv_pipeline.classifier.metrics import tune_threshold
 
 def tfidf_logistic_regression(
     train_texts: Sequence[str],
-    train_targets: np.ndarray,
+    train_targets: sp.csr_array | np.ndarray,
     texts: Mapping[str, Sequence[str]],
     validation_targets: np.ndarray,
     settings: Mapping[str, Any],
@@ -31,7 +31,7 @@ def tfidf_logistic_regression(
     Parameters
     ----------
     train_texts, train_targets
-        Training papers' texts and multi-hot targets.
+        Training papers' texts and multi-hot targets (dense or sparse).
     texts
         Texts to score, per split; ``validation`` among them.
     validation_targets
@@ -74,7 +74,12 @@ def tfidf_logistic_regression(
     return best[2], best[1]
 
 
-def label_prior(train_targets: np.ndarray, n_papers: Mapping[str, int]) -> dict[str, np.ndarray]:
-    """Every paper gets each label's share of the training papers: most frequent first."""
-    prior = train_targets.mean(axis=0)
-    return {split: np.tile(prior, (n, 1)) for split, n in n_papers.items()}
+def label_prior(
+    train_targets: sp.csr_array | np.ndarray, n_papers: Mapping[str, int]
+) -> dict[str, np.ndarray]:
+    """Every paper gets each label's share of the training papers: most frequent first.
+
+    Each split's scores are one row repeated: a read-only view that holds one row.
+    """
+    prior = np.asarray(train_targets.mean(axis=0), dtype=np.float64).ravel()
+    return {split: np.broadcast_to(prior, (n, len(prior))) for split, n in n_papers.items()}

@@ -1,4 +1,10 @@
-"""What the classifier learns from: embeddings and multi-hot targets of the labelled papers."""
+"""What the classifier learns from: embeddings and multi-hot targets of the labelled papers.
+
+Nothing here copies a split's embeddings: a network reads them from the memory-mapped
+matrix a batch at a time (:class:`LabelledVectors`), and the targets are sparse, made
+dense a batch at a time. On the full snapshot the training split's embeddings are
+gigabytes and its dense targets hundreds of megabytes; its sparse targets are a few tens.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import scipy.sparse as sp
 
 from arxiv_pipeline.corpus.splitting import nested_subset
 from arxiv_pipeline.embedding.vectors import Embeddings
@@ -32,8 +39,8 @@ class LabelledSplit:
         Position of each paper among the split's rows of ``paper_splits``: the row of
         its embedding (see ``Embeddings.aligned_to``) and of its text.
     targets
-        ``(len(ids), n_labels)`` uint8 multi-hot matrix, columns in vocabulary order
-        (a quarter of float32's memory on the full snapshot; batches are converted).
+        ``(len(ids), n_labels)`` sparse uint8 multi-hot matrix (``scipy.sparse.csr_array``),
+        columns in vocabulary order.
     unlabelled
         Papers of the split (subset) left out for having no vocabulary label.
     """
@@ -41,12 +48,12 @@ class LabelledSplit:
     split: str
     ids: np.ndarray
     rows: np.ndarray
-    targets: np.ndarray
+    targets: sp.csr_array
     unlabelled: int
 
 
-def multi_hot(categories: pa.Array | pa.ChunkedArray, labels: Sequence[str]) -> np.ndarray:
-    """A uint8 matrix with a 1 where a paper (a list of labels) carries a label of ``labels``.
+def multi_hot(categories: pa.Array | pa.ChunkedArray, labels: Sequence[str]) -> sp.csr_array:
+    """A sparse uint8 matrix with a 1 where a paper (a list of labels) carries a label of ``labels``.
 
     Built in Arrow, without a Python loop over papers; labels outside ``labels`` are ignored.
     """
@@ -54,8 +61,11 @@ def multi_hot(categories: pa.Array | pa.ChunkedArray, labels: Sequence[str]) -> 
     papers = pc.list_parent_indices(categories)
     column = pc.index_in(flat, value_set=pa.array(list(labels), pa.string()))
     known = column.is_valid()
-    matrix = np.zeros((len(categories), len(labels)), dtype=np.uint8)
-    matrix[papers.filter(known).to_numpy(), column.filter(known).to_numpy()] = 1
+    coordinates = (papers.filter(known).to_numpy(), column.filter(known).to_numpy())
+    ones = np.ones(len(coordinates[0]), dtype=np.uint8)
+    matrix = sp.csr_array((ones, coordinates), shape=(len(categories), len(labels)))
+    # A label listed twice on a paper is summed into a 2 by the conversion: still a 1.
+    matrix.data[:] = 1
     return matrix
 
 
@@ -87,7 +97,7 @@ def labelled_splits(
                 "papers: run `kedro run --pipelines ingestion` again."
             )
         targets = multi_hot(table["categories"].take(positions), labels)
-        labelled = targets.any(axis=1)
+        labelled = np.diff(targets.indptr) > 0
         rows = np.flatnonzero(in_subset)[labelled]
         result[split] = LabelledSplit(
             split=split,
@@ -97,6 +107,48 @@ def labelled_splits(
             unlabelled=int((~labelled).sum()),
         )
     return result
+
+
+@dataclass(frozen=True)
+class LabelledVectors:
+    """The labelled papers of a split as a network reads them: a batch of rows at a time.
+
+    Indexing reads the papers' embeddings from the split's stored (memory-mapped) matrix,
+    so no copy of the split's embeddings is ever made, and :meth:`labels` makes the same
+    papers' targets dense; a slice or sorted positions read the file in order.
+
+    Attributes
+    ----------
+    vectors
+        ``(papers in the split, dim)``: every row of the split's stored embeddings.
+    rows
+        Which of its rows the labelled papers are (:attr:`LabelledSplit.rows`), in order.
+    targets
+        Sparse ``(len(rows), n_labels)`` multi-hot targets of those papers.
+    """
+
+    vectors: np.ndarray
+    rows: np.ndarray
+    targets: sp.csr_array
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, papers: slice | np.ndarray) -> np.ndarray:
+        """float32 embeddings of ``papers`` (positions among the labelled papers)."""
+        return np.asarray(self.vectors[self.rows[papers]], dtype=np.float32)
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    @property
+    def n_labels(self) -> int:
+        return int(self.targets.shape[1])
+
+    def labels(self, papers: slice | np.ndarray) -> np.ndarray:
+        """Dense uint8 targets of ``papers`` (positions among the labelled papers)."""
+        return self.targets[papers].toarray()
 
 
 @dataclass
@@ -116,24 +168,26 @@ class ClassifierData:
     splits: Mapping[str, LabelledSplit]
     embeddings: Mapping[str, Mapping[str, Embeddings]]
     paper_splits: pd.DataFrame
-    _vectors: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
+    _vectors: dict[tuple[str, str], LabelledVectors] = field(default_factory=dict, repr=False)
 
     @property
     def model_keys(self) -> list[str]:
         return sorted(self.embeddings["train"])
 
-    def vectors(self, model_key: str, split: str) -> np.ndarray:
-        """float32 rows of the split's labelled papers, read once and then kept.
+    def vectors(self, model_key: str, split: str) -> LabelledVectors:
+        """The split's labelled papers by ``model_key``, read from the memory map a batch at a time.
 
-        Only the models that trials use are read: the others' files are not even opened.
+        Only the models that trials use are opened; each is checked against
+        ``paper_splits`` once.
+
+        Raises
+        ------
+        StaleEmbeddingsError
+            If the stored embeddings belong to other papers than ``paper_splits``.
         """
         key = (model_key, split)
         if key not in self._vectors:
             stored = self.embeddings[split][model_key].aligned_to(self.paper_splits)
-            self._vectors[key] = np.asarray(
-                stored.vectors[self.splits[split].rows], dtype=np.float32
-            )
+            labelled = self.splits[split]
+            self._vectors[key] = LabelledVectors(stored.vectors, labelled.rows, labelled.targets)
         return self._vectors[key]
-
-    def targets(self, split: str) -> np.ndarray:
-        return self.splits[split].targets

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
+    from .data import LabelledVectors
+
 #: Activation names of the search space, and the ``torch.nn`` module of each.
 ACTIVATIONS = {"relu": "ReLU", "gelu": "GELU", "silu": "SiLU", "tanh": "Tanh"}
 
@@ -111,9 +113,16 @@ def as_tensor(rows: np.ndarray, device: str) -> torch.Tensor:
 
 
 def logits_of(
-    network: nn.Module, vectors: np.ndarray, device: str, batch_size: int = 8192
+    network: nn.Module,
+    vectors: np.ndarray | LabelledVectors,
+    device: str,
+    batch_size: int = 8192,
 ) -> torch.Tensor:
-    """The network's logits for every row of ``vectors``, on the CPU, in evaluation mode."""
+    """The network's logits for every row of ``vectors``, on the CPU, in evaluation mode.
+
+    ``vectors`` is read ``batch_size`` rows at a time (a memory map or
+    :class:`~.data.LabelledVectors` is never copied whole); the logits are kept whole.
+    """
     import torch
 
     network.eval()
@@ -125,8 +134,10 @@ def logits_of(
     return torch.cat(parts)
 
 
-def probabilities(network: nn.Module, vectors: np.ndarray, device: str = "cpu") -> np.ndarray:
-    """Per-label probabilities (sigmoid of the logits) for every row of ``vectors``."""
+def probabilities(
+    network: nn.Module, vectors: np.ndarray | LabelledVectors, device: str = "cpu"
+) -> np.ndarray:
+    """Per-label probabilities (sigmoid of the logits) for every row of ``vectors``, read in chunks."""
     import torch
 
     return torch.sigmoid(logits_of(network.to(device), vectors, device)).numpy()

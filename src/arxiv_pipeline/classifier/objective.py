@@ -77,10 +77,10 @@ class ClassifierObjective:
         return {**self.base, **drawn}
 
     def architecture(self, params: Mapping[str, Any]) -> Architecture:
-        vectors = self.data.vectors(params["embedding_model"], "train")
+        train = self.data.vectors(params["embedding_model"], "train")
         return Architecture(
-            input_dim=vectors.shape[1],
-            n_labels=self.data.targets("train").shape[1],
+            input_dim=train.dim,
+            n_labels=train.n_labels,
             depth=params["depth"],
             width=params["width"],
             dropout=params["dropout"],
@@ -97,8 +97,8 @@ class ClassifierObjective:
         return train_classifier(
             self.architecture(params),
             dict(params),
-            train=(self.data.vectors(key, "train"), self.data.targets("train")),
-            validation=(self.data.vectors(key, "validation"), self.data.targets("validation")),
+            train=self.data.vectors(key, "train"),
+            validation=self.data.vectors(key, "validation"),
             settings=self.settings,
             on_epoch=on_epoch,
         )

@@ -4,6 +4,11 @@ On the CPU a run is deterministic for a seed: torch's generator (weights, dropou
 seeded, batches are drawn from a seeded numpy generator, and torch's deterministic
 algorithms are on. CUDA kernels are not all deterministic, so GPU runs may differ in
 the last digits. torch is imported inside the functions (see ``model``).
+
+Training streams: each batch's embeddings are read from the memory-mapped matrix and its
+targets made dense when the batch is drawn (:class:`~.data.LabelledVectors`), so memory
+does not grow with the training split. Validation is scored in chunks; its logits and
+dense targets (papers × labels) are held, as the threshold is tuned over all of them.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .data import LabelledVectors
 from .metrics import label_ranking_average_precision, tune_threshold
 from .model import Architecture, as_tensor, build_network, logits_of
 
@@ -130,21 +136,20 @@ def _train_epoch(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
     loss_function: nn.Module,
-    train: tuple[np.ndarray, np.ndarray],
+    train: LabelledVectors,
     order: np.ndarray,
     batch_size: int,
     device: str,
 ) -> float:
     """One pass over the training papers in ``order``; the mean training loss."""
     model.train()
-    vectors, targets = train
     total = 0.0
     for start in range(0, len(order), batch_size):
         # Sorted rows read a memory-mapped matrix in order; a batch's loss is a mean anyway.
         rows = np.sort(order[start : start + batch_size])
         optimizer.zero_grad(set_to_none=True)
         loss = loss_function(
-            model(as_tensor(vectors[rows], device)), as_tensor(targets[rows], device)
+            model(as_tensor(train[rows], device)), as_tensor(train.labels(rows), device)
         )
         loss.backward()
         optimizer.step()
@@ -155,14 +160,14 @@ def _train_epoch(
 def _validate(
     model: nn.Module,
     loss_function: nn.Module,
-    validation: tuple[np.ndarray, np.ndarray],
+    validation: LabelledVectors,
     device: str,
 ) -> dict[str, float]:
     """Validation loss, LRAP, and micro-F1 at the best threshold on validation."""
     import torch
 
-    vectors, targets = validation
-    logits = logits_of(model, vectors, device)
+    targets = validation.labels(slice(None))
+    logits = logits_of(model, validation, device)
     scores = torch.sigmoid(logits).numpy()
     threshold, curve = tune_threshold(targets, scores)
     return {
@@ -182,8 +187,8 @@ def _is_better(value: float, best: float | None, monitor: str) -> bool:
 def train_classifier(
     architecture: Architecture,
     params: dict[str, Any],
-    train: tuple[np.ndarray, np.ndarray],
-    validation: tuple[np.ndarray, np.ndarray],
+    train: LabelledVectors,
+    validation: LabelledVectors,
     settings: TrainingSettings,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
 ) -> TrainingResult:
@@ -196,7 +201,8 @@ def train_classifier(
     params
         ``learning_rate``, ``weight_decay``, ``batch_size`` and ``scheduler``.
     train, validation
-        (embeddings, multi-hot targets) of each split.
+        The labelled papers of each split; training reads ``params["batch_size"]`` papers
+        at a time, in an order drawn from ``settings.seed``.
     settings
         See :class:`TrainingSettings`.
     on_epoch
@@ -230,7 +236,7 @@ def train_classifier(
                 optimizer,
                 loss_function,
                 train,
-                batches.permutation(len(train[0])),
+                batches.permutation(len(train)),
                 params["batch_size"],
                 device,
             )

@@ -8,7 +8,9 @@ from kedro.validation.exceptions import ParameterValidationError
 from optuna.trial import TrialState
 from safetensors import safe_open
 
+from arxiv_pipeline.classifier.data import labelled_splits
 from arxiv_pipeline.corpus.splitting import splits_fingerprint
+from arxiv_pipeline.pipelines.classifier_tuning.nodes import TUNING_SPLITS
 from tests.conftest import load_dataset
 from tests.workflows import embedded_copy, tune_classifier
 
@@ -65,6 +67,21 @@ def test_study_records_trials_resumes_and_saves_the_retrained_best_model(embedde
     with safe_open(folder / "model.safetensors", framework="pt") as weights:
         output_layer = max(weights.keys())
         assert weights.get_tensor(output_layer).shape[0] == len(vocabulary["labels"])
+
+
+def test_trials_run_on_a_nested_subset_and_the_final_classifier_on_all_of_train(embedded_project):
+    study = tune_classifier(embedded_project, n_trials=2, size_fraction=0.4)
+    assert study.user_attrs["provenance"]["data_fingerprint"].startswith("size_fraction=0.4")
+    training = load_dataset(embedded_project, "classifier_training")
+    splits = load_dataset(embedded_project, "paper_splits")
+    vocabulary = load_dataset(embedded_project, "label_vocabulary")
+    labelled = labelled_splits(
+        load_dataset(embedded_project, "papers"), splits, vocabulary["labels"], TUNING_SPLITS, 1.0
+    )
+    assert training["trial_size_fraction"] == 0.4
+    assert training["papers"] == {split: len(value.ids) for split, value in labelled.items()}
+    # Trained on more papers than the trial, the final model scores validation otherwise.
+    assert training["validation"]["validation_loss"] != study.best_value
 
 
 def test_same_seed_same_trials(embedded_project, tmp_path):

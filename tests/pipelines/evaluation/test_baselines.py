@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from arxiv_pipeline.classifier.baselines import label_prior, tfidf_logistic_regression
 from arxiv_pipeline.classifier.metrics import (
@@ -63,9 +64,10 @@ def test_tfidf_logistic_regression_learns_the_vocabularies():
 
 def test_the_label_prior_gives_every_paper_the_training_frequencies():
     _, targets = corpus(10, seed=0)
-    scores = label_prior(targets, {"validation": 2, "test": 3})
-    assert scores["test"].shape == (3, 4)
-    np.testing.assert_allclose(scores["test"], [[1 / 3, 1 / 3, 1 / 3, 1 / 3]] * 3)
+    for stored in (targets, sp.csr_array(targets.astype(np.uint8))):
+        scores = label_prior(stored, {"validation": 2, "test": 3})
+        assert scores["test"].shape == (3, 4)
+        np.testing.assert_allclose(scores["test"], [[1 / 3, 1 / 3, 1 / 3, 1 / 3]] * 3)
 
 
 def test_lda_finds_the_vocabularies_and_is_scored_like_bertopic():

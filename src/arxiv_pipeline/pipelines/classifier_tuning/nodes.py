@@ -36,11 +36,11 @@ def _objective(
     label_vocabulary: dict[str, Any],
     classifier_tuning: ClassifierTuning,
     embeddings: dict[str, SplitEmbeddings],
+    size_fraction: float,
 ) -> ClassifierObjective:
+    """The objective of runs on the nested subset ``size_fraction`` of train and validation."""
     labels = label_vocabulary["labels"]
-    splits = labelled_splits(
-        papers, paper_splits, labels, TUNING_SPLITS, classifier_tuning.size_fraction
-    )
+    splits = labelled_splits(papers, paper_splits, labels, TUNING_SPLITS, size_fraction)
     data = ClassifierData(splits, embeddings, paper_splits)
     check_embedding_models(
         classifier_tuning.space, data.model_keys, "classifier_tuning", classifier_tuning.embedding_model
@@ -78,21 +78,25 @@ def tune_classifier(
 ) -> optuna.Study:
     """Run the classifier study to ``classifier_tuning.n_trials`` complete trials.
 
-    Each trial trains on the training split (its ``size_fraction`` subset) and returns the
-    best epoch's validation ``objective``; runs that trail the others are pruned between
-    epochs. Every trial uses the same seed, so trials differ by their parameters only.
+    Each trial trains on the nested subset ``size_fraction`` of the training split (``auto``
+    resolved by :meth:`ClassifierTuning.trial_fraction`) and returns the best epoch's
+    ``objective`` on the same subset of validation; runs that trail the others are pruned
+    between epochs. Every trial uses the same seed, so trials differ by their parameters only.
     """
     embeddings = {"train": train_embeddings, "validation": validation_embeddings}
     keys = used_models(classifier_tuning.space, classifier_tuning.embedding_model)
     check_embedding_models(classifier_tuning.space, list(train_embeddings), "classifier_tuning", *keys)
+    fraction = classifier_tuning.trial_fraction(paper_splits)
     study = tune(
         classifier_tuning,
         classifier_study,
         paper_splits,
         embeddings,
         keys,
-        classifier_tuning.size_fraction,
-        partial(_objective, papers, paper_splits, label_vocabulary, classifier_tuning, embeddings),
+        fraction,
+        partial(
+            _objective, papers, paper_splits, label_vocabulary, classifier_tuning, embeddings, fraction
+        ),
         embedding_models={key: embedding_identity(train_embeddings[key]) for key in keys},
         labels=label_vocabulary["labels"],
     )
@@ -116,10 +120,13 @@ def train_final_classifier(
     train_embeddings: SplitEmbeddings,
     validation_embeddings: SplitEmbeddings,
 ) -> tuple[ClassifierCheckpoint, dict[str, Any]]:
-    """Retrain the best trial's classifier and keep its best epoch.
+    """Retrain the best trial's classifier on every labelled paper of train; keep its best epoch.
 
-    The run repeats the trial's (same parameters, data and seed): on the CPU its weights
-    and validation scores are the trial's exactly. Retraining, instead of files written by
+    The run has the trial's parameters and seed, streams its batches from the memory-mapped
+    embeddings of the whole training split, and stops early on the whole validation split.
+    Where the trials ran on the whole splits (``size_fraction`` 1.0, as ``auto`` resolves
+    on a small training split) it repeats the trial's run: on the CPU its weights and
+    validation scores are the trial's exactly. Retraining, instead of files written by
     trials, means no trial can overwrite another's model.
 
     Returns
@@ -132,7 +139,7 @@ def train_final_classifier(
     """
     trial = final_trial(classifier_tuning, classifier_study)
     stored = {"train": train_embeddings, "validation": validation_embeddings}
-    objective = _objective(papers, paper_splits, label_vocabulary, classifier_tuning, stored)
+    objective = _objective(papers, paper_splits, label_vocabulary, classifier_tuning, stored, 1.0)
     params = objective.trial_params(trial)
     result = objective.train(params)
     key = params["embedding_model"]
@@ -153,6 +160,7 @@ def train_final_classifier(
         "params": params,
         "seed": objective.settings.seed,
         "device": objective.settings.device,
+        "trial_size_fraction": classifier_tuning.trial_fraction(paper_splits),
         "papers": {split: len(value.ids) for split, value in objective.data.splits.items()},
         "unlabelled_papers_left_out": {
             split: value.unlabelled for split, value in objective.data.splits.items()
@@ -164,10 +172,11 @@ def train_final_classifier(
         "history": result.history,
     }
     logger.info(
-        "Final classifier (trial %d, %s): best epoch %d of %d, validation %s %.4f, "
-        "%.3f s per epoch.",
+        "Final classifier (trial %d, %s) on %d training papers: best epoch %d of %d, "
+        "validation %s %.4f, %.3f s per epoch.",
         trial.number,
         key,
+        len(objective.data.splits["train"].ids),
         result.best_epoch,
         len(result.history),
         objective.settings.monitor,

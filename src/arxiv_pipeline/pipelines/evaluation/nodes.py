@@ -24,7 +24,6 @@ from arxiv_pipeline.classifier.metrics import (
     tune_threshold,
 )
 from arxiv_pipeline.classifier.model import ClassifierCheckpoint, from_checkpoint, probabilities
-from arxiv_pipeline.classifier.settings import ClassifierTuning
 from arxiv_pipeline.corpus.splitting import SPLITS
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import check_model_matches_data
@@ -51,18 +50,12 @@ def build_evaluation_targets(
     papers: pq.ParquetFile,
     paper_splits: pd.DataFrame,
     label_vocabulary: dict[str, Any],
-    classifier_tuning: ClassifierTuning,
 ) -> dict[str, LabelledSplit]:
-    """The labelled papers of each split: train as the classifier saw it, validation and test whole.
+    """The labelled papers of each split, whole: the final classifier trained on all of train.
 
-    Baselines train on the classifier's training papers (its ``size_fraction`` subset);
-    every predictor is tuned on all of validation and scored on all of test.
+    Every predictor is tuned on all of validation and scored on all of test.
     """
-    labels = label_vocabulary["labels"]
-    train = labelled_splits(
-        papers, paper_splits, labels, ("train",), classifier_tuning.size_fraction
-    )
-    return {**train, **labelled_splits(papers, paper_splits, labels, HELD_OUT, 1.0)}
+    return labelled_splits(papers, paper_splits, label_vocabulary["labels"], SPLITS, 1.0)
 
 
 def score_with_classifier(
@@ -75,6 +68,9 @@ def score_with_classifier(
     test_embeddings: SplitEmbeddings,
 ) -> dict[str, np.ndarray]:
     """The tuned classifier's label probabilities for the validation and test papers.
+
+    Each split's embeddings are read from the memory map in chunks; the probabilities
+    (papers × labels, float32) are kept whole, as the metrics rank and threshold them.
 
     Raises
     ------
@@ -120,7 +116,7 @@ def score_with_tfidf_logreg(
         rows("train"),
         evaluation_targets["train"].targets,
         {split: rows(split) for split in HELD_OUT},
-        evaluation_targets["validation"].targets,
+        evaluation_targets["validation"].targets.toarray(),
         evaluation.tfidf_logreg,
     )
     logger.info("TF-IDF + logistic regression: C=%g chosen on validation.", regularisation)
@@ -128,7 +124,7 @@ def score_with_tfidf_logreg(
 
 
 def score_with_label_prior(evaluation_targets: dict[str, LabelledSplit]) -> dict[str, np.ndarray]:
-    """Baseline: every paper gets the training label frequencies."""
+    """Baseline: every paper gets the label frequencies of all training papers."""
     return label_prior(
         evaluation_targets["train"].targets,
         {split: len(evaluation_targets[split].ids) for split in HELD_OUT},
@@ -154,8 +150,8 @@ def evaluate_classifiers(
         ``models`` (threshold, validation micro-F1, test metrics and params per predictor),
         ``per_label_f1`` on test, and validation ``threshold_curves``.
     """
-    validation = evaluation_targets["validation"].targets
-    test = evaluation_targets["test"].targets
+    validation = evaluation_targets["validation"].targets.toarray()
+    test = evaluation_targets["test"].targets.toarray()
     result: dict[str, Any] = {"models": {}, "per_label_f1": {}, "threshold_curves": {}}
     for name, predicted in scores.items():
         threshold, curve = tune_threshold(validation, predicted["validation"])

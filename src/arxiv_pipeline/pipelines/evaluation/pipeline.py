@@ -29,7 +29,7 @@ def create_pipeline(**kwargs) -> Pipeline:
     classifier_nodes = [
         Node(
             build_evaluation_targets,
-            inputs=["papers", "paper_splits", "label_vocabulary", "params:classifier_tuning"],
+            inputs=["papers", "paper_splits", "label_vocabulary"],
             outputs="evaluation_targets",
             name="build_evaluation_targets",
         ),
