@@ -152,6 +152,37 @@ def smallest_subset_holding(paper_splits: pd.DataFrame, split: str, papers: int)
     return float(enough.index[0]) if len(enough) else 1.0
 
 
+def largest_subset_within(paper_splits: pd.DataFrame, split: str, papers: int | None) -> float:
+    """The largest nested-subset size of ``split`` that holds at most ``papers`` papers.
+
+    Parameters
+    ----------
+    paper_splits
+        Columns ``split`` and ``size_fraction``.
+    split
+        The split whose subsets are counted.
+    papers
+        The cap; None: no cap, the whole split (1.0).
+
+    Returns
+    -------
+    float
+        A size ingestion assigned (``ingestion.split.size_fractions``), or 1.0. Where even
+        the smallest subset holds more than ``papers``, that smallest subset: the cap
+        cannot be met without a smaller size fraction.
+    """
+    if papers is None:
+        return 1.0
+    sizes = np.sort(paper_splits.loc[paper_splits["split"] == split, "size_fraction"].to_numpy())
+    levels = np.unique(sizes)
+    if not len(levels):
+        return 1.0
+    # Papers in each subset: those whose size_fraction is at most its size.
+    held = np.searchsorted(sizes, levels, side="right")
+    within = levels[held <= papers]
+    return float(within[-1] if len(within) else levels[0])
+
+
 def splits_fingerprint(paper_splits: pd.DataFrame) -> str:
     """A hash (blake2b) of every paper's id, split and size fraction, in order.
 

@@ -74,6 +74,12 @@ def _classifier_section(data: dict[str, Any], classifier: dict[str, Any]) -> lis
         "macro-F1 and mAP average the labels present in test.",
         _table(["model", "threshold", *CLASSIFIER_COLUMNS.values()], rows),
         *[
+            f"{CLASSIFIER_NAMES.get(name, name)}: trained on {metrics['train_papers']} of "
+            f"the {used['train']} training papers (a nested subset of train)."
+            for name, metrics in models.items()
+            if metrics.get("train_papers", used["train"]) != used["train"]
+        ],
+        *[
             f"{CLASSIFIER_NAMES.get(name, name)}: "
             + ", ".join(f"{key}={value}" for key, value in metrics["params"].items())
             + " (chosen on validation)."

@@ -22,7 +22,9 @@ class EvaluationParams:
     ----------
     tfidf_logreg
         The baseline classifier: ``vectorizer`` (keyword arguments of
-        ``TfidfVectorizer``), ``C`` (the values tried), ``max_iter``, ``n_jobs``.
+        ``TfidfVectorizer``), ``C`` (the values tried), ``max_iter``, ``n_jobs``,
+        ``max_train_papers`` (the largest nested subset of train within it is fitted on;
+        None: all of train) and ``chunk_size`` (held-out papers scored at a time).
     lda
         The baseline topic model: ``passes``, ``chunksize``, ``iterations``, and the
         dictionary's ``no_below`` / ``no_above``.
@@ -41,6 +43,17 @@ class EvaluationParams:
     def __post_init__(self) -> None:
         # Frozen: the checked seeds are set through object.
         object.__setattr__(self, "seeds", check_seeds(self.seeds))
+        _require_count(self.tfidf_logreg, "chunk_size", "evaluation.tfidf_logreg")
+        # null is no cap; a missing key is refused like a bad value.
+        if "max_train_papers" not in self.tfidf_logreg or self.tfidf_logreg["max_train_papers"] is not None:
+            _require_count(self.tfidf_logreg, "max_train_papers", "evaluation.tfidf_logreg")
+
+
+def _require_count(values: dict[str, Any], name: str, key: str) -> None:
+    """Refuse ``values[name]`` unless it is a whole number of at least 1, naming ``key.name``."""
+    value = values.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{key}.{name} must be a whole number of at least 1, got {value!r}.")
 
 
 @dataclass(frozen=True)

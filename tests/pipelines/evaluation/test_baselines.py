@@ -1,20 +1,35 @@
 """The baselines on small hand-made corpora: they run and predict what they should."""
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 import pytest
 import scipy.sparse as sp
 
-from arxiv_pipeline.classifier.baselines import label_prior, tfidf_logistic_regression
+from arxiv_pipeline.classifier.baselines import TextChunks, label_prior, tfidf_logistic_regression
+from arxiv_pipeline.classifier.data import LabelledSplit
 from arxiv_pipeline.classifier.metrics import (
     label_ranking_average_precision,
     precision_at_k,
     tune_threshold,
 )
+from arxiv_pipeline.corpus.splitting import largest_subset_within
+from arxiv_pipeline.pipelines.evaluation.nodes import score_with_tfidf_logreg
+from arxiv_pipeline.reporting.settings import EvaluationParams
+from arxiv_pipeline.text.templates import SplitTexts
 from arxiv_pipeline.topics.baselines import FittedTopics, kmeans, lda, lda_corpus
 from arxiv_pipeline.topics.coherence import CoherenceScorer
 from arxiv_pipeline.topics.comparison import check_seeds, kmeans_sizes
+from tests.parameters import paper_splits_by_size
 
-SETTINGS = {"vectorizer": {"min_df": 1}, "C": [0.01, 10.0], "max_iter": 1000, "n_jobs": None}
+SETTINGS = {
+    "vectorizer": {"min_df": 1},
+    "C": [0.01, 10.0],
+    "max_iter": 1000,
+    "n_jobs": None,
+    "chunk_size": 1000,
+    "max_train_papers": None,
+}
 TOPICS = {
     "physics": "quark gluon plasma collider hadron jet",
     "biology": "protein cell gene enzyme membrane folding",
@@ -62,12 +77,91 @@ def test_tfidf_logistic_regression_learns_the_vocabularies():
     assert np.all(scores[:, 4] == 0)
 
 
+def test_chunked_tfidf_scores_equal_scores_at_once():
+    train_texts, train_targets = corpus(20, seed=0)
+    validation_texts, validation_targets = corpus(5, seed=2)
+    test_texts, _ = corpus(5, seed=1)
+    texts = {"validation": validation_texts, "test": test_texts}
+    at_once, chosen = tfidf_logistic_regression(
+        train_texts, train_targets, texts, validation_targets, SETTINGS
+    )
+    # Chunks of 2 of the 15 papers, the texts read from Arrow a chunk at a time.
+    chunks = {split: TextChunks(pa.array(values), np.arange(len(values))) for split, values in texts.items()}
+    chunked, chosen_chunked = tfidf_logistic_regression(
+        train_texts, sp.csr_array(train_targets), chunks, validation_targets, {**SETTINGS, "chunk_size": 2}
+    )
+    assert chosen_chunked == chosen
+    for split in texts:
+        np.testing.assert_array_equal(chunked[split], at_once[split])
+
+
 def test_the_label_prior_gives_every_paper_the_training_frequencies():
     _, targets = corpus(10, seed=0)
     for stored in (targets, sp.csr_array(targets.astype(np.uint8))):
         scores = label_prior(stored, {"validation": 2, "test": 3})
         assert scores["test"].shape == (3, 4)
         np.testing.assert_allclose(scores["test"], [[1 / 3, 1 / 3, 1 / 3, 1 / 3]] * 3)
+
+
+#: Training papers per nested subset of a corpus of 2.5M papers (train 2,000,000), / 100.
+FULL_SNAPSHOT_TRAIN = {0.05: 1_000, 0.1: 1_000, 0.4: 6_000, 1.0: 12_000}
+
+
+@pytest.mark.parametrize(
+    ("train_per_size", "cap", "expected"),
+    [
+        (FULL_SNAPSHOT_TRAIN, 2_500, 0.1),  # the default cap / 100: the 0.1 subset
+        (FULL_SNAPSHOT_TRAIN, 2_000, 0.1),  # a subset exactly at the cap is within it
+        (FULL_SNAPSHOT_TRAIN, 1_999, 0.05),
+        (FULL_SNAPSHOT_TRAIN, None, 1.0),  # no cap
+        (FULL_SNAPSHOT_TRAIN, 500, 0.05),  # below every subset: the smallest
+        # The 118,180-paper corpus's train split (94,549 papers) under the default cap: all of it.
+        ({0.05: 4734, 0.1: 4722, 0.4: 28380, 1.0: 56713}, 250_000, 1.0),
+    ],
+)
+def test_the_cap_picks_the_largest_nested_subset_within_it(train_per_size, cap, expected):
+    assert largest_subset_within(paper_splits_by_size(train_per_size), "train", cap) == expected
+
+
+def test_the_tfidf_baseline_trains_on_the_largest_nested_subset_within_its_cap():
+    texts, targets = {}, {}
+    for split, (per_topic, seed) in {"train": (20, 0), "validation": (5, 2), "test": (5, 1)}.items():
+        texts[split], targets[split] = corpus(per_topic, seed)
+    sizes = np.resize([0.1, 0.4, 1.0, 1.0], 60)  # 15, 30 and 60 training papers
+    paper_splits = pd.DataFrame({
+        "id": [f"{split}{row:02d}" for split in texts for row in range(len(texts[split]))],
+        "split": [split for split in texts for _ in texts[split]],
+        "size_fraction": [*sizes, *[1.0] * 30],
+    })
+    # Every 7th training paper has no vocabulary label: not a training paper of the baseline.
+    labelled = {split: np.arange(len(texts[split])) for split in texts}
+    labelled["train"] = np.setdiff1d(labelled["train"], np.arange(0, 60, 7))
+    evaluation_targets = {
+        split: LabelledSplit(
+            split, rows.astype(str), rows, sp.csr_array(targets[split][rows].astype(np.uint8)), 0
+        )
+        for split, rows in labelled.items()
+    }
+    split_texts = {split: SplitTexts(split, pa.array(values), pa.array(values), "") for split, values in texts.items()}
+    cap = 29  # the 0.4 subset holds 30 papers: the 0.1 subset, 15, is the largest within
+    evaluation = EvaluationParams(
+        tfidf_logreg={**SETTINGS, "max_train_papers": cap, "chunk_size": 4}, lda={}, kmeans={}, seeds=[42]
+    )
+    found = score_with_tfidf_logreg(
+        evaluation_targets, paper_splits, *(split_texts[split] for split in texts), evaluation
+    )
+    kept = labelled["train"][sizes[labelled["train"]] <= 0.1]
+    assert found["train_papers"] == len(kept) == 15 - 3
+    expected, chosen = tfidf_logistic_regression(
+        [texts["train"][row] for row in kept],
+        targets["train"][kept],
+        {"validation": texts["validation"], "test": texts["test"]},
+        targets["validation"],
+        SETTINGS,
+    )
+    assert found["params"] == {"C": chosen}
+    for split in ("validation", "test"):
+        np.testing.assert_array_equal(found[split], expected[split])
 
 
 def test_lda_finds_the_vocabularies_and_is_scored_like_bertopic():
@@ -149,6 +243,21 @@ def test_kmeans_k_is_the_number_of_training_categories_and_archives():
 def test_bad_evaluation_seeds_are_named(seeds, message):
     with pytest.raises(ValueError, match=f"evaluation.seeds.*{message}|{message}.*evaluation.seeds"):
         check_seeds(seeds)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"chunk_size": 0}, "evaluation.tfidf_logreg.chunk_size must be a whole number of at least 1"),
+        ({"max_train_papers": 0.5}, "evaluation.tfidf_logreg.max_train_papers must be a whole number"),
+        ({"max_train_papers": True}, "evaluation.tfidf_logreg.max_train_papers must be a whole number"),
+    ],
+)
+def test_bad_tfidf_sizes_are_named(override, message):
+    with pytest.raises(ValueError, match=message):
+        EvaluationParams(tfidf_logreg={**SETTINGS, **override}, lda={}, kmeans={}, seeds=[42])
+    # null is no cap.
+    EvaluationParams(tfidf_logreg={**SETTINGS, "max_train_papers": None}, lda={}, kmeans={}, seeds=[42])
 
 
 def test_topic_sizes_leave_outliers_out():

@@ -64,6 +64,11 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
         splits["test"].targets[:, top_label].mean()
     )
     assert metrics["data"]["classifier_papers"]["test"] == len(splits["test"].ids)
+    # The sample's training split is under the TF-IDF baseline's cap: every predictor
+    # trained on all of its labelled papers.
+    train_papers = metrics["data"]["classifier_papers"]["train"]
+    assert train_papers == len(splits["train"].ids)
+    assert {values["train_papers"] for values in models.values()} == {train_papers}
 
     topics = metrics["topics"]
     assert set(topics["models"]) == {

@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
-from arxiv_pipeline.classifier.baselines import label_prior, tfidf_logistic_regression
+from arxiv_pipeline.classifier.baselines import TextChunks, label_prior, tfidf_logistic_regression
 from arxiv_pipeline.classifier.data import (
     ClassifierData,
     LabelledSplit,
@@ -24,7 +23,7 @@ from arxiv_pipeline.classifier.metrics import (
     tune_threshold,
 )
 from arxiv_pipeline.classifier.model import ClassifierCheckpoint, from_checkpoint, probabilities
-from arxiv_pipeline.corpus.splitting import SPLITS
+from arxiv_pipeline.corpus.splitting import SPLITS, largest_subset_within, nested_subset
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import check_model_matches_data
 from arxiv_pipeline.reporting.settings import EvaluationParams
@@ -53,7 +52,9 @@ def build_evaluation_targets(
 ) -> dict[str, LabelledSplit]:
     """The labelled papers of each split, whole: the final classifier trained on all of train.
 
-    Every predictor is tuned on all of validation and scored on all of test.
+    Every predictor is tuned on all of validation and scored on all of test; the TF-IDF
+    baseline trains on a nested subset of these training papers
+    (:func:`score_with_tfidf_logreg`).
     """
     return labelled_splits(papers, paper_splits, label_vocabulary["labels"], SPLITS, 1.0)
 
@@ -95,6 +96,7 @@ def score_with_classifier(
 
 def score_with_tfidf_logreg(
     evaluation_targets: dict[str, LabelledSplit],
+    paper_splits: pd.DataFrame,
     train_texts: SplitTexts,
     validation_texts: SplitTexts,
     test_texts: SplitTexts,
@@ -102,25 +104,54 @@ def score_with_tfidf_logreg(
 ) -> dict[str, Any]:
     """Baseline: TF-IDF + one-vs-rest logistic regression on the texts that were embedded.
 
+    It trains on the labelled papers of the largest nested subset of train that holds at
+    most ``evaluation.tfidf_logreg.max_train_papers`` papers, and scores validation and
+    test ``chunk_size`` papers at a time.
+
     Returns
     -------
     dict
-        Probabilities of the validation and test papers, and the chosen ``params``.
+        Probabilities of the validation and test papers, the chosen ``params`` and the
+        number of ``train_papers``.
     """
-    texts = {"train": train_texts, "validation": validation_texts, "test": test_texts}
-
-    def rows(split: str) -> list[str]:
-        return texts[split].texts.take(pa.array(evaluation_targets[split].rows)).to_pylist()
-
+    settings = evaluation.tfidf_logreg
+    fraction = largest_subset_within(paper_splits, "train", settings["max_train_papers"])
+    in_subset = nested_subset(paper_splits, "train", fraction)
+    _warn_over_cap(int(in_subset.sum()), settings["max_train_papers"])
+    train = evaluation_targets["train"]
+    kept = in_subset[train.rows]
+    held_out = {"validation": validation_texts, "test": test_texts}
     scores, regularisation = tfidf_logistic_regression(
-        rows("train"),
-        evaluation_targets["train"].targets,
-        {split: rows(split) for split in HELD_OUT},
+        TextChunks(train_texts.texts, train.rows[kept])[:],
+        train.targets[kept],
+        {
+            split: TextChunks(texts.texts, evaluation_targets[split].rows)
+            for split, texts in held_out.items()
+        },
         evaluation_targets["validation"].targets.toarray(),
-        evaluation.tfidf_logreg,
+        settings,
     )
-    logger.info("TF-IDF + logistic regression: C=%g chosen on validation.", regularisation)
-    return {**scores, "params": {"C": regularisation}}
+    train_papers = int(kept.sum())
+    logger.info(
+        "TF-IDF + logistic regression: trained on %d papers (nested subset %g of train), "
+        "C=%g chosen on validation.",
+        train_papers,
+        fraction,
+        regularisation,
+    )
+    return {**scores, "params": {"C": regularisation}, "train_papers": train_papers}
+
+
+def _warn_over_cap(papers: int, cap: int | None) -> None:
+    if cap is not None and papers > cap:
+        logger.warning(
+            "TF-IDF + logistic regression: even the smallest nested subset of train holds "
+            "%d papers, more than evaluation.tfidf_logreg.max_train_papers (%d): it trains "
+            "on that subset. Add a smaller size to ingestion.split.size_fractions to keep "
+            "within the cap.",
+            papers,
+            cap,
+        )
 
 
 def score_with_label_prior(evaluation_targets: dict[str, LabelledSplit]) -> dict[str, np.ndarray]:
@@ -142,16 +173,18 @@ def evaluate_classifiers(
     ----------
     scores
         Per predictor name, its probabilities for the validation and test papers, and
-        optionally the ``params`` chosen for it.
+        optionally the ``params`` chosen for it and its ``train_papers`` (default: every
+        labelled training paper).
 
     Returns
     -------
     dict
-        ``models`` (threshold, validation micro-F1, test metrics and params per predictor),
-        ``per_label_f1`` on test, and validation ``threshold_curves``.
+        ``models`` (threshold, validation micro-F1, test metrics, params and training
+        papers per predictor), ``per_label_f1`` on test, and validation ``threshold_curves``.
     """
     validation = evaluation_targets["validation"].targets.toarray()
     test = evaluation_targets["test"].targets.toarray()
+    all_train = len(evaluation_targets["train"].ids)
     result: dict[str, Any] = {"models": {}, "per_label_f1": {}, "threshold_curves": {}}
     for name, predicted in scores.items():
         threshold, curve = tune_threshold(validation, predicted["validation"])
@@ -160,6 +193,7 @@ def evaluate_classifiers(
             "validation_micro_f1": float(curve.max()),
             **classification_metrics(test, predicted["test"], threshold),
             "params": predicted.get("params", {}),
+            "train_papers": predicted.get("train_papers", all_train),
         }
         f1 = per_label_f1(test, predict_labels(predicted["test"], threshold))
         result["per_label_f1"][name] = dict(

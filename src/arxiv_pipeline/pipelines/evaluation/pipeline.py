@@ -47,7 +47,12 @@ def create_pipeline(**kwargs) -> Pipeline:
         ),
         Node(
             score_with_tfidf_logreg,
-            inputs={"evaluation_targets": "evaluation_targets", **TEXTS, "evaluation": "params:evaluation"},
+            inputs={
+                "evaluation_targets": "evaluation_targets",
+                "paper_splits": "paper_splits",
+                **TEXTS,
+                "evaluation": "params:evaluation",
+            },
             outputs="tfidf_logreg_scores",
             name="score_with_tfidf_logreg",
         ),
