@@ -45,8 +45,8 @@ class ClassifierTuning(StudySettings):
     #: least this many papers. A trial's cost grows linearly with its papers (each epoch
     #: reads every one), while the parameters it judges (learning rate, regularisation,
     #: width) should suit the final training's size, so the subset is not made small: with
-    #: the default size fractions auto is the whole split up to 125,000 training papers
-    #: (118,180-paper corpus: all 94,549, as before auto), and on the full snapshot the
+    #: the default size fractions auto is the whole split up to about 125,000 training
+    #: papers (the 118,180-paper corpus has about 94,500), and on the full snapshot the
     #: 0.05 subset, about 100,000 papers: a study there costs what it costs at 118,180.
     AUTO_TRIAL_PAPERS: ClassVar[int] = 50_000
 
