@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import optuna
 import pandas as pd
 
+from arxiv_pipeline.corpus.splitting import largest_subset_within
 from arxiv_pipeline.tuning.settings import StudySettings
 
 from .agreement import AGREEMENT_METRICS
@@ -47,6 +48,13 @@ class TopicTuning(StudySettings):
     final_size_fraction
         Nested subset of the training split the final model is fitted on (at least
         ``size_fraction``); every paper of every split gets a topic whatever it is.
+    final_max_papers
+        The most papers any topic model (the final one, its candidates, the evaluation's
+        refits and baselines) is fitted on: the largest nested subset within
+        ``final_size_fraction`` that holds no more (:meth:`final_fraction`); None: no cap.
+    assign_chunk_size
+        Papers assigned to topics at a time (reduction, clustering, outlier reduction),
+        which bounds the memory assignment takes; the topics do not depend on it.
     reduction_cache_size
         Reductions kept in memory for reuse by later trials.
     final_trial
@@ -85,6 +93,8 @@ class TopicTuning(StudySettings):
     final_trial: int | str = "best"
     second_measure: str = "diversity"
     final_size_fraction: float = 1.0
+    final_max_papers: int | None = 250_000
+    assign_chunk_size: int = 50_000
     constraints: dict[str, float | None] = field(default_factory=dict)
     final_candidates: int = 3
     stability_seeds: int = 3
@@ -95,7 +105,12 @@ class TopicTuning(StudySettings):
     def __post_init__(self) -> None:
         self.require_choice("measure", OBJECTIVE_MEASURES)
         self.require_choice("second_measure", ("diversity", *OBJECTIVE_MEASURES))
-        self.require_counts("topn", "n_seeds", "reduction_cache_size", "final_candidates", "min_coarse_topics", "max_coarse_topics")
+        self.require_counts(
+            "topn", "n_seeds", "reduction_cache_size", "final_candidates", "min_coarse_topics", "max_coarse_topics",
+            "assign_chunk_size",
+        )
+        if self.final_max_papers is not None:
+            self.require_counts("final_max_papers")
         if not (type(self.stability_seeds) is int and self.stability_seeds >= 0):
             raise ValueError(f"topic_tuning.stability_seeds must be a whole number >= 0, got {self.stability_seeds!r}.")
         if self.final_trial != "best" and not (isinstance(self.final_trial, int) and self.final_trial >= 0):
@@ -152,6 +167,31 @@ class TopicTuning(StudySettings):
         """
         fraction = super().trial_fraction(paper_splits)
         self._check_final_covers(fraction)
+        return fraction
+
+    def final_fraction(self, paper_splits: pd.DataFrame) -> float:
+        """The nested subset of train topic models are fitted on, resolved on these splits.
+
+        ``final_size_fraction``, or where that subset holds more than ``final_max_papers``
+        papers, the largest nested subset within it that holds no more
+        (:func:`~arxiv_pipeline.corpus.splitting.largest_subset_within`; the smallest
+        subset where even that holds more).
+
+        Raises
+        ------
+        ValueError
+            If the subset is smaller than the trials' (:meth:`trial_fraction`).
+        """
+        trial_fraction = self.trial_fraction(paper_splits)
+        capped = largest_subset_within(paper_splits, "train", self.final_max_papers)
+        fraction = min(float(self.final_size_fraction), capped)
+        if fraction < trial_fraction:
+            raise ValueError(
+                f"topic_tuning.final_max_papers ({self.final_max_papers}) leaves the final model "
+                f"the nested subset {fraction} of train, smaller than the trials' ({trial_fraction}): "
+                "the final model is fitted on at least the papers trials saw; raise it or lower "
+                "topic_tuning.size_fraction."
+            )
         return fraction
 
     @property

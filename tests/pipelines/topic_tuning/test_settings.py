@@ -19,6 +19,9 @@ from tests.parameters import paper_splits_by_size, topic_tuning
             {"fixed": {"hdbscan.min_cluster_size": 20, "hdbscan.min_cluster_fraction": 0.01}},
             "both hdbscan.min_cluster_size and hdbscan.min_cluster_fraction are set",
         ),
+        ({"final_max_papers": 0}, "topic_tuning.final_max_papers must be a whole number of at least 1"),
+        ({"final_max_papers": 1e5}, "topic_tuning.final_max_papers must be a whole number of at least 1"),
+        ({"assign_chunk_size": 0}, "topic_tuning.assign_chunk_size must be a whole number of at least 1"),
     ],
 )
 def test_bad_values_name_the_key(override, message):
@@ -30,6 +33,7 @@ def test_defaults_carry_over_and_bound_the_validation_outlier_share():
     settings = topic_tuning()
     assert settings.constraints["max_outlier_share"] == 0.2
     assert settings.final_size_fraction == 1.0
+    assert settings.final_max_papers == 250_000 and settings.assign_chunk_size == 50_000
     assert {"hdbscan.min_cluster_fraction", "hdbscan.min_samples_ratio"} <= set(settings.space)
     assert not {"hdbscan.min_cluster_size", "hdbscan.min_samples"} & set(settings.space)
 
@@ -57,3 +61,35 @@ def test_auto_size_fraction_refuses_a_smaller_final_fit():
 def test_size_fraction_refuses_other_words():
     with pytest.raises(ValueError, match=r"topic_tuning.size_fraction must be auto or in \(0, 1\], got 'half'"):
         topic_tuning(size_fraction="half")
+
+
+#: The 118,180-paper corpus's train split: 4,734 / 9,456 / 37,836 / 94,549 papers in the
+#: nested subsets 0.05 / 0.1 / 0.4 / 1.0.
+REAL_TRAIN = {0.05: 4734, 0.1: 4722, 0.4: 28380, 1.0: 56713}
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({}, 1.0),  # the default cap, 250,000, is above the whole split
+        ({"final_max_papers": None}, 1.0),
+        ({"final_max_papers": 94549}, 1.0),  # the whole split, exactly
+        ({"final_max_papers": 94548}, 0.4),
+        ({"final_max_papers": 37836}, 0.4),
+        ({"final_max_papers": 37835}, 0.1),
+        ({"final_size_fraction": 0.4}, 0.4),
+        ({"final_size_fraction": 0.4, "final_max_papers": 20000}, 0.1),
+        # Trials fit on 0.05 here, so the cap may leave the final model that subset; below
+        # it, that smallest subset is what there is.
+        ({"size_fraction": 0.05, "final_max_papers": 4734}, 0.05),
+        ({"size_fraction": 0.05, "final_max_papers": 4000}, 0.05),
+    ],
+)
+def test_the_cap_leaves_the_largest_nested_subset_within_it(settings, expected):
+    assert topic_tuning(**settings).final_fraction(paper_splits_by_size(REAL_TRAIN)) == expected
+
+
+def test_a_cap_below_the_trials_subset_is_refused():
+    # auto resolves to 0.1 here (0.05 holds fewer than 5,000 papers): 0.05 would be smaller.
+    with pytest.raises(ValueError, match=r"the nested subset 0.05 of train, smaller than the trials' \(0.1\)"):
+        topic_tuning(final_max_papers=9000).final_fraction(paper_splits_by_size(REAL_TRAIN))
