@@ -2,22 +2,27 @@
 
 Trials and the final model assign held-out papers the same way: the reducer fitted on
 the training papers transforms their embeddings, then BERTopic's ``transform`` (HDBSCAN's
-``approximate_predict``) assigns them, then the optional ``reduce_outliers`` step.
+``approximate_predict``) assigns them, then the optional ``reduce_outliers`` step. The
+final model, its candidates and the evaluation's models assign every paper of a split
+a chunk at a time (:func:`assign_in_chunks`), so millions of papers take the memory of
+one chunk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .agreement import taxonomy_agreement
-from .reduction import PrecomputedReduction
+from .reduction import PrecomputedReduction, reduce_in_chunks
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
+    from sklearn.decomposition import PCA
+    from umap import UMAP
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,52 @@ def assign_topics(
     model.umap_model = PrecomputedReduction(reduced)
     topics, _ = model.transform(documents, embeddings=embeddings)
     return np.asarray(topics, dtype=np.int64)
+
+
+def assign_in_chunks(
+    model: BERTopic,
+    reducer: UMAP | PCA | None,
+    documents: Sequence[str],
+    embeddings: np.ndarray,
+    params: Mapping[str, Any] | None,
+    chunk_size: int,
+    rows: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Topics of papers a model was not fitted on, ``chunk_size`` papers at a time.
+
+    Each chunk is reduced (:func:`.reduction.reduce_in_chunks`: as one batch of all the
+    papers would be), assigned by :func:`assign_topics` and its outliers reduced by
+    :func:`reduce_outliers`; each of these treats a paper on its own, so the topics do not
+    depend on ``chunk_size``.
+
+    Parameters
+    ----------
+    model
+        The fitted model; its ``umap_model`` is left holding the last chunk's reduction.
+    reducer
+        The reducer fitted on the model's training papers, or None where the model
+        clusters the embeddings as they are.
+    documents, embeddings
+        The split's texts (read a chunk at a time) and embeddings.
+    params
+        The fit's parameters (``outliers.*``), or None: no outlier reduction.
+    rows
+        The papers to assign (row numbers); None: all.
+
+    Returns
+    -------
+    tuple
+        The papers' topics before and after outlier reduction, in the order of ``rows``.
+    """
+    rows = np.arange(len(documents)) if rows is None else rows
+    chunks = [rows[start : start + chunk_size] for start in range(0, len(rows), chunk_size)]
+    before, after = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    for chunk, reduced in zip(chunks, reduce_in_chunks(reducer, embeddings, chunks), strict=True):
+        texts, vectors = [documents[row] for row in chunk], embeddings[chunk]
+        topics = assign_topics(model, texts, vectors, reduced)
+        before.append(topics)
+        after.append(topics if params is None else reduce_outliers(model, texts, topics, vectors, params))
+    return np.concatenate(before), np.concatenate(after)
 
 
 def reduce_outliers(

@@ -49,19 +49,20 @@ class HeldOutScoring:
 
 
 def stability(
-    documents: Mapping[str, list[str]],
+    documents: Mapping[str, Sequence[str]],
     vectors: Mapping[str, np.ndarray],
     params: dict[str, Any],
     seeds: Sequence[int],
     split: str,
+    chunk_size: int,
 ) -> float:
     """Mean adjusted Rand index between ``split``'s topics of fits under each pair of seeds.
 
     Each fit is on all of ``documents["train"]`` (the trials' subset); 1.0 means every seed
-    groups the held-out papers alike.
+    groups the held-out papers alike. ``chunk_size``: see :func:`.refit.refit`.
     """
     fitted = np.ones(len(documents["train"]), dtype=bool)
-    runs = [refit(documents, vectors, params, seed, fitted).after[split] for seed in seeds]
+    runs = [refit(documents, vectors, params, seed, fitted, chunk_size).after[split] for seed in seeds]
     return float(np.mean([adjusted_rand_score(a, b) for a, b in itertools.combinations(runs, 2)]))
 
 
@@ -89,15 +90,17 @@ class Candidate:
 def refit_candidate(
     trial: Any,
     params: dict[str, Any],
-    documents: Mapping[str, list[str]],
+    documents: Mapping[str, Sequence[str]],
     vectors: Mapping[str, np.ndarray],
     seed: int,
     fitted: np.ndarray,
     scoring: HeldOutScoring,
+    chunk_size: int,
 ) -> Candidate:
-    """A trial's configuration fitted on the ``fitted`` training papers, every split assigned."""
+    """A trial's configuration fitted on the ``fitted`` training papers, every split assigned
+    ``chunk_size`` papers at a time (:func:`.refit.refit`)."""
     start = time.perf_counter()
-    fit = refit(documents, vectors, params, seed, fitted)
+    fit = refit(documents, vectors, params, seed, fitted, chunk_size)
     candidate = Candidate(trial.number, float(trial.value), fit, scoring.score(fit))
     logger.info(
         "Candidate trial %d at the final size: %d topics, %s; %.0f s.",

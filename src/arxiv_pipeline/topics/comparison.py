@@ -69,6 +69,7 @@ def fit_over_seeds(
     train_labels: Mapping[str, np.ndarray],
     seeds: Sequence[int],
     settings: EvaluationParams,
+    chunk_size: int,
 ) -> dict[str, list[FittedTopics]]:
     """The tuned configuration, BERTopic defaults, LDA and the k-means yardsticks, each
     fitted once per seed.
@@ -82,12 +83,16 @@ def fit_over_seeds(
     final_topic_metrics
         Its ``params`` (refitted under the other seeds), ``seed`` and coarse ``n_topics``.
     documents, vectors
-        Per split, the texts and embeddings; LDA reads the texts tokenised as for
-        coherence, as bags of words built once for every seed.
+        Per split, the texts and embeddings: every model is fitted on ``train`` (the final
+        model's papers) and assigns the other splits ``chunk_size`` papers at a time. LDA
+        reads the texts tokenised as for coherence, as bags of words built once for every
+        seed.
     train_labels
         Taxonomy level -> each training paper's label: the k of k-means (:func:`kmeans_sizes`).
     settings
         The ``evaluation`` parameters: ``lda`` and ``kmeans`` are read.
+    chunk_size
+        Papers assigned at a time (``topic_tuning.assign_chunk_size``).
 
     Returns
     -------
@@ -113,17 +118,17 @@ def fit_over_seeds(
         both = (
             final
             if seed == final_topic_metrics["seed"]
-            else _logged_levels(lambda: tuned_bertopic(documents, vectors, params, seed, n_coarse))
+            else _logged_levels(lambda: tuned_bertopic(documents, vectors, params, seed, n_coarse, chunk_size))
         )
         for name, level in zip(levels, both, strict=True):
             fitted[name].append(level)
         fitted["default_bertopic"].append(
-            _logged("BERTopic defaults", lambda: default_bertopic(documents, vectors, seed))
+            _logged("BERTopic defaults", lambda: default_bertopic(documents, vectors, seed, chunk_size))
         )
-        fitted["lda"].append(_logged("LDA", lambda: lda(bags, n_topics, seed, lda_settings)))
+        fitted["lda"].append(_logged("LDA", lambda: lda(bags, n_topics, seed, lda_settings, chunk_size)))
         for name, k in sizes.items():
             fitted[name].append(
-                _logged(f"k-means (k={k})", lambda: kmeans(documents, vectors, k, seed, n_init))
+                _logged(f"k-means (k={k})", lambda: kmeans(documents, vectors, k, seed, n_init, chunk_size))
             )
     return fitted
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,24 @@ from arxiv_pipeline.embedding.vectors import Embeddings, check_split_ids
 from arxiv_pipeline.text.templates import SplitTexts
 
 MEASURES = ("c_npmi", "c_v")
+
+
+class ArrowTexts(Sequence[str]):
+    """Texts held in Arrow, each made a Python string only when it is read."""
+
+    def __init__(self, texts: pa.Array | pa.ChunkedArray) -> None:
+        self._texts = texts
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __getitem__(self, row: int) -> str:  # rows only: chunks are read by row number
+        return self._texts[row].as_py()
+
+
+def select(documents: Sequence[str], keep: np.ndarray) -> list[str]:
+    """The documents where ``keep`` (a boolean mask over them) is true, in order."""
+    return [documents[row] for row in np.flatnonzero(keep)]
 
 
 class TopicCorpus:
@@ -73,15 +91,25 @@ class TopicCorpus:
         return self._texts[split].ids.to_numpy(zero_copy_only=False)[self._subsets[split]]
 
     def documents(self, split: str) -> list[str]:
-        texts = self._texts[split].texts.filter(pa.array(self._subsets[split]))
-        return texts.to_pylist()
+        return self._arrow_texts(split).to_pylist()
+
+    def texts(self, split: str) -> ArrowTexts:
+        """The split's subset's texts, read as they are asked for (a chunk at a time)."""
+        return ArrowTexts(self._arrow_texts(split))
+
+    def _arrow_texts(self, split: str) -> pa.Array | pa.ChunkedArray:
+        texts, subset = self._texts[split].texts, self._subsets[split]
+        return texts if subset.all() else texts.filter(pa.array(subset))
 
     def vectors(self, split: str, model_key: str) -> np.ndarray:
-        """A model's float32 embeddings of the split's subset, checked against ``paper_splits``."""
+        """A model's float32 embeddings of the split's subset, checked against ``paper_splits``.
+
+        A whole split's are the stored (memory-mapped) matrix itself, not a copy.
+        """
         stored = self._embeddings[split][model_key]
-        return np.asarray(
-            stored.aligned_to(self._paper_splits, self._fractions[split]).vectors, dtype=np.float32
-        )
+        whole = self._subsets[split].all()
+        aligned = stored.aligned_to(self._paper_splits, None if whole else self._fractions[split])
+        return np.asarray(aligned.vectors, dtype=np.float32)
 
     def vectors_by_model(self, split: str, model_keys: Iterable[str]) -> Mapping[str, np.ndarray]:
         """``{model_key: vectors(split, model_key)}``, each read on first access and kept."""

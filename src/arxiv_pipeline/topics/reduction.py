@@ -9,7 +9,8 @@ one reduction through :class:`ReductionCache`, and BERTopic receives it through
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -51,6 +52,83 @@ def _finite(reduced: np.ndarray) -> np.ndarray:
 def reduce_with(reducer: UMAP | PCA, embeddings: np.ndarray) -> np.ndarray:
     """Embeddings of papers a fitted reducer was not fitted on, reduced as its training papers were."""
     return _finite(reducer.transform(embeddings))
+
+
+#: umap-learn's transform optimises a batch of at most this many papers for
+#: UMAP_SMALL_BATCH_EPOCHS epochs, a larger one for UMAP_LARGE_BATCH_EPOCHS.
+UMAP_SMALL_BATCH = 10_000
+UMAP_SMALL_BATCH_EPOCHS = 100
+UMAP_LARGE_BATCH_EPOCHS = 30
+
+
+def reduce_in_chunks(
+    reducer: UMAP | PCA | None, embeddings: np.ndarray, chunks: Sequence[np.ndarray]
+) -> Iterator[np.ndarray]:
+    """Each chunk's embeddings reduced as one ``transform`` of all the chunks' rows would.
+
+    PCA reduces each paper on its own. UMAP's ``transform`` does not: it scales the
+    batch's edge weights (new papers to training papers) by the batch's heaviest edge and
+    optimises for a number of epochs that depends on the batch's size
+    (:data:`UMAP_SMALL_BATCH`). So a first pass over the chunks finds the paper of the
+    heaviest edge of all, and each chunk is transformed with that paper appended (its own
+    row dropped), for the epochs of the whole batch. Papers are then reduced as in one
+    batch, exactly where UMAP's neighbour search is exact (fitted on fewer than 4,096
+    papers); above, pynndescent's search draws random starting points in sequence
+    through a batch, so a few papers may find other neighbours.
+
+    Parameters
+    ----------
+    reducer
+        A reducer :func:`make_reducer` built and fitted, or None: the embeddings as they are.
+    embeddings
+        The papers' embeddings; rows of ``chunks`` index it.
+    chunks
+        Row numbers of each chunk.
+
+    Yields
+    ------
+    numpy.ndarray
+        Each chunk's reduction, in the order of ``chunks``.
+    """
+    from umap import UMAP
+
+    if reducer is None:
+        yield from (embeddings[rows] for rows in chunks)
+    elif not isinstance(reducer, UMAP) or len(chunks) < 2:
+        yield from (reduce_with(reducer, embeddings[rows]) for rows in chunks)
+    else:
+        anchor = embeddings[[_heaviest_edge_row(reducer, embeddings, chunks)]]
+        papers = sum(len(rows) for rows in chunks)
+        epochs = UMAP_SMALL_BATCH_EPOCHS if papers <= UMAP_SMALL_BATCH else UMAP_LARGE_BATCH_EPOCHS
+        # A set n_epochs makes transform run n_epochs // 3 epochs, whatever the batch's size.
+        with _set(reducer, n_epochs=3 * epochs if reducer.n_epochs is None else reducer.n_epochs):
+            for rows in chunks:
+                yield reduce_with(reducer, np.vstack([embeddings[rows], anchor]))[:-1]
+
+
+def _heaviest_edge_row(reducer: UMAP, embeddings: np.ndarray, chunks: Sequence[np.ndarray]) -> int:
+    """The row, among all chunks, of the paper with the heaviest edge to a training paper."""
+    heaviest, row = -np.inf, -1
+    with _set(reducer, transform_mode="graph"):
+        for rows in chunks:
+            graph = reducer.transform(embeddings[rows])  # sparse: papers x training papers
+            at = int(np.argmax(graph.data))
+            if graph.data[at] > heaviest:
+                heaviest, row = graph.data[at], int(rows[graph.row[at]])
+    return row
+
+
+@contextmanager
+def _set(reducer: UMAP, **attributes: Any) -> Iterator[None]:
+    """The fitted reducer with ``attributes`` set, restored on exit."""
+    saved = {name: getattr(reducer, name) for name in attributes}
+    for name, value in attributes.items():
+        setattr(reducer, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(reducer, name, value)
 
 
 def reducer_key(model_key: str, params: dict[str, Any], seed: int) -> tuple[Hashable, ...]:

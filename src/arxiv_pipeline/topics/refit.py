@@ -7,15 +7,16 @@ final model's seed, on the same papers, the evaluation finds the final model's t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .assignment import assign_topics, reduce_outliers
+from .assignment import assign_in_chunks, reduce_outliers
+from .corpus import select
 from .model import fit_topic_model
-from .reduction import ReductionCache, reduce_with
+from .reduction import ReductionCache
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
@@ -43,18 +44,20 @@ class Refit:
 
 
 def refit(
-    documents: Mapping[str, list[str]],
+    documents: Mapping[str, Sequence[str]],
     vectors: Mapping[str, np.ndarray],
     params: dict[str, Any],
     seed: int,
     fitted: np.ndarray,
+    chunk_size: int,
 ) -> Refit:
     """Fit BERTopic with ``params`` under ``seed`` on the ``fitted`` training papers; assign all.
 
     The reducer is fitted on those papers and BERTopic on its reduction; the fitted papers
     keep their topics from the fit, every other paper of every split (train's others
-    included) is assigned through that reducer and ``transform``, then the trial's outlier
-    reduction applies to every split.
+    included) is assigned through that reducer and ``transform``, ``chunk_size`` papers at
+    a time (:func:`.assignment.assign_in_chunks`), and the trial's outlier reduction
+    applies to every split.
 
     Parameters
     ----------
@@ -65,38 +68,22 @@ def refit(
         number of fitted papers.
     fitted
         Which training papers (in order) the model is fitted on.
+    chunk_size
+        Papers assigned at a time; the topics do not depend on it.
     """
-    fit_documents = [text for text, keep in zip(documents["train"], fitted, strict=True) if keep]
-    fit_vectors = vectors["train"][fitted]
+    fit_documents, fit_vectors = select(documents["train"], fitted), vectors["train"][fitted]
     reducer, reduced = ReductionCache(1).get(params["embedding_model"], fit_vectors, params, seed)
     model = fit_topic_model(fit_documents, fit_vectors, reduced, params, seed, prediction_data=True)
-    before = {
-        split: _assign(model, texts, vectors[split], reducer, fitted if split == "train" else None)
-        for split, texts in documents.items()
-    }
-    after = {
-        split: reduce_outliers(model, documents[split], topics, vectors[split], params)
-        for split, topics in before.items()
-    }
-    return Refit(model, reducer, before, after)
-
-
-def _assign(
-    model: BERTopic,
-    documents: list[str],
-    vectors: np.ndarray,
-    reducer: Any,
-    fitted: np.ndarray | None,
-) -> np.ndarray:
-    """Every paper's topic before outlier reduction: the fit's own for the ``fitted`` ones, else ``transform``."""
-    topics = np.full(len(documents), -1, dtype=np.int64)
-    if fitted is None:
-        fitted = np.zeros(len(documents), dtype=bool)
-    else:
-        topics[fitted] = model.topics_
-    if not fitted.all():
-        rest = np.flatnonzero(~fitted)
-        topics[rest] = assign_topics(
-            model, [documents[row] for row in rest], vectors[rest], reduce_with(reducer, vectors[rest])
+    own = np.asarray(model.topics_, dtype=np.int64)
+    before, after = {}, {}
+    for split, texts in documents.items():
+        rest = np.flatnonzero(~fitted) if split == "train" else np.arange(len(texts))
+        before[split] = np.full(len(texts), -1, dtype=np.int64)
+        after[split] = before[split].copy()
+        before[split][rest], after[split][rest] = assign_in_chunks(
+            model, reducer, texts, vectors[split], params, chunk_size, rest
         )
-    return topics
+        if split == "train":
+            before[split][fitted] = own
+            after[split][fitted] = reduce_outliers(model, fit_documents, own, fit_vectors, params)
+    return Refit(model, reducer, before, after)

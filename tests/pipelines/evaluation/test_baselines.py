@@ -169,7 +169,7 @@ def test_lda_finds_the_vocabularies_and_is_scored_like_bertopic():
     tokens = [text.split() for text in texts]
     settings = {"passes": 20, "chunksize": 30, "iterations": 100, "no_below": 1, "no_above": 1.0}
     shared = lda_corpus({"train": tokens, "test": tokens[::10]}, settings)
-    fitted = lda(shared, n_topics=3, seed=0, settings=settings)
+    fitted = lda(shared, n_topics=3, seed=0, settings=settings, chunk_size=1000)
     topics_found = {frozenset(words[:6]) for words in fitted.words.values()}
     assert topics_found == {frozenset(words.split()) for words in TOPICS.values()}
     # Texts of one vocabulary share a topic; LDA leaves no document out.
@@ -178,6 +178,11 @@ def test_lda_finds_the_vocabularies_and_is_scored_like_bertopic():
     metrics = fitted.score("train", CoherenceScorer(tokens).prepare(["c_npmi", "c_v"]), topn=6)
     assert metrics.n_topics == 3 and metrics.outlier_share == 0.0 and metrics.c_npmi > 0.1
     assert fitted.sizes("train") == [30, 30, 30]
+    # Inferred 7 documents at a time, every document gets the topic of one batch.
+    chunked = lda(shared, n_topics=3, seed=0, settings=settings, chunk_size=7)
+    assert chunked.words == fitted.words
+    for split, topics in fitted.assignments.items():
+        np.testing.assert_array_equal(chunked.assignments[split], topics)
 
 
 def test_lda_fits_of_other_seeds_share_one_corpus_and_differ_only_by_seed():
@@ -185,11 +190,11 @@ def test_lda_fits_of_other_seeds_share_one_corpus_and_differ_only_by_seed():
     tokens = {"train": [text.split() for text in texts]}
     settings = {"passes": 2, "chunksize": 30, "iterations": 20, "no_below": 1, "no_above": 1.0}
     shared = lda_corpus(tokens, settings)
-    again = lda(shared, n_topics=3, seed=0, settings=settings)
+    again = lda(shared, n_topics=3, seed=0, settings=settings, chunk_size=1000)
     # The shared corpus gives the fit a fresh corpus would (same seed: same words).
-    fresh = lda(lda_corpus(tokens, settings), n_topics=3, seed=0, settings=settings)
+    fresh = lda(lda_corpus(tokens, settings), n_topics=3, seed=0, settings=settings, chunk_size=1000)
     assert again.words == fresh.words
-    other = lda(shared, n_topics=3, seed=1, settings=settings)
+    other = lda(shared, n_topics=3, seed=1, settings=settings, chunk_size=1000)
     assert other.words != again.words
 
 
@@ -203,7 +208,7 @@ def test_kmeans_gives_k_topics_with_c_tf_idf_words_and_assigns_every_split():
     vectors = (np.eye(3, 8)[targets[:, :3].argmax(axis=1)] + noise).astype(np.float32)
     documents = {"train": texts, "validation": texts[1::4], "test": texts[::5]}
     embeddings = {"train": vectors, "validation": vectors[1::4], "test": vectors[::5]}
-    fitted = kmeans(documents, embeddings, n_clusters=3, seed=0, n_init=1)
+    fitted = kmeans(documents, embeddings, n_clusters=3, seed=0, n_init=1, chunk_size=1000)
 
     train = fitted.assignments["train"]
     assert sorted(fitted.words) == [0, 1, 2] and fitted.sizes("train") == [20, 20, 20]
@@ -221,8 +226,8 @@ def test_kmeans_gives_k_topics_with_c_tf_idf_words_and_assigns_every_split():
         expected = {word for word, column in vocabulary.items() if scores[topic, column] > 0}
         assert set(found) == expected
         assert np.all(np.diff([scores[topic, vocabulary[word]] for word in found]) <= 0)
-    # The same seed gives the same clusters and words.
-    again = kmeans(documents, embeddings, n_clusters=3, seed=0, n_init=1)
+    # The same seed gives the same clusters and words, whatever the papers assigned at a time.
+    again = kmeans(documents, embeddings, n_clusters=3, seed=0, n_init=1, chunk_size=4)
     assert again.words == fitted.words
     for split, topics in fitted.assignments.items():
         np.testing.assert_array_equal(again.assignments[split], topics)

@@ -119,6 +119,10 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
         ] * len(EVALUATION_SEEDS)
         assert topics["models"][name]["test"]["outlier_share"] == 0.0
 
+    # Under the default cap (200,000 papers) every model is fitted on all of train.
+    assert topics["documents"]["train"] == sizes["train"] and topics["fit_size_fraction"] == 1.0
+    assert topics["final_max_papers"] == 200_000
+
     # Every model ran once per seed; the mean and std are those of the per-seed numbers,
     # and the first seed's are `models`.
     assert topics["seeds"] == EVALUATION_SEEDS and topics["final_model_seed"] == EVALUATION_SEEDS[0]
@@ -164,13 +168,13 @@ def test_the_tuned_refit_under_the_final_seed_is_the_final_model(trained_project
         load("paper_splits"),
         {split: load(f"{split}_texts") for split in SPLITS},
         {split: load(f"{split}_embeddings") for split in SPLITS},
-        {"train": final["final_size_fraction"]},
+        {"train": final["fit_size_fraction"]},
     )
     key = final["params"]["embedding_model"]
     documents = {split: corpus.documents(split) for split in SPLITS}
     vectors = {split: corpus.vectors(split, key) for split in SPLITS}
     refit, coarse = tuned_bertopic(
-        documents, vectors, final["params"], final["seed"], final["coarse"]["n_topics"]
+        documents, vectors, final["params"], final["seed"], final["coarse"]["n_topics"], chunk_size=50
     )
     saved = load("topic_assignments").set_index("id")
     for split in SPLITS:

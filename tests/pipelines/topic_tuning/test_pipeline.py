@@ -13,6 +13,7 @@ from arxiv_pipeline.tuning.study import ProvenanceMismatchError
 from tests.conftest import load_dataset, run_pipelines
 from tests.workflows import (
     FAST_SPACE,
+    FRACTION_SPACE,
     UNCONSTRAINED,
     configure_topic_tuning,
     embedded_copy,
@@ -26,11 +27,6 @@ def tuned_project(project, arxiv_sample):
     return embedded_copy(project, arxiv_sample)
 
 
-#: FAST_SPACE with the size-free form of min_cluster_size.
-FRACTION_SPACE = {
-    **{name: spec for name, spec in FAST_SPACE.items() if name != "hdbscan.min_cluster_size"},
-    "hdbscan.min_cluster_fraction": {"type": "float", "low": 0.01, "high": 0.03},
-}
 
 def summary(study: optuna.Study) -> list[tuple]:
     return [(trial.number, trial.state, trial.values, trial.params) for trial in study.trials]
@@ -133,7 +129,7 @@ def test_a_study_on_other_data_is_not_resumed(tuned_project, arxiv_sample):
     assert final["trial"] == subset.best_trial.number
     splits = load_dataset(tuned_project, "paper_splits")
     train_papers = int((splits["split"] == "train").sum())
-    assert final["fit_documents"] == train_papers and final["final_size_fraction"] == 1.0
+    assert final["fit_documents"] == train_papers and final["final_size_fraction"] == final["fit_size_fraction"] == 1.0
     fraction = subset.best_trial.params["hdbscan.min_cluster_fraction"]
     assert final["hdbscan"]["min_cluster_size"] == max(2, round(fraction * train_papers))
     # Every paper of every split has exactly one topic, in its own split.

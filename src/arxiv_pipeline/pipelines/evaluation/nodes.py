@@ -211,16 +211,17 @@ def evaluate_classifiers(
 
 def _topic_corpus(
     paper_splits: pd.DataFrame,
-    topic_tuning: TopicTuning,
+    final_topic_metrics: dict[str, Any],
     texts: tuple[SplitTexts, ...],
     embeddings: tuple[SplitEmbeddings, ...] = (),
 ) -> TopicCorpus:
-    """The final topic model's training papers (``final_size_fraction``) and whole held-out splits."""
+    """The final topic model's training papers (the nested subset it records,
+    ``fit_size_fraction``) and whole held-out splits."""
     return TopicCorpus(
         paper_splits,
         {split_texts.split: split_texts for split_texts in texts},
         {stored.split: stored for stored in embeddings},
-        {"train": topic_tuning.final_size_fraction},
+        {"train": final_topic_metrics["fit_size_fraction"]},
     )
 
 
@@ -246,6 +247,11 @@ def fit_topic_baselines(
     ``coarse_topic_table`` are used), the tuned model at its fine and coarse level. The
     k-means yardsticks take k from the training papers' categories and archives in ``papers``.
 
+    Every model is fitted on the final model's training papers (``final_topic_metrics``'
+    ``fit_size_fraction``: the nested subset of ``topic_tuning.final_size_fraction`` under
+    ``topic_tuning.final_max_papers``) and assigns the held-out splits
+    ``topic_tuning.assign_chunk_size`` papers at a time.
+
     Raises ``LineageMismatchError`` if the topic model was built on other papers or
     embeddings than the current ones.
     """
@@ -253,7 +259,7 @@ def fit_topic_baselines(
     check_model_matches_data("topic model", topic_model.config, paper_splits, train_embeddings.get(key))
     corpus = _topic_corpus(
         paper_splits,
-        topic_tuning,
+        final_topic_metrics,
         (train_texts, validation_texts, test_texts),
         (train_embeddings, validation_embeddings, test_embeddings),
     )
@@ -272,7 +278,14 @@ def fit_topic_baselines(
     vectors = {split: corpus.vectors(split, key) for split in SPLITS}
     train_labels = taxonomy_labels(papers, {"train": corpus.ids("train")})["train"]
     return fit_over_seeds(
-        final, final_topic_metrics, documents, vectors, train_labels, evaluation.seeds, evaluation
+        final,
+        final_topic_metrics,
+        documents,
+        vectors,
+        train_labels,
+        evaluation.seeds,
+        evaluation,
+        topic_tuning.assign_chunk_size,
     )
 
 
@@ -296,7 +309,7 @@ def evaluate_topic_models(
     Returns ``per_seed`` (model -> split -> a metrics dict per seed), their ``mean`` and
     ``std``, and as ``models`` the first seed's (by default the final model's own seed).
     """
-    corpus = _topic_corpus(paper_splits, topic_tuning, (train_texts, validation_texts, test_texts))
+    corpus = _topic_corpus(paper_splits, final_topic_metrics, (train_texts, validation_texts, test_texts))
     labels = taxonomy_labels(papers, {split: corpus.ids(split) for split in SPLITS})
     documents = {split: corpus.documents(split) for split in SPLITS}
     per_seed = score_over_seeds(topic_baselines, documents, labels, topic_tuning.topn)
@@ -304,7 +317,10 @@ def evaluate_topic_models(
         "embedding_model": final_topic_metrics["params"]["embedding_model"],
         "topn": topic_tuning.topn,
         "size_fraction": topic_tuning.trial_fraction(paper_splits),
-        "final_size_fraction": topic_tuning.final_size_fraction,
+        **{
+            name: final_topic_metrics[name]
+            for name in ("final_size_fraction", "final_max_papers", "fit_size_fraction")
+        },
         "documents": {split: len(corpus.ids(split)) for split in SPLITS},
         "seeds": list(evaluation.seeds),
         "final_model_seed": final_topic_metrics["seed"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from arxiv_pipeline.topics.agreement import taxonomy_agreement, taxonomy_labels
 from arxiv_pipeline.topics.assignment import HeldOutPapers, assignment_metrics
 from arxiv_pipeline.topics.bundle import TopicModelBundle
 from arxiv_pipeline.topics.candidates import Candidate, HeldOutScoring, refit_candidate, stability
-from arxiv_pipeline.topics.corpus import TopicCorpus
+from arxiv_pipeline.topics.corpus import TopicCorpus, select
 from arxiv_pipeline.topics.model import coherence_reference, hdbscan_sizes
 from arxiv_pipeline.topics.objective import TopicObjective, fit_params
 from arxiv_pipeline.topics.reduction import ReductionCache
@@ -63,7 +64,11 @@ def check_topic_study_data(
     ProvenanceMismatchError
         If the stored study was run on other papers or splits, saying how to name a new
         study (``topic_tuning.study_name``); before any embedding is computed.
+    ValueError
+        If ``topic_tuning.final_max_papers`` leaves no subset of train to fit the final
+        model on (:meth:`~arxiv_pipeline.topics.settings.TopicTuning.final_fraction`).
     """
+    topic_tuning.final_fraction(paper_splits)
     return check_study_splits(topic_tuning, topic_study, paper_splits)
 
 
@@ -164,14 +169,16 @@ def fit_final_topic_model(
     one kept, its coarse level chosen, and every paper of every split given both topics.
 
     The ``topic_tuning.final_candidates`` best feasible trials (distinct parameters) are
-    each fitted on the ``topic_tuning.final_size_fraction`` subset of train under the
+    each fitted on the nested subset of train that ``topic_tuning.final_size_fraction`` and
+    ``topic_tuning.final_max_papers`` leave
+    (:meth:`~arxiv_pipeline.topics.settings.TopicTuning.final_fraction`) under the
     study's first seed (size-free parameters converted with its document count), every
     other paper of every split assigned by ``transform`` and the trial's outlier
-    reduction; each is scored on the whole validation split, and the one of the highest
-    ``topic_tuning.measure`` there ships (:mod:`arxiv_pipeline.topics.candidates`). Its
-    topic words are those of the best held-out coherence among ``topic_tuning.word_settings``
-    (:mod:`arxiv_pipeline.topics.words`), and its fine topics are merged into a coarse
-    level (:mod:`arxiv_pipeline.topics.levels`).
+    reduction, ``topic_tuning.assign_chunk_size`` papers at a time; each is scored on the
+    whole validation split, and the one of the highest ``topic_tuning.measure`` there
+    ships (:mod:`arxiv_pipeline.topics.candidates`). Its topic words are those of the best
+    held-out coherence among ``topic_tuning.word_settings`` (:mod:`arxiv_pipeline.topics.words`),
+    and its fine topics are merged into a coarse level (:mod:`arxiv_pipeline.topics.levels`).
 
     Returns
     -------
@@ -184,7 +191,8 @@ def fit_final_topic_model(
         their trials' scores, the chosen one's parameters and validation scores, the
         coarse level's evidence).
     """
-    trial_fraction = topic_tuning.trial_fraction(paper_splits)  # refuses a final fit smaller than the trials'
+    final_fraction = topic_tuning.final_fraction(paper_splits)  # refuses a fit smaller than the trials'
+    trial_fraction = topic_tuning.trial_fraction(paper_splits)
     study = topic_tuning.store(topic_study).load()
     trials = _candidate_trials(study, topic_tuning)
     corpus = TopicCorpus(
@@ -195,19 +203,29 @@ def fit_final_topic_model(
     )
     config = topic_tuning.objective_config()
     labels = taxonomy_labels(papers, {split: corpus.ids(split) for split in SPLITS})
-    documents = {split: corpus.documents(split) for split in SPLITS}
+    texts = {split: corpus.texts(split) for split in SPLITS}
     scoring = HeldOutScoring(
-        "validation", coherence_reference(documents["validation"], "validation"), labels["validation"], config.topn
+        "validation", coherence_reference(corpus.documents("validation"), "validation"), labels["validation"], config.topn
     )
-    fitted = corpus.nested("train", topic_tuning.final_size_fraction)
+    fitted = corpus.nested("train", final_fraction)
+    logger.info(
+        "The final topic model is fitted on %d of %d training papers: the nested subset %g "
+        "(final_size_fraction %g, final_max_papers %s); every paper is assigned %d at a time.",
+        fitted.sum(),
+        len(fitted),
+        final_fraction,
+        topic_tuning.final_size_fraction,
+        topic_tuning.final_max_papers,
+        topic_tuning.assign_chunk_size,
+    )
     seed = config.seeds[0]
     candidates = [
-        _refit_candidate(trial, corpus, documents, fitted, scoring, trial_fraction, topic_tuning)
+        _refit_candidate(trial, corpus, texts, fitted, scoring, trial_fraction, topic_tuning)
         for trial in trials
     ]
     chosen, params, _ = max(candidates, key=lambda entry: entry[0].scores[config.measure])
     fit, key = chosen.fit, params["embedding_model"]
-    fit_documents = [text for text, keep in zip(documents["train"], fitted, strict=True) if keep]
+    fit_documents = select(texts["train"], fitted)
     params, words = choose_words(
         fit.model, fit_documents, params, topic_tuning.word_settings, scoring.reference, config.topn
     )
@@ -223,6 +241,7 @@ def fit_final_topic_model(
         (topic_tuning.min_coarse_topics, topic_tuning.max_coarse_topics),
     )
     metrics = _final_metrics(chosen, params, seed, fitted, candidates, topic_map, topic_tuning, labels, fit)
+    metrics["fit_size_fraction"] = final_fraction
     metrics["words"] = words
     # Coherence, diversity and n_topics of the shipped topic words, on the validation texts.
     metrics["validation"] = {
@@ -264,7 +283,7 @@ def fit_final_topic_model(
 def _refit_candidate(
     trial: optuna.trial.FrozenTrial,
     corpus: TopicCorpus,
-    documents: dict[str, list[str]],
+    documents: dict[str, Sequence[str]],
     fitted: np.ndarray,
     scoring: HeldOutScoring,
     trial_fraction: float,
@@ -274,13 +293,13 @@ def _refit_candidate(
     params = fit_params(trial.params, _used_models(topic_tuning)[0])
     vectors = {split: corpus.vectors(split, params["embedding_model"]) for split in SPLITS}
     seed = topic_tuning.objective_config().seeds[0]
-    candidate = refit_candidate(trial, params, documents, vectors, seed, fitted, scoring)
+    candidate = refit_candidate(trial, params, documents, vectors, seed, fitted, scoring, topic_tuning.assign_chunk_size)
     return candidate, params, _stability(corpus, documents, vectors, params, trial_fraction, topic_tuning)
 
 
 def _stability(
     corpus: TopicCorpus,
-    documents: dict[str, list[str]],
+    documents: dict[str, Sequence[str]],
     vectors: dict[str, np.ndarray],
     params: dict[str, Any],
     trial_fraction: float,
@@ -291,11 +310,12 @@ def _stability(
         return None
     subset = corpus.nested("train", trial_fraction)
     return stability(
-        {"train": [text for text, keep in zip(documents["train"], subset, strict=True) if keep], "validation": documents["validation"]},
+        {"train": select(documents["train"], subset), "validation": documents["validation"]},
         {"train": vectors["train"][subset], "validation": vectors["validation"]},
         params,
         range(topic_tuning.seed, topic_tuning.seed + topic_tuning.stability_seeds),
         "validation",
+        topic_tuning.assign_chunk_size,
     )
 
 
@@ -319,6 +339,7 @@ def _final_metrics(
         "seed": seed,
         "measure": topic_tuning.measure,
         "final_size_fraction": topic_tuning.final_size_fraction,
+        "final_max_papers": topic_tuning.final_max_papers,
         "fit_documents": fit_documents,
         "hdbscan": {"min_cluster_size": size, "min_samples": samples},
         "candidates": [

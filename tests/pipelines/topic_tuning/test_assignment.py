@@ -1,0 +1,81 @@
+"""Papers assigned a chunk at a time get the topics one batch of them all would."""
+
+import numpy as np
+import pytest
+
+from arxiv_pipeline.corpus.splitting import SPLITS
+from arxiv_pipeline.topics.assignment import assign_in_chunks, assign_topics, reduce_outliers
+from arxiv_pipeline.topics.corpus import TopicCorpus
+from arxiv_pipeline.topics.objective import fit_params
+from arxiv_pipeline.topics.reduction import make_reducer, reduce_in_chunks, reduce_with
+from arxiv_pipeline.topics.refit import refit
+from tests.conftest import load_dataset
+from tests.workflows import embedded_copy
+
+#: UMAP as trials draw it, and BERTopic's c-TF-IDF outlier reduction, which reads each
+#: paper's text.
+PARAMS = fit_params({"reducer": "umap", "outliers.strategy": "c-tf-idf"}, "tfidf_svd")
+
+
+def chunks_of(rows: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    """``rows`` cut into consecutive chunks of these sizes (the last takes the rest)."""
+    return np.split(rows, np.cumsum(sizes))
+
+
+@pytest.mark.parametrize(("papers", "sizes"), [(900, [400, 1, 333]), (10_050, [5000, 1, 333])])
+def test_umap_reduces_chunks_as_one_batch_of_them_all(papers, sizes):
+    # 10,050 papers: UMAP optimises one batch of them for fewer epochs than a chunk alone.
+    # Fitted on 20 points: UMAP computes a new point's distance to each in Python.
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(4, 8))
+    points = centres[rng.integers(0, 4, 20 + papers)] + rng.normal(scale=0.3, size=(20 + papers, 8))
+    points = points.astype(np.float32)
+    reducer = make_reducer(PARAMS, seed=42).fit(points[:20])
+    new = points[20:]
+    whole = reduce_with(reducer, new)
+    chunks = chunks_of(np.arange(papers), sizes)
+    np.testing.assert_array_equal(np.vstack(list(reduce_in_chunks(reducer, new, chunks))), whole)
+    # UMAP's own transform of each chunk alone reduces them otherwise.
+    alone = np.vstack([reduce_with(reducer, new[rows]) for rows in chunks])
+    assert np.abs(alone - whole).max() > 0.01
+    # The reducer is left as it was fitted.
+    assert reducer.n_epochs is None and reducer.transform_mode == "embedding"
+
+
+def test_every_paper_of_every_split_gets_its_one_batch_topic(project, arxiv_sample):
+    """On the real sample, fitted on its 0.1 subset of train: 37 papers at a time."""
+    embedded = embedded_copy(project, arxiv_sample)
+    corpus = TopicCorpus(
+        load_dataset(embedded, "paper_splits"),
+        {split: load_dataset(embedded, f"{split}_texts") for split in SPLITS},
+        {split: load_dataset(embedded, f"{split}_embeddings") for split in SPLITS},
+        1.0,
+    )
+    texts = {split: corpus.texts(split) for split in SPLITS}  # read from Arrow a chunk at a time
+    documents = {split: corpus.documents(split) for split in SPLITS}
+    vectors = {split: corpus.vectors(split, "tfidf_svd") for split in SPLITS}
+    fitted = corpus.nested("train", 0.1)
+    assert 0 < fitted.sum() < len(fitted)
+    batch = refit(documents, vectors, PARAMS, 42, fitted, chunk_size=10**6)
+    chunked = refit(texts, vectors, PARAMS, 42, fitted, chunk_size=37)
+    for split in SPLITS:
+        np.testing.assert_array_equal(chunked.before[split], batch.before[split])
+        np.testing.assert_array_equal(chunked.after[split], batch.after[split])
+    # HDBSCAN left outliers, and the outlier reduction placed some of them.
+    outliers = [(batch.before[split] == -1).sum() - (batch.after[split] == -1).sum() for split in SPLITS]
+    assert min(outliers) > 0
+
+    # One batch of a split is what assigning it used to be: one transform of all its papers.
+    model, reducer = batch.model, batch.reducer
+    for split in ("validation", "test"):
+        before = assign_topics(model, documents[split], vectors[split], reduce_with(reducer, vectors[split]))
+        np.testing.assert_array_equal(batch.before[split], before)
+        after = reduce_outliers(model, documents[split], before, vectors[split], PARAMS)
+        np.testing.assert_array_equal(batch.after[split], after)
+    # The other outlier reduction, by embeddings, chunk by chunk: the same topics.
+    by_embeddings = PARAMS | {"outliers.strategy": "embeddings"}
+    one = assign_in_chunks(model, reducer, documents["test"], vectors["test"], by_embeddings, 10**6)
+    many = assign_in_chunks(model, reducer, texts["test"], vectors["test"], by_embeddings, 50)
+    for found, expected in zip(many, one, strict=True):
+        np.testing.assert_array_equal(found, expected)
+    np.testing.assert_array_equal(one[0], batch.before["test"])
