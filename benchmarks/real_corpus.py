@@ -30,6 +30,13 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/real_corpus.py --limit 30000      # the first 30,000 papers
     .venv/bin/python benchmarks/real_corpus.py --demo             # the bundled synthetic corpus
     .venv/bin/python benchmarks/real_corpus.py --params topic_tuning.n_trials=30
+
+The topic models are fitted on at most ``topic_tuning.final_max_papers`` training papers
+(table (b) says how many). To compare the cap with all of train, run the same corpus twice
+in two work folders, e.g. at 118,180 papers (94,549 in train)::
+
+    .venv/bin/python benchmarks/real_corpus.py --params topic_tuning.final_max_papers=40000 --workdir data/benchmarks/cap40k
+    .venv/bin/python benchmarks/real_corpus.py --params topic_tuning.final_max_papers=null --workdir data/benchmarks/uncapped
 """
 
 from __future__ import annotations
@@ -276,7 +283,9 @@ def report(workdir: Path, state: dict[str, Any], fresh: set[str], level: int = 3
         table(["pipeline", "wall s", "wall min", "peak RSS GB"], timing_rows)
         + (f"\n\nMeasured in an earlier run of the same command: {', '.join(earlier)}." if earlier else ""),
         f"{heading} (b) Topic models on the test split (mean ± std over seeds {topics['seeds']})",
-        f"Final topic model: trial {final['trial']}, fitted on {final['fit_documents']} papers, "
+        f"Final topic model: trial {final['trial']}, fitted on {final['fit_documents']} papers "
+        f"(the nested subset {final['fit_size_fraction']} of train; final_max_papers "
+        f"{final['final_max_papers']}), "
         f"validation c_npmi {final['validation']['c_npmi']:.3f}, {final['validation']['n_topics']} topics, "
         f"outlier share train {final['train_outlier_share']:.3f} / validation "
         f"{final['validation_outlier_share']:.3f} / test {final['test_outlier_share']:.3f}.",
