@@ -26,13 +26,6 @@ FAST_SPACE = {
     "hdbscan.cluster_selection_method": {"type": "categorical", "choices": ["eom", "leaf"]},
 }
 
-#: FAST_SPACE with the size-free form of min_cluster_size: a final model fitted on more
-#: papers than its trials finds topics of the same share of them.
-FRACTION_SPACE = {
-    **{name: spec for name, spec in FAST_SPACE.items() if name != "hdbscan.min_cluster_size"},
-    "hdbscan.min_cluster_fraction": {"type": "float", "low": 0.01, "high": 0.03},
-}
-
 
 def use_fast_embeddings(project: Path) -> None:
     """Only the TF-IDF + SVD model, through the project's configuration as a user would."""

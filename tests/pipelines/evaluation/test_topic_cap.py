@@ -11,7 +11,14 @@ from arxiv_pipeline.pipelines.topic_tuning import nodes as topic_tuning_nodes
 from arxiv_pipeline.topics.baselines import tuned_bertopic
 from arxiv_pipeline.topics.corpus import TopicCorpus
 from tests.conftest import load_dataset
-from tests.workflows import EVALUATION_SEEDS, FRACTION_SPACE, embedded_copy, tune
+from tests.workflows import EVALUATION_SEEDS, FAST_SPACE, embedded_copy, tune
+
+#: FAST_SPACE's PCA with k-means: a fit on any number of papers has topics to compare.
+KMEANS_SPACE = {
+    **{name: FAST_SPACE[name] for name in ("embedding_model", "reducer", "pca.n_components")},
+    "cluster": {"type": "categorical", "choices": ["kmeans"]},
+    "kmeans.n_clusters": {"type": "int", "low": 6, "high": 10},
+}
 
 
 def test_the_final_model_and_the_evaluation_fit_on_the_capped_subset(project, arxiv_sample, caplog):
@@ -23,7 +30,7 @@ def test_the_final_model_and_the_evaluation_fit_on_the_capped_subset(project, ar
     logger = logging.getLogger(topic_tuning_nodes.__name__)
     logger.addHandler(caplog.handler)
     try:
-        tune(embedded, FRACTION_SPACE, n_trials=2, size_fraction=0.1, final_max_papers=cap, assign_chunk_size=97)
+        tune(embedded, KMEANS_SPACE, n_trials=2, size_fraction=0.1, final_max_papers=cap, assign_chunk_size=97)
     finally:
         logger.removeHandler(caplog.handler)
     assert (
@@ -32,7 +39,7 @@ def test_the_final_model_and_the_evaluation_fit_on_the_capped_subset(project, ar
     ) in caplog.messages
     final = load_dataset(embedded, "final_topic_metrics")
     assert (final["fit_documents"], final["fit_size_fraction"], final["final_max_papers"]) == (capped, 0.4, cap)
-    assert final["validation"]["n_topics"] >= 2
+    assert final["validation"]["n_topics"] >= 6
     # Every paper of every split has a topic, train's papers outside the subset included.
     assignments = load_dataset(embedded, "topic_assignments")
     assert len(assignments) == len(splits) and set(assignments["id"]) == set(splits["id"])

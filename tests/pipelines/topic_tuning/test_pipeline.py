@@ -13,7 +13,6 @@ from arxiv_pipeline.tuning.study import ProvenanceMismatchError
 from tests.conftest import load_dataset, run_pipelines
 from tests.workflows import (
     FAST_SPACE,
-    FRACTION_SPACE,
     UNCONSTRAINED,
     configure_topic_tuning,
     embedded_copy,
@@ -27,6 +26,11 @@ def tuned_project(project, arxiv_sample):
     return embedded_copy(project, arxiv_sample)
 
 
+#: FAST_SPACE with the size-free form of min_cluster_size.
+FRACTION_SPACE = {
+    **{name: spec for name, spec in FAST_SPACE.items() if name != "hdbscan.min_cluster_size"},
+    "hdbscan.min_cluster_fraction": {"type": "float", "low": 0.01, "high": 0.03},
+}
 
 def summary(study: optuna.Study) -> list[tuple]:
     return [(trial.number, trial.state, trial.values, trial.params) for trial in study.trials]
