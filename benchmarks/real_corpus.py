@@ -33,7 +33,7 @@ Usage (from the repository root)::
 
 The topic models are fitted on at most ``topic_tuning.final_max_papers`` training papers
 (table (b) says how many). To compare the cap with all of train, run the same corpus twice
-in two work folders, e.g. at 118,180 papers (94,549 in train)::
+in two work folders, e.g. at 118,180 papers (about 94,500 in train)::
 
     .venv/bin/python benchmarks/real_corpus.py --params topic_tuning.final_max_papers=40000 --workdir data/benchmarks/cap40k
     .venv/bin/python benchmarks/real_corpus.py --params topic_tuning.final_max_papers=null --workdir data/benchmarks/uncapped

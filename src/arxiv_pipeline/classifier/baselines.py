@@ -4,39 +4,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
 from arxiv_pipeline.classifier.metrics import tune_threshold
-
-
-@dataclass(frozen=True)
-class TextChunks:
-    """Texts of chosen rows of an Arrow array, made Python strings a slice at a time.
-
-    Attributes
-    ----------
-    texts
-        A split's texts (``SplitTexts.texts``).
-    rows
-        The rows wanted, in order.
-    """
-
-    texts: pa.Array
-    rows: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, papers: slice) -> list[str]:
-        return self.texts.take(pa.array(self.rows[papers])).to_pylist()
+from arxiv_pipeline.text.templates import TextChunks
 
 
 def tfidf_logistic_regression(

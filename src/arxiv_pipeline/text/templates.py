@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,30 @@ class SplitTexts:
     ids: pa.Array
     texts: pa.Array
     fingerprint: str
+
+
+@dataclass(frozen=True)
+class TextChunks(Sequence[str]):
+    """Texts of chosen rows of an Arrow array, made Python strings a slice or a row at a time.
+
+    Attributes
+    ----------
+    texts
+        A split's texts (``SplitTexts.texts``).
+    rows
+        The rows wanted, in order.
+    """
+
+    texts: pa.Array
+    rows: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, papers: int | slice) -> str | list[str]:
+        if isinstance(papers, slice):
+            return self.texts.take(pa.array(self.rows[papers])).to_pylist()
+        return self.texts[int(self.rows[papers])].as_py()
 
 
 def render_texts(table: pa.Table, template: str) -> pa.Array:

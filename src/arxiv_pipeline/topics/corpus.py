@@ -6,26 +6,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from arxiv_pipeline.corpus.splitting import nested_subset
 from arxiv_pipeline.embedding.vectors import Embeddings, check_split_ids
-from arxiv_pipeline.text.templates import SplitTexts
+from arxiv_pipeline.text.templates import SplitTexts, TextChunks
 
 MEASURES = ("c_npmi", "c_v")
-
-
-class ArrowTexts(Sequence[str]):
-    """Texts held in Arrow, each made a Python string only when it is read."""
-
-    def __init__(self, texts: pa.Array | pa.ChunkedArray) -> None:
-        self._texts = texts
-
-    def __len__(self) -> int:
-        return len(self._texts)
-
-    def __getitem__(self, row: int) -> str:  # rows only: chunks are read by row number
-        return self._texts[row].as_py()
 
 
 def select(documents: Sequence[str], keep: np.ndarray) -> list[str]:
@@ -91,15 +77,11 @@ class TopicCorpus:
         return self._texts[split].ids.to_numpy(zero_copy_only=False)[self._subsets[split]]
 
     def documents(self, split: str) -> list[str]:
-        return self._arrow_texts(split).to_pylist()
+        return self.texts(split)[:]
 
-    def texts(self, split: str) -> ArrowTexts:
-        """The split's subset's texts, read as they are asked for (a chunk at a time)."""
-        return ArrowTexts(self._arrow_texts(split))
-
-    def _arrow_texts(self, split: str) -> pa.Array | pa.ChunkedArray:
-        texts, subset = self._texts[split].texts, self._subsets[split]
-        return texts if subset.all() else texts.filter(pa.array(subset))
+    def texts(self, split: str) -> TextChunks:
+        """The split's subset's texts, made Python strings as they are read (a chunk at a time)."""
+        return TextChunks(self._texts[split].texts, np.flatnonzero(self._subsets[split]))
 
     def vectors(self, split: str, model_key: str) -> np.ndarray:
         """A model's float32 embeddings of the split's subset, checked against ``paper_splits``.

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 import scipy.sparse as sp
 
-from arxiv_pipeline.classifier.baselines import TextChunks, label_prior, tfidf_logistic_regression
+from arxiv_pipeline.classifier.baselines import label_prior, tfidf_logistic_regression
 from arxiv_pipeline.classifier.data import LabelledSplit
 from arxiv_pipeline.classifier.metrics import (
     label_ranking_average_precision,
@@ -16,7 +16,7 @@ from arxiv_pipeline.classifier.metrics import (
 from arxiv_pipeline.corpus.splitting import largest_subset_within
 from arxiv_pipeline.pipelines.evaluation.nodes import score_with_tfidf_logreg
 from arxiv_pipeline.reporting.settings import EvaluationParams
-from arxiv_pipeline.text.templates import SplitTexts
+from arxiv_pipeline.text.templates import SplitTexts, TextChunks
 from arxiv_pipeline.topics.baselines import FittedTopics, kmeans, lda, lda_corpus
 from arxiv_pipeline.topics.coherence import CoherenceScorer
 from arxiv_pipeline.topics.comparison import check_seeds, kmeans_sizes

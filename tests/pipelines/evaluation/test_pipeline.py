@@ -119,9 +119,9 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
         ] * len(EVALUATION_SEEDS)
         assert topics["models"][name]["test"]["outlier_share"] == 0.0
 
-    # Under the default cap (200,000 papers) every model is fitted on all of train.
+    # Under the default cap (250,000 papers) every model is fitted on all of train.
     assert topics["documents"]["train"] == sizes["train"] and topics["fit_size_fraction"] == 1.0
-    assert topics["final_max_papers"] == 200_000
+    assert topics["final_max_papers"] == 250_000
 
     # Every model ran once per seed; the mean and std are those of the per-seed numbers,
     # and the first seed's are `models`.

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from arxiv_pipeline.classifier.baselines import TextChunks, label_prior, tfidf_logistic_regression
+from arxiv_pipeline.classifier.baselines import label_prior, tfidf_logistic_regression
 from arxiv_pipeline.classifier.data import (
     ClassifierData,
     LabelledSplit,
@@ -27,7 +27,7 @@ from arxiv_pipeline.corpus.splitting import SPLITS, largest_subset_within, neste
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import check_model_matches_data
 from arxiv_pipeline.reporting.settings import EvaluationParams
-from arxiv_pipeline.text.templates import SplitTexts
+from arxiv_pipeline.text.templates import SplitTexts, TextChunks
 from arxiv_pipeline.topics.agreement import taxonomy_labels
 from arxiv_pipeline.topics.baselines import FittedTopics
 from arxiv_pipeline.topics.bundle import TopicModelBundle

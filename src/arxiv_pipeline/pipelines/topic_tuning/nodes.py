@@ -218,6 +218,13 @@ def fit_final_topic_model(
         topic_tuning.final_max_papers,
         topic_tuning.assign_chunk_size,
     )
+    if topic_tuning.final_max_papers is not None and fitted.sum() > topic_tuning.final_max_papers:
+        logger.warning(
+            "Even the smallest nested subset of train holds more than topic_tuning.final_max_papers "
+            "(%d) papers, so the topic models are fitted on it: add a smaller size to "
+            "ingestion.split.size_fractions to keep within the cap.",
+            topic_tuning.final_max_papers,
+        )
     seed = config.seeds[0]
     candidates = [
         _refit_candidate(trial, corpus, texts, fitted, scoring, trial_fraction, topic_tuning)
