@@ -18,9 +18,11 @@ _MODULES = {
     "ClassifierDataset": "classifier_dataset",
     "EmbeddingsDataset": "embeddings_dataset",
     "HTMLDataset": "html_dataset",
+    "JSONCacheDataset": "cache_datasets",
     "SplitEmbeddings": "embeddings_dataset",
     "SplitTextsDataset": "texts_dataset",
     "OptunaStudyDataset": "optuna_study_dataset",
+    "PickledModelsDataset": "cache_datasets",
     "SnapshotSource": "snapshot_dataset",
 }
 

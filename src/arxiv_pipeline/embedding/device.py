@@ -25,3 +25,11 @@ def resolve_device(device: str) -> str:
             "use 'auto' or 'cpu', or install a CUDA build of torch."
         )
     return device
+
+
+def device_kind(device: str) -> str:
+    """``cpu``, ``cuda`` or ``mps``: the kind of device ``device`` resolves to.
+
+    Only ``auto`` imports torch to be told (seconds, even where nothing is encoded).
+    """
+    return (resolve_device(device) if device == "auto" else device).split(":")[0]

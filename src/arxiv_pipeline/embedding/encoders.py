@@ -1,23 +1,21 @@
 """The encoder of an ``embeddings.models`` entry: what every backend offers, and the factory.
 
 An encoder is cheap to build: it finds the model's files and hashes them (the cache key
-needs that), but loads the network or fits the SVD only when it first encodes, which a
-cache hit never does.
+needs that), but loads the network only when it first encodes, which a cache hit never
+does. A TF-IDF + SVD model is fitted before, once for every split, by its own node.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import numpy as np
 
-from arxiv_pipeline.text.templates import SplitTexts
-
 from .sentence_transformer import SentenceTransformerEncoder
 from .sources import resolve_model
 from .specs import EmbeddingModelError, EncodingSettings, ModelSpec, SentenceTransformerSpec
-from .tfidf_svd import TfidfSvdEncoder
+from .tfidf_svd import TfidfSvdEncoder, TfidfSvdFit
 
 
 class Encoder(Protocol):
@@ -39,7 +37,11 @@ class Encoder(Protocol):
 
 
 def make_encoder(
-    model_key: str, spec: ModelSpec, encoding: EncodingSettings, train: SplitTexts | None
+    model_key: str,
+    spec: ModelSpec,
+    encoding: EncodingSettings,
+    tfidf_svd: TfidfSvdFit | None = None,
+    cpu_runtimes: Mapping[str, dict[str, Any]] | None = None,
 ) -> Encoder:
     """The encoder for ``embeddings.models.<model_key>``.
 
@@ -52,22 +54,26 @@ def make_encoder(
         them; :func:`~arxiv_pipeline.embedding.specs.model_spec` types a recorded one).
     encoding
         ``embeddings.encoding``.
-    train
-        The training split's texts: TF-IDF + SVD is fitted on them only. Only that
-        backend needs them.
+    tfidf_svd
+        The model fitted with ``spec`` (:func:`~arxiv_pipeline.embedding.tfidf_svd.fit_tfidf_svd`),
+        for a TF-IDF + SVD model only.
+    cpu_runtimes
+        For a sentence-transformers model: the measured choices of ``runtime: auto`` on
+        CPUs (see :class:`~arxiv_pipeline.embedding.sentence_transformer.SentenceTransformerEncoder`).
 
     Raises
     ------
     EmbeddingModelError
-        If the model cannot be found, or TF-IDF + SVD gets no training texts or fewer
-        than its ``n_components``.
+        If the model cannot be found, or a TF-IDF + SVD model comes without its fit or
+        with a fit of other settings.
     """
     if isinstance(spec, SentenceTransformerSpec):
         source = resolve_model(model_key, spec.model)
-        return SentenceTransformerEncoder(spec, source, encoding, model_key)
-    if train is None:
+        return SentenceTransformerEncoder(spec, source, encoding, model_key, cpu_runtimes)
+    if tfidf_svd is None or tfidf_svd.spec != spec:
         raise EmbeddingModelError(
-            f"embeddings.models.{model_key} (tfidf_svd) is fitted on the training texts; "
-            "none were given."
+            f"embeddings.models.{model_key} (tfidf_svd) is fitted on the training texts by the "
+            "embeddings pipeline's node fit_tfidf_svd_models, which has not fitted these "
+            "settings: run `kedro run --pipelines embeddings`."
         )
-    return TfidfSvdEncoder(spec, train, model_key)
+    return TfidfSvdEncoder(tfidf_svd)

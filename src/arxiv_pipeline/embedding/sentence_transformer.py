@@ -4,13 +4,14 @@ run by torch or, on a CPU, exported to OpenVINO or ONNX Runtime (``runtime``).""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .device import resolve_device
+from .cpu_runtime import auto_runtime, current_cpu
+from .device import device_kind, resolve_device
 from .sources import ModelSource, hash_model_files
 from .specs import EmbeddingModelError, EncodingSettings, SentenceTransformerSpec
 
@@ -19,13 +20,13 @@ if TYPE_CHECKING:
 
     from .onnx_runtime import OnnxSentenceEncoder
 
-#: What ``runtime: auto`` runs on a CPU: OpenVINO was the fastest there, at torch's quality
-#: (see ``conf/base/parameters_embeddings.yml``); GPUs keep torch (fp16).
-CPU_RUNTIME = "openvino"
 
+def resolve_runtime(
+    model_key: str, spec: SentenceTransformerSpec, device: str, on_the_cpu: Callable[[], tuple[str, str]]
+) -> tuple[str, str]:
+    """The runtime ``embeddings.models.<model_key>`` runs with on ``device``, and why.
 
-def resolve_runtime(model_key: str, runtime: str, device: str) -> str:
-    """The runtime that ``embeddings.models.<model_key>.runtime`` means on ``device``.
+    ``auto`` is torch on a GPU and ``on_the_cpu()`` on the CPU; ``torch`` is torch anywhere.
 
     Raises
     ------
@@ -33,23 +34,36 @@ def resolve_runtime(model_key: str, runtime: str, device: str) -> str:
         If an exported runtime (OpenVINO, ONNX Runtime) is asked for on a device other
         than the CPU.
     """
-    if runtime == "torch":
-        return runtime
-    # Only ``device: auto`` needs torch imported (seconds, even on a cache hit) to be told.
-    kind = resolve_device(device).split(":")[0] if device == "auto" else device.split(":")[0]
-    if runtime == "auto":
-        return CPU_RUNTIME if kind == "cpu" else "torch"
+    named = f"embeddings.models.{model_key}.runtime is '{spec.runtime}'"
+    if spec.runtime == "torch":
+        return "torch", named
+    kind = device_kind(device)
+    if spec.runtime == "auto":
+        return on_the_cpu() if kind == "cpu" else ("torch", f"{named}, on a {kind} device")
     if kind != "cpu":
         raise EmbeddingModelError(
-            f"embeddings.models.{model_key}.runtime is '{runtime}', which runs on the CPU "
-            f"only here, but embeddings.encoding.device is '{device}' ({kind}): use runtime "
-            "'torch' or 'auto' there, or device 'cpu'."
+            f"{named}, which runs on the CPU only here, but embeddings.encoding.device is "
+            f"'{device}' ({kind}): use runtime 'torch' or 'auto' there, or device 'cpu'."
         )
-    return runtime
+    return spec.runtime, named
 
 
 class SentenceTransformerEncoder:
-    """Encodes with a sentence-transformers model; building one hashes the files, loads nothing."""
+    """Encodes with a sentence-transformers model; building one hashes the files, loads nothing.
+
+    Parameters
+    ----------
+    spec, source
+        The model's settings and its files.
+    encoding
+        ``embeddings.encoding``.
+    model_key
+        The key under ``embeddings.models``, for messages.
+    cpu_runtimes
+        The stored choices of ``runtime: auto`` on CPUs (``cpu_runtimes``): with ``auto``
+        on the CPU, the one of this CPU and model is run; without one, the CPU's flags
+        choose (:func:`~arxiv_pipeline.embedding.cpu_runtime.auto_runtime`).
+    """
 
     def __init__(
         self,
@@ -57,20 +71,29 @@ class SentenceTransformerEncoder:
         source: ModelSource,
         encoding: EncodingSettings,
         model_key: str = "model",
+        cpu_runtimes: Mapping[str, dict[str, Any]] | None = None,
     ) -> None:
         self._spec = spec
         self._source = source
         self._encoding = encoding
-        self.runtime = resolve_runtime(model_key, spec.runtime, encoding.device)
-        self._identity = {
+        self._identity: dict[str, Any] = {
             "backend": "sentence_transformers",
             "model": source.model_id,
             "model_hash": hash_model_files(source.path),
             "normalize_embeddings": spec.normalize_embeddings,
             "max_seq_length": spec.max_seq_length,
-            # int8 weights change the vectors: their cache is never another runtime's.
-            "runtime": self.runtime,
         }
+        #: The runtime that runs the model, and why (what ``auto`` chose, or the settings).
+        self.runtime, self.runtime_reason = resolve_runtime(
+            model_key,
+            spec,
+            encoding.device,
+            lambda: auto_runtime(
+                spec, self._identity, encoding.batch_size_for("cpu"), cpu_runtimes or {}, current_cpu()
+            ),
+        )
+        # int8 weights change the vectors: their cache is never another runtime's.
+        self._identity["runtime"] = self.runtime
 
     @property
     def identity(self) -> dict[str, Any]:
@@ -144,6 +167,7 @@ class SentenceTransformerEncoder:
 
         info = {
             "runtime": self.runtime,
+            "runtime_reason": self.runtime_reason,
             "device": str(self.model.device),
             # OpenVINO's is the CPU's (bf16 or f32); int8 ONNX quantises the weights only.
             "precision": {"openvino": "default of the CPU", "onnx_int8": "int8 weights"}.get(

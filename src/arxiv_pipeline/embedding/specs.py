@@ -36,8 +36,9 @@ class SentenceTransformerSpec:
         What runs the network: ``torch``; or, on the CPU only, the model exported to ONNX
         and run by ``openvino`` (bf16 where the CPU has it), ``onnx`` (ONNX Runtime, torch's
         vectors to float rounding) or ``onnx_int8`` (ONNX Runtime, int8 weights); ``auto``:
-        ``openvino`` on a CPU, ``torch`` on a GPU. The runtime it resolves to is part of
-        the embeddings' cache key.
+        ``torch`` on a GPU; on a CPU the fastest there of the runtimes that passed the
+        quality gate (:mod:`~arxiv_pipeline.embedding.cpu_runtime`). The runtime it
+        resolves to is part of the embeddings' cache key.
     """
 
     model: str
@@ -149,12 +150,17 @@ class EncodingSettings:
         Half precision on CUDA; ignored elsewhere.
     chunk_size
         Texts encoded and written at a time: bounds the memory of encoding.
+    runtime_measurement_texts
+        ``runtime: auto`` on a CPU: texts each candidate runtime encodes in the measurement
+        that chooses the fastest, once per CPU and model
+        (:mod:`~arxiv_pipeline.embedding.runtime_choice`); 0: the CPU's flags choose.
     """
 
     device: str = "auto"
     batch_size: int | dict[str, int] = 64
     fp16: bool = True
     chunk_size: int = 16_384
+    runtime_measurement_texts: int = 256
 
     def __post_init__(self) -> None:
         sizes = self.batch_size.values() if isinstance(self.batch_size, dict) else [self.batch_size]
@@ -166,6 +172,12 @@ class EncodingSettings:
         if not isinstance(self.chunk_size, int) or self.chunk_size <= 0:
             raise EmbeddingModelError(
                 f"embeddings.encoding.chunk_size must be a positive integer, got {self.chunk_size!r}."
+            )
+        texts = self.runtime_measurement_texts
+        if not isinstance(texts, int) or isinstance(texts, bool) or texts < 0:
+            raise EmbeddingModelError(
+                "embeddings.encoding.runtime_measurement_texts must be an integer of 0 or "
+                f"more, got {texts!r}."
             )
 
     def batch_size_for(self, device_kind: str) -> int:
@@ -198,7 +210,8 @@ class EmbeddingsParams:
         See :class:`EncodingSettings`.
     models
         One entry per set of embeddings, cached under ``data/04_feature/embeddings/<key>/``:
-        its typed settings, built here from the parameters (:func:`model_spec`). Trained
+        its typed settings, built here from the parameters (:func:`model_spec`). An entry
+        set to ``null`` is left out: an environment removes a base model that way. Trained
         models record an entry in their JSON configs as :func:`model_settings` writes it.
     """
 
@@ -220,5 +233,6 @@ class EmbeddingsParams:
         models = {
             key: raw if isinstance(raw, ModelSpec) else model_spec(key, raw)
             for key, raw in self.models.items()
+            if raw is not None
         }
         object.__setattr__(self, "models", models)

@@ -1,12 +1,19 @@
-"""TF-IDF + truncated SVD (LSA) as an encoder, fitted on the training split only."""
+"""TF-IDF + truncated SVD (LSA): fitted once, on a sample of the training split, then applied
+to every split.
+
+The embeddings pipeline fits it in a node of its own (:func:`fit_stale_tfidf_svd`) and
+saves the fit; each split's node transforms its texts with that fit, a chunk at a time.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
-from functools import cached_property
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -14,11 +21,13 @@ import pyarrow as pa
 
 from arxiv_pipeline.text.templates import SplitTexts
 
-from .specs import EmbeddingModelError, TfidfSvdSpec
+from .specs import EmbeddingModelError, ModelSpec, TfidfSvdSpec
 
 if TYPE_CHECKING:
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
+
+logger = logging.getLogger(__name__)
 
 
 def _check_fit_texts(spec: TfidfSvdSpec, n_texts: int, model_key: str) -> None:
@@ -38,78 +47,144 @@ def _check_fit_texts(spec: TfidfSvdSpec, n_texts: int, model_key: str) -> None:
         )
 
 
-class TfidfSvdEncoder:
-    """TF-IDF + truncated SVD, fitted on the training texts on first use.
+def tfidf_svd_identity(spec: TfidfSvdSpec, train_fingerprint: str) -> dict[str, Any]:
+    """The identity of a TF-IDF + SVD model: its settings and the texts it is fitted on.
 
-    Validation and test texts are only transformed, so nothing about them leaks into the
-    model. The fit is deterministic (seeded sample and SVD), so every split's node fits
-    the same model from the same training texts, and its identity (the settings and the
-    training texts' fingerprint) is known before fitting.
+    The fit is deterministic (seeded sample and SVD), so these determine the vectors, and
+    are known before fitting.
+    """
+    settings = json.dumps(dataclasses.asdict(spec), sort_keys=True)
+    return {
+        "backend": "tfidf_svd",
+        "model": "tfidf_svd",
+        "model_hash": hashlib.blake2b(
+            f"{settings}|train:{train_fingerprint}".encode(), digest_size=16
+        ).hexdigest(),
+        "normalize_embeddings": spec.normalize_embeddings,
+        "max_seq_length": None,
+    }
+
+
+@dataclass(frozen=True)
+class TfidfSvdFit:
+    """A fitted TF-IDF + SVD model: what every split is transformed with.
+
+    Attributes
+    ----------
+    spec
+        The settings it was fitted with.
+    identity
+        :func:`tfidf_svd_identity` of those settings and the training texts.
+    vectorizer, svd
+        The fitted :class:`~sklearn.feature_extraction.text.TfidfVectorizer` and
+        :class:`~sklearn.decomposition.TruncatedSVD`.
+    fit_documents
+        The training texts they were fitted on (at most ``spec.max_fit_documents``).
     """
 
-    def __init__(self, spec: TfidfSvdSpec, train: SplitTexts, model_key: str) -> None:
-        self._spec = spec
-        self._train = train
-        _check_fit_texts(spec, len(train.texts), model_key)
-        settings = json.dumps(dataclasses.asdict(spec), sort_keys=True)
-        self._identity = {
-            "backend": "tfidf_svd",
-            "model": "tfidf_svd",
-            "model_hash": hashlib.blake2b(
-                f"{settings}|train:{train.fingerprint}".encode(), digest_size=16
-            ).hexdigest(),
-            "normalize_embeddings": spec.normalize_embeddings,
-            "max_seq_length": None,
-        }
+    spec: TfidfSvdSpec
+    identity: dict[str, Any]
+    vectorizer: TfidfVectorizer
+    svd: TruncatedSVD
+    fit_documents: int
+
+
+def fit_tfidf_svd(model_key: str, spec: TfidfSvdSpec, train: SplitTexts) -> TfidfSvdFit:
+    """Fit ``embeddings.models.<model_key>`` on a seeded sample of the training texts.
+
+    Raises
+    ------
+    EmbeddingModelError
+        If there are fewer training texts or terms than ``n_components``.
+    """
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    _check_fit_texts(spec, len(train.texts), model_key)
+    texts = train.texts
+    if len(texts) > spec.max_fit_documents:
+        rng = np.random.default_rng(spec.seed)
+        rows = np.sort(rng.choice(len(texts), spec.max_fit_documents, replace=False))
+        texts = texts.take(pa.array(rows))
+    vectorizer = TfidfVectorizer(dtype=np.float32, **spec.vectorizer)
+    counts = vectorizer.fit_transform(texts.to_pylist())
+    if counts.shape[1] < spec.n_components:
+        raise EmbeddingModelError(
+            f"embeddings.models.{model_key}: n_components={spec.n_components} is more than the "
+            f"{counts.shape[1]} terms of the {len(texts)} training texts; lower "
+            "n_components or loosen the vectorizer settings (min_df, max_df)."
+        )
+    # The terms that min_df, max_df and max_features cut: kept for introspection only, and
+    # on the full snapshot far more than the vocabulary, so not saved with the fit.
+    vectorizer.stop_words_ = None
+    svd = TruncatedSVD(spec.n_components, random_state=spec.seed).fit(counts)
+    identity = tfidf_svd_identity(spec, train.fingerprint)
+    return TfidfSvdFit(spec, identity, vectorizer, svd, len(texts))
+
+
+def fit_stale_tfidf_svd(
+    models: Mapping[str, ModelSpec], train: SplitTexts, stored: Mapping[str, TfidfSvdFit]
+) -> dict[str, TfidfSvdFit]:
+    """The TF-IDF + SVD models of ``models`` that ``stored`` lacks, fitted on ``train``.
+
+    A stored fit of the same settings and training texts (:func:`tfidf_svd_identity`) is
+    kept: the others are fitted once here, and every split is transformed with them.
+    """
+    fits = {}
+    for model_key, spec in models.items():
+        if not isinstance(spec, TfidfSvdSpec):
+            continue
+        identity = tfidf_svd_identity(spec, train.fingerprint)
+        if model_key in stored and stored[model_key].identity == identity:
+            logger.info("%s: TF-IDF + SVD fitted on these training texts already, kept.", model_key)
+            continue
+        started = time.perf_counter()
+        fits[model_key] = fit_tfidf_svd(model_key, spec, train)
+        logger.info(
+            "%s: TF-IDF + SVD fitted on %d of %d training texts in %.1f s.",
+            model_key,
+            fits[model_key].fit_documents,
+            len(train.texts),
+            time.perf_counter() - started,
+        )
+    return fits
+
+
+class TfidfSvdEncoder:
+    """Transforms texts with a :class:`TfidfSvdFit`: the same fit for every split.
+
+    Validation and test texts are only transformed, so nothing about them leaks into the
+    model.
+    """
+
+    def __init__(self, fit: TfidfSvdFit) -> None:
+        self._fit = fit
 
     @property
     def identity(self) -> dict[str, Any]:
-        return self._identity
+        return self._fit.identity
 
     @property
     def dim(self) -> int:
-        return self._spec.n_components
-
-    @cached_property
-    def fitted(self) -> tuple[TfidfVectorizer, TruncatedSVD, int]:
-        """The vectorizer, the SVD, and how many training texts they were fitted on."""
-        from sklearn.decomposition import TruncatedSVD
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        texts = self._train.texts
-        if len(texts) > self._spec.max_fit_documents:
-            rng = np.random.default_rng(self._spec.seed)
-            rows = np.sort(rng.choice(len(texts), self._spec.max_fit_documents, replace=False))
-            texts = texts.take(pa.array(rows))
-        vectorizer = TfidfVectorizer(dtype=np.float32, **self._spec.vectorizer)
-        counts = vectorizer.fit_transform(texts.to_pylist())
-        if counts.shape[1] < self._spec.n_components:
-            raise EmbeddingModelError(
-                f"tfidf_svd: n_components={self._spec.n_components} is more than the "
-                f"{counts.shape[1]} terms of the {len(texts)} training texts; lower "
-                "n_components or loosen the vectorizer settings (min_df, max_df)."
-            )
-        svd = TruncatedSVD(self._spec.n_components, random_state=self._spec.seed)
-        svd.fit(counts)
-        return vectorizer, svd, len(texts)
+        return self._fit.spec.n_components
 
     def encode(self, texts: list[str], progress: Callable[[int], object] | None = None) -> np.ndarray:
         """One float32 row per text, in order; ``progress(len(texts))`` when done (one fast batch)."""
         from sklearn.preprocessing import normalize
 
-        vectorizer, svd, _ = self.fitted
-        vectors = svd.transform(vectorizer.transform(texts)).astype(np.float32)
+        fit = self._fit
+        vectors = fit.svd.transform(fit.vectorizer.transform(texts)).astype(np.float32)
         if progress is not None:
             progress(len(texts))
-        return normalize(vectors) if self._spec.normalize_embeddings else vectors
+        return normalize(vectors) if fit.spec.normalize_embeddings else vectors
 
     def run_info(self) -> dict[str, Any]:
         import sklearn
 
-        vectorizer, svd, fit_documents = self.fitted
+        fit = self._fit
         return {
-            "fit_documents": fit_documents,
-            "terms": len(vectorizer.vocabulary_),
-            "explained_variance_ratio": round(float(svd.explained_variance_ratio_.sum()), 6),
+            "fit_documents": fit.fit_documents,
+            "terms": len(fit.vectorizer.vocabulary_),
+            "explained_variance_ratio": round(float(fit.svd.explained_variance_ratio_.sum()), 6),
             "scikit_learn": sklearn.__version__,
         }

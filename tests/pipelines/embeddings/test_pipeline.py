@@ -20,6 +20,8 @@ import pytest
 import yaml
 from kedro.framework.startup import bootstrap_project
 from sentence_transformers import SentenceTransformer
+from sklearn.decomposition import TruncatedSVD
+from sklearn.preprocessing import normalize
 
 from arxiv_pipeline.corpus.splitting import SPLITS
 from arxiv_pipeline.embedding import EmbeddingModelError
@@ -202,6 +204,33 @@ def test_changed_texts_reencode_their_split_and_tfidf_is_fitted_on_train_only(ow
     # A new training text refits TF-IDF + SVD, so all its splits change; MiniLM's only one.
     tfidf = [f"tfidf_svd/{split}.npy" for split in sorted(SPLITS)]
     assert rewritten(after, stored_files(own)) == ["minilm/train.npy", *tfidf]
+
+
+def test_tfidf_svd_is_fitted_once_and_every_split_is_that_fit_applied_in_chunks(own, monkeypatch):
+    fitted: list[int] = []
+    fit = TruncatedSVD.fit
+
+    def counted(svd, counts, *args, **kwargs):
+        fitted.append(counts.shape[0])
+        return fit(svd, counts, *args, **kwargs)
+
+    monkeypatch.setattr(TruncatedSVD, "fit", counted)
+    shutil.rmtree(own / "data/04_feature/embeddings/tfidf_svd")
+    (own / "data/06_models/embedding_fits/tfidf_svd.pkl").unlink()
+    run_pipelines(own, ["embeddings"], embeddings={"encoding": {"chunk_size": 3}})
+    # One fit, on the training texts, for the three splits.
+    assert fitted == [len(load_dataset(own, "train_texts").ids)]
+    fit = load_dataset(own, "tfidf_svd_fits")["tfidf_svd"]
+    for split in SPLITS:
+        texts = load_dataset(own, f"{split}_texts").texts.to_pylist()
+        # Encoded 3 texts at a time, the vectors are those of all texts transformed at once.
+        whole = normalize(fit.svd.transform(fit.vectorizer.transform(texts)))
+        stored = load(own, "tfidf_svd", split)
+        np.testing.assert_allclose(stored.vectors, whole, atol=1e-6)
+        assert stored.metadata["cache_key"]["model_hash"] == fit.identity["model_hash"]
+    # A rerun keeps the stored fit.
+    run(own, ("embeddings",))
+    assert len(fitted) == 1
 
 
 def test_another_conf_env_embeds_exactly_its_models(own):

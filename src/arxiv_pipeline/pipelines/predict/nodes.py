@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,11 +18,13 @@ from arxiv_pipeline.embedding import (
     EmbeddingsParams,
     Encoder,
     EncodingSettings,
+    SentenceTransformerSpec,
     TfidfSvdSpec,
     make_encoder,
     model_spec,
 )
 from arxiv_pipeline.embedding.lineage import check_models_agree
+from arxiv_pipeline.embedding.tfidf_svd import fit_tfidf_svd
 from arxiv_pipeline.text.abstracts import parse_abstracts
 from arxiv_pipeline.text.templates import build_embedding_texts, render_texts
 from arxiv_pipeline.topics.bundle import TopicModelBundle
@@ -71,12 +74,17 @@ def _encoder(
     # TF-IDF + SVD is the one model fitted on the training texts: it is refitted on the
     # current ones (the identity check below refuses other texts). Reading them for a
     # neural model would cost minutes on the full snapshot for nothing.
-    train = (
-        build_embedding_texts(papers, paper_splits, config["text_template"])["train"]
+    fit = (
+        fit_tfidf_svd(
+            key, spec, build_embedding_texts(papers, paper_splits, config["text_template"])["train"]
+        )
         if isinstance(spec, TfidfSvdSpec)
         else None
     )
-    encoder = make_encoder(key, spec, encoding, train)
+    if isinstance(spec, SentenceTransformerSpec) and spec.runtime == "auto":
+        # What auto chose where the models were trained: another choice would be other vectors.
+        spec = dataclasses.replace(spec, runtime=config["embedding_identity"].get("runtime", "auto"))
+    encoder = make_encoder(key, spec, encoding, fit)
     if encoder.identity != config["embedding_identity"]:
         raise ValueError(
             f"The '{key}' embedding model now embeds differently than when the models were "
