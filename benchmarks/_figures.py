@@ -13,34 +13,19 @@ import platform
 import sys
 from pathlib import Path
 
+from arxiv_pipeline.embedding.cpu_runtime import BF16_FLAGS, current_cpu
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIGURES = REPO_ROOT / "docs" / "figures"
-#: CPU flags of bf16 units, which OpenVINO uses (embeddings.models.<key>.runtime).
-BF16_FLAGS = ("avx512_bf16", "amx_bf16")
-
-
-def _cpuinfo() -> dict[str, str]:
-    """The first processor's entries of /proc/cpuinfo (empty where there is none)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return {}
-    entries = {}
-    for line in text.split("\n\n")[0].splitlines():
-        key, _, value = line.partition(":")
-        entries[key.strip()] = value.strip()
-    return entries
 
 
 def machine() -> str:
     """One sentence: the CPU's model, its cores, its bf16 units, memory, Python and OS."""
-    info = _cpuinfo()
-    model = info.get("model name") or platform.processor() or "unknown CPU"
-    flags = set(info.get("flags", "").split())
-    if "flags" not in info:
+    cpu = current_cpu()
+    if not cpu.flags:
         bf16 = "bf16 units unknown"
-    elif present := [flag for flag in BF16_FLAGS if flag in flags]:
-        bf16 = "bf16 units (" + ", ".join(present) + ")"
+    elif cpu.bf16_units:
+        bf16 = "bf16 units (" + ", ".join(cpu.bf16_units) + ")"
     else:
         bf16 = "no bf16 units (neither " + " nor ".join(BF16_FLAGS) + ")"
     try:
@@ -48,7 +33,7 @@ def machine() -> str:
     except (AttributeError, ValueError, OSError):
         memory = ""
     return (
-        f"{model} ({platform.machine()}), {os.cpu_count()} cores, {bf16}{memory}; "
+        f"{cpu.model} ({platform.machine()}), {os.cpu_count()} cores, {bf16}{memory}; "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
     )
 
