@@ -1,0 +1,46 @@
+"""``kedro run --env snapshot_cpu``, the CPU profile for the whole snapshot: its configuration
+loads and every parameter validates, as Kedro types them before a run (no pipeline runs)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from kedro.framework.session import KedroSession
+
+from arxiv_pipeline.classifier.settings import ClassifierTuning
+from arxiv_pipeline.embedding import EmbeddingsParams, TfidfSvdSpec
+from arxiv_pipeline.reporting.settings import EvaluationParams
+from arxiv_pipeline.topics.settings import TopicTuning
+from tests.conftest import REPO_ROOT
+from tests.parameters import embeddings_settings
+from tests.parameters import topic_tuning as base_topic_tuning
+
+ENV = "snapshot_cpu"
+
+
+def test_the_snapshot_cpu_environment_embeds_with_tfidf_svd_only_and_validates(project: Path):
+    shutil.copytree(REPO_ROOT / "conf" / ENV, project / "conf" / ENV)
+    with KedroSession.create(project_path=project, env=ENV) as session:
+        context = session.load_context()
+        # Typed as the nodes' annotations ask: every parameter is checked here.
+        params = context.params
+        catalog = context.catalog
+    embeddings = params["embeddings"]
+    assert isinstance(embeddings, EmbeddingsParams)
+    assert list(embeddings.models) == ["tfidf_svd"]
+    assert isinstance(embeddings.models["tfidf_svd"], TfidfSvdSpec)
+    topic_tuning, classifier_tuning = params["topic_tuning"], params["classifier_tuning"]
+    assert isinstance(topic_tuning, TopicTuning) and isinstance(classifier_tuning, ClassifierTuning)
+    # Nothing asks for embeddings the profile does not make.
+    assert topic_tuning.search_space["embedding_model"]["choices"] == ["tfidf_svd"]
+    assert classifier_tuning.embedding_model == "tfidf_svd"
+    # Fits on bounded nested subsets of train, once per model.
+    assert topic_tuning.final_size_fraction == classifier_tuning.size_fraction == 0.1
+    evaluation = params["evaluation"]
+    assert isinstance(evaluation, EvaluationParams)
+    assert evaluation.seeds == (topic_tuning.seed,) and evaluation.tfidf_logreg["C"] == [10.0]
+    # The rest is conf/base's: the environment changes only what it writes.
+    assert topic_tuning.n_trials == base_topic_tuning().n_trials
+    assert embeddings.encoding == EmbeddingsParams("{abstract}", embeddings_settings()["encoding"]).encoding
+    assert "tfidf_svd_fits" in catalog.keys()
