@@ -36,7 +36,7 @@ def test_the_snapshot_cpu_environment_embeds_with_tfidf_svd_only_and_validates(p
     assert topic_tuning.search_space["embedding_model"]["choices"] == ["tfidf_svd"]
     assert classifier_tuning.embedding_model == "tfidf_svd"
     # Fits on bounded nested subsets of train, once per model.
-    assert topic_tuning.final_size_fraction == classifier_tuning.size_fraction == 0.1
+    assert topic_tuning.final_size_fraction == 0.1
     evaluation = params["evaluation"]
     assert isinstance(evaluation, EvaluationParams)
     assert evaluation.seeds == (topic_tuning.seed,) and evaluation.tfidf_logreg["C"] == [10.0]
