@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
 
 def resolve_runtime(
-    model_key: str, spec: SentenceTransformerSpec, device: str, on_the_cpu: Callable[[], tuple[str, str]]
+    model_key: str,
+    spec: SentenceTransformerSpec,
+    device: str,
+    on_the_cpu: Callable[[], tuple[str, str]],
 ) -> tuple[str, str]:
     """The runtime ``embeddings.models.<model_key>`` runs with on ``device``, and why.
 
@@ -89,7 +92,11 @@ class SentenceTransformerEncoder:
             spec,
             encoding.device,
             lambda: auto_runtime(
-                spec, self._identity, encoding.batch_size_for("cpu"), cpu_runtimes or {}, current_cpu()
+                spec,
+                self._identity,
+                encoding.batch_size_for("cpu"),
+                cpu_runtimes or {},
+                current_cpu(),
             ),
         )
         # int8 weights change the vectors: their cache is never another runtime's.

@@ -83,7 +83,9 @@ def _encoder(
     )
     if isinstance(spec, SentenceTransformerSpec) and spec.runtime == "auto":
         # What auto chose where the models were trained: another choice would be other vectors.
-        spec = dataclasses.replace(spec, runtime=config["embedding_identity"].get("runtime", "auto"))
+        spec = dataclasses.replace(
+            spec, runtime=config["embedding_identity"].get("runtime", "auto")
+        )
     encoder = make_encoder(key, spec, encoding, fit)
     if encoder.identity != config["embedding_identity"]:
         raise ValueError(
