@@ -35,11 +35,11 @@ def test_the_snapshot_cpu_environment_embeds_with_tfidf_svd_only_and_validates(p
     # Nothing asks for embeddings the profile does not make.
     assert topic_tuning.search_space["embedding_model"]["choices"] == ["tfidf_svd"]
     assert classifier_tuning.embedding_model == "tfidf_svd"
-    # Fits on bounded nested subsets of train, once per model.
-    assert topic_tuning.final_size_fraction == 0.1
     evaluation = params["evaluation"]
     assert isinstance(evaluation, EvaluationParams)
     assert evaluation.seeds == (topic_tuning.seed,) and evaluation.tfidf_logreg["C"] == [10.0]
+    # Every fit that grows with the corpus is capped (conf/base's caps hold here).
+    assert topic_tuning.final_max_papers and evaluation.tfidf_logreg["max_train_papers"]
     # The rest is conf/base's: the environment changes only what it writes.
     assert topic_tuning.n_trials == base_topic_tuning().n_trials
     assert embeddings.encoding == EmbeddingsParams("{abstract}", embeddings_settings()["encoding"]).encoding
