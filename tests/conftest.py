@@ -28,6 +28,7 @@ TRAINED_PROJECT_MODULES = {
     "tests/pipelines/evaluation/test_model_lineage.py",
     "tests/pipelines/evaluation/test_pipeline.py",
     "tests/pipelines/predict/test_pipeline.py",
+    "tests/pipelines/topic_update/test_pipeline.py",
     "tests/pipelines/topic_views/test_in_memory.py",
     "tests/pipelines/topic_views/test_pipeline.py",
     "tests/test_notebooks.py",

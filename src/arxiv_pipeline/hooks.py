@@ -101,5 +101,9 @@ class RunSummaryHooks:
                 atlas=_written_path(catalog, "topic_atlas", project_path),
                 folders=_folders(project_path),
                 study_names=_study_names(project_path),
+                # Only the run that placed a snapshot: an older report may describe a replaced model.
+                topic_update=_load_if_exists(catalog, "topic_update_report")
+                if "topic_update_report" in pipeline.all_outputs()
+                else None,
             )
         )

@@ -94,6 +94,16 @@ def _described(name: str, config: dict[str, Any]) -> str:
     )
 
 
+def _check_recorded(name: str, config: dict[str, Any]) -> None:
+    """Refuse a config written before models recorded their lineage."""
+    missing = [key for key in LINEAGE_KEYS if key not in config]
+    if missing:
+        raise LineageMismatchError(
+            f"The {name} does not record what it was built on ({', '.join(missing)} "
+            "missing): run the topic_tuning and classifier_tuning pipelines again."
+        )
+
+
 def check_models_agree(models: dict[str, dict[str, Any]]) -> None:
     """Refuse models (name -> config) that were not built on the same data and embeddings.
 
@@ -104,12 +114,7 @@ def check_models_agree(models: dict[str, dict[str, Any]]) -> None:
         models recorded their lineage.
     """
     for name, config in models.items():
-        missing = [key for key in LINEAGE_KEYS if key not in config]
-        if missing:
-            raise LineageMismatchError(
-                f"The {name} does not record what it was built on ({', '.join(missing)} "
-                "missing): run the topic_tuning and classifier_tuning pipelines again."
-            )
+        _check_recorded(name, config)
     (first_name, first), *others = models.items()
     for name, config in others:
         differences = _differences(first, config)
@@ -151,3 +156,43 @@ def check_model_matches_data(
     # The settings are the model's own: the checks compare the data and the embeddings.
     current = _lineage(paper_splits, key, config.get("embedding_settings", {}), train)
     check_models_agree({name: config, "current data": current})
+
+
+def check_embeds_like_model(name: str, config: dict[str, Any], embeddings: Embeddings | None) -> None:
+    """Refuse embeddings that the model's embedding model, as the model recorded it, did not make.
+
+    Unlike :func:`check_model_matches_data`, other papers and splits are allowed: the
+    topic_update pipeline places a new snapshot's papers on a model built on an older
+    one, which is sound as long as their vectors are made as the model's training
+    vectors were.
+
+    Parameters
+    ----------
+    name, config
+        The model (for messages) and its config.
+    embeddings
+        Current embeddings of the model's ``embedding_model`` (any split; None when that
+        model is no longer stored).
+
+    Raises
+    ------
+    LineageMismatchError
+        If the model records no lineage, its embedding model is no longer configured, or
+        the embeddings were made by another encoder (other model files or settings; for
+        TF-IDF + SVD, which is fitted on the training texts, other training papers).
+    """
+    _check_recorded(name, config)
+    key = config["embedding_model"]
+    if embeddings is None:
+        raise LineageMismatchError(
+            f"The {name} was built on '{key}' embeddings, which are no longer configured "
+            "(embeddings.models): restore that model, or run its tuning pipeline again."
+        )
+    current = embedding_identity(embeddings)
+    if current != config["embedding_identity"]:
+        raise LineageMismatchError(
+            f"The {name} was built on '{key}' embeddings made by {config['embedding_identity']}; "
+            f"the current ones are made by {current}, so their vectors are not comparable "
+            "(TF-IDF + SVD is refitted whenever the training papers change). Run the "
+            "topic_tuning pipeline again with a new topic_tuning.study_name."
+        )

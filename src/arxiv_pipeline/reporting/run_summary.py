@@ -75,6 +75,31 @@ def metric_lines(evaluation_metrics: dict[str, Any]) -> list[str]:
     ]
 
 
+def topic_update_lines(report: dict[str, Any]) -> list[str]:
+    """What topic_update placed, and whether a refit is advised, from ``topic_update_report``."""
+    papers, lineage = report["papers"], report["lineage"]
+    threshold = report["max_outlier_share_before"]
+    lines = [
+        f"Topic update: placed {papers['placed']} papers ({papers['new']} new, {papers['revised']} "
+        f"revised) on the topic model built on data {lineage['model_data_fingerprint']}, kept the "
+        f"topics of {papers['kept']} and dropped {papers['dropped']}; "
+        f"{report['outlier_share_before']:.1%} of the placed papers are outliers before outlier "
+        f"reduction ({report['outlier_share']:.1%} after)."
+    ]
+    if report["refit_advised"]:
+        lines.append(
+            f"  That is above topic_update.max_outlier_share_before ({threshold:.1%}): a refit or "
+            "a new study is advised, `kedro run --params topic_tuning.study_name=<new>,"
+            "classifier_tuning.study_name=<new>`."
+        )
+    else:
+        lines.append(
+            f"  Within topic_update.max_outlier_share_before ({threshold:.1%}): the map still "
+            "covers the new papers, no refit is needed."
+        )
+    return lines
+
+
 def folder_lines(folders: dict[str, list[str]]) -> list[str]:
     """Each results folder (relative path -> file names in it) with a few of its files."""
     return [
@@ -106,10 +131,12 @@ def render_summary(
     atlas: str | None,
     folders: dict[str, list[str]],
     study_names: list[str],
+    topic_update: dict[str, Any] | None = None,
 ) -> str:
     """The summary; a part whose data does not exist (yet) is named as missing instead.
 
-    ``atlas`` is the topic atlas's path, where it was written.
+    ``atlas`` is the topic atlas's path, where it was written; ``topic_update`` the
+    ``topic_update_report`` of a run that placed a new snapshot on the saved topic map.
     """
     lines = ["Run finished. Results:"]
     parts = (
@@ -123,6 +150,8 @@ def render_summary(
     missing = [pipeline for data, _, pipeline in parts if data is None]
     if missing:
         lines.append(f"Not produced yet (run these pipelines): {', '.join(missing)}.")
+    if topic_update is not None:
+        lines += topic_update_lines(topic_update)
     if atlas is not None:
         lines += atlas_lines(atlas)
     return "\n".join(lines + folder_lines(folders) + command_lines(study_names))

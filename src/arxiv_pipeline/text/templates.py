@@ -108,6 +108,25 @@ def fingerprint(ids: pa.Array, texts: pa.Array, template: str) -> str:
     return digest.hexdigest()
 
 
+def text_hashes(texts: pa.Array) -> np.ndarray:
+    """A content hash of each text: the 64-bit BLAKE2b digest of its UTF-8 bytes.
+
+    The topic assignments keep it per paper, so a later snapshot's revised papers (same
+    id, other text) are told from unchanged ones without the old texts.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint64``, one per text, in order.
+    """
+    hashes = [np.empty(0, dtype="<u8")]
+    for start in range(0, len(texts), _HASH_BLOCK):
+        block = texts.slice(start, _HASH_BLOCK).to_pylist()
+        digests = b"".join(hashlib.blake2b(value.encode(), digest_size=8).digest() for value in block)
+        hashes.append(np.frombuffer(digests, dtype="<u8"))
+    return np.concatenate(hashes)
+
+
 def _update(digest: hashlib.blake2b, values: list[bytes]) -> None:
     digest.update(np.fromiter(map(len, values), dtype="<u8", count=len(values)).tobytes())
     digest.update(b"".join(values))

@@ -227,3 +227,29 @@ class TopicTuning(StudySettings):
             "search_space": self.search_space,
             "fixed": self.fixed,
         }
+
+
+@dataclass(frozen=True)
+class TopicUpdate:
+    """``topic_update`` in parameters yml (see ``conf/base/parameters_topic_update.yml``).
+
+    Attributes
+    ----------
+    max_outlier_share_before
+        A refit or a new study is advised when more than this share of the placed
+        papers (new and revised) are outliers before outlier reduction: the map no
+        longer covers them. In ``[0, 1]``.
+    moved_topics
+        Topics listed in the drift report, those whose share among the placed papers
+        moved most against their share among the previous snapshot's papers.
+    """
+
+    max_outlier_share_before: float = 0.3
+    moved_topics: int = 10
+
+    def __post_init__(self) -> None:
+        share = self.max_outlier_share_before
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0.0 <= share <= 1.0:
+            raise ValueError(f"topic_update.max_outlier_share_before must be in [0, 1], got {share!r}.")
+        if isinstance(self.moved_topics, bool) or not isinstance(self.moved_topics, int) or self.moved_topics < 1:
+            raise ValueError(f"topic_update.moved_topics must be a whole number of at least 1, got {self.moved_topics!r}.")

@@ -16,7 +16,7 @@ from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import lineage
 from arxiv_pipeline.embedding.selection import used_models
 from arxiv_pipeline.embedding.specs import EmbeddingsParams
-from arxiv_pipeline.text.templates import SplitTexts
+from arxiv_pipeline.text.templates import SplitTexts, text_hashes
 from arxiv_pipeline.topics.agreement import taxonomy_agreement, taxonomy_labels
 from arxiv_pipeline.topics.assignment import HeldOutPapers, assignment_metrics
 from arxiv_pipeline.topics.bundle import TopicModelBundle
@@ -187,7 +187,8 @@ def fit_final_topic_model(
         with, its settings and identity, the data it was built on, the text template,
         ``topn``, each fine topic's coarse topic), the fine and the coarse topic tables
         (:class:`~arxiv_pipeline.topics.topic_map.TopicMap`), the assignments (id, split,
-        topic, coarse_topic) of every paper, and the final metrics (the candidates beside
+        topic, coarse_topic, text_hash: :func:`~arxiv_pipeline.text.templates.text_hashes`)
+        of every paper, and the final metrics (the candidates beside
         their trials' scores, the chosen one's parameters and validation scores, the
         coarse level's evidence).
     """
@@ -195,9 +196,10 @@ def fit_final_topic_model(
     trial_fraction = topic_tuning.trial_fraction(paper_splits)
     study = topic_tuning.store(topic_study).load()
     trials = _candidate_trials(study, topic_tuning)
+    split_texts = {"train": train_texts, "validation": validation_texts, "test": test_texts}
     corpus = TopicCorpus(
         paper_splits,
-        {"train": train_texts, "validation": validation_texts, "test": test_texts},
+        split_texts,
         {"train": train_embeddings, "validation": validation_embeddings, "test": test_embeddings},
         1.0,
     )
@@ -278,6 +280,8 @@ def fit_final_topic_model(
                     "split": split,
                     "topic": fit.after[split],
                     "coarse_topic": topic_map.coarse_topics(fit.after[split]),
+                    # topic_update tells a later snapshot's revised papers by it.
+                    "text_hash": text_hashes(split_texts[split].texts),
                 }
             )
             for split in SPLITS
