@@ -104,6 +104,13 @@ def test_an_update_places_exactly_the_new_and_revised_papers(trained_project, ar
         assert topic["share_among_placed"] == pytest.approx(np.mean(placed["topic"] == topic["topic"]), abs=1e-6)
         assert topic["share_among_previous"] == pytest.approx(np.mean(previous["topic"] == topic["topic"]), abs=1e-6)
 
+    # An update on the same snapshot places nothing and changes nothing.
+    run_pipelines(trained_project, ["topic_update"], snapshot_path=str(snapshot))
+    again = load_dataset(trained_project, "topic_update_report")
+    assert again["papers"] == {"kept": len(updated), "new": 0, "revised": 0, "placed": 0, "dropped": 0}
+    assert again["moved_topics"] == [] and not again["refit_advised"]
+    pd.testing.assert_frame_equal(load_dataset(trained_project, "topic_assignments"), updated)
+
     # Topics over time read the updated assignments: the new month appears.
     run_pipelines(trained_project, ["topic_views"], to_outputs=["topic_shares_over_time"])
     months = load_dataset(trained_project, "topic_shares_over_time")["month"]
