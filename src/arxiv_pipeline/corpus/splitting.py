@@ -21,12 +21,15 @@ millions of papers.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+logger = logging.getLogger(__name__)
 
 #: The splits of `paper_splits`, in the order the pipelines report them.
 SPLITS = ("train", "validation", "test")
@@ -182,6 +185,24 @@ def largest_subset_within(paper_splits: pd.DataFrame, split: str, papers: int | 
     within = levels[held <= papers]
     return float(within[-1] if len(within) else levels[0])
 
+
+
+def warn_over_cap(papers: int, cap: int | None, parameter: str, fitted: str) -> None:
+    """Log a warning where the subset :func:`largest_subset_within` chose exceeds its cap.
+
+    That happens only where even the smallest nested subset holds more than ``cap``
+    papers; ``parameter`` names the cap and ``fitted`` what is fitted on the subset.
+    """
+    if cap is not None and papers > cap:
+        logger.warning(
+            "Even the smallest nested subset of train holds %d papers, more than %s (%d): "
+            "%s on that subset. Add a smaller size to ingestion.split.size_fractions to "
+            "keep within the cap.",
+            papers,
+            parameter,
+            cap,
+            fitted,
+        )
 
 def splits_fingerprint(paper_splits: pd.DataFrame) -> str:
     """A hash (blake2b) of every paper's id, split and size fraction, in order.

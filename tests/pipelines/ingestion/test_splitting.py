@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from arxiv_pipeline.corpus.splitting import split_papers
+from arxiv_pipeline.corpus.splitting import split_papers, warn_over_cap
 
 FRACTIONS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 SIZES = [0.05, 0.1, 0.4, 1.0]
@@ -133,3 +133,15 @@ def test_bad_fractions_are_refused(fractions, sizes, message):
 def test_duplicate_ids_are_refused():
     with pytest.raises(ValueError, match="unique"):
         split_papers(["a", "b", "a"], FRACTIONS, SIZES, seed=0)
+
+
+def test_a_subset_over_its_cap_is_warned_about_naming_the_cap(caplog):
+    with caplog.at_level("WARNING", logger="arxiv_pipeline.corpus.splitting"):
+        warn_over_cap(120, 120, "evaluation.tfidf_logreg.max_train_papers", "it trains")
+        warn_over_cap(121, None, "evaluation.tfidf_logreg.max_train_papers", "it trains")
+    assert not caplog.records
+    with caplog.at_level("WARNING", logger="arxiv_pipeline.corpus.splitting"):
+        warn_over_cap(121, 120, "topic_tuning.final_max_papers", "the topic models are fitted")
+    (record,) = caplog.records
+    assert "121 papers, more than topic_tuning.final_max_papers (120)" in record.getMessage()
+    assert "the topic models are fitted on that subset" in record.getMessage()

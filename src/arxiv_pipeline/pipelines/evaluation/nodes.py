@@ -23,7 +23,12 @@ from arxiv_pipeline.classifier.metrics import (
     tune_threshold,
 )
 from arxiv_pipeline.classifier.model import ClassifierCheckpoint, from_checkpoint, probabilities
-from arxiv_pipeline.corpus.splitting import SPLITS, largest_subset_within, nested_subset
+from arxiv_pipeline.corpus.splitting import (
+    SPLITS,
+    largest_subset_within,
+    nested_subset,
+    warn_over_cap,
+)
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import check_model_matches_data
 from arxiv_pipeline.reporting.settings import EvaluationParams
@@ -117,7 +122,12 @@ def score_with_tfidf_logreg(
     settings = evaluation.tfidf_logreg
     fraction = largest_subset_within(paper_splits, "train", settings["max_train_papers"])
     in_subset = nested_subset(paper_splits, "train", fraction)
-    _warn_over_cap(int(in_subset.sum()), settings["max_train_papers"])
+    warn_over_cap(
+        int(in_subset.sum()),
+        settings["max_train_papers"],
+        "evaluation.tfidf_logreg.max_train_papers",
+        "TF-IDF + logistic regression trains",
+    )
     train = evaluation_targets["train"]
     kept = in_subset[train.rows]
     held_out = {"validation": validation_texts, "test": test_texts}
@@ -140,18 +150,6 @@ def score_with_tfidf_logreg(
         regularisation,
     )
     return {**scores, "params": {"C": regularisation}, "train_papers": train_papers}
-
-
-def _warn_over_cap(papers: int, cap: int | None) -> None:
-    if cap is not None and papers > cap:
-        logger.warning(
-            "TF-IDF + logistic regression: even the smallest nested subset of train holds "
-            "%d papers, more than evaluation.tfidf_logreg.max_train_papers (%d): it trains "
-            "on that subset. Add a smaller size to ingestion.split.size_fractions to keep "
-            "within the cap.",
-            papers,
-            cap,
-        )
 
 
 def score_with_label_prior(evaluation_targets: dict[str, LabelledSplit]) -> dict[str, np.ndarray]:

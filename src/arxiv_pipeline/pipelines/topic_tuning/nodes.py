@@ -11,7 +11,7 @@ import optuna
 import pandas as pd
 import pyarrow.parquet as pq
 
-from arxiv_pipeline.corpus.splitting import SPLITS
+from arxiv_pipeline.corpus.splitting import SPLITS, warn_over_cap
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import lineage
 from arxiv_pipeline.embedding.selection import used_models
@@ -220,13 +220,9 @@ def fit_final_topic_model(
         topic_tuning.final_max_papers,
         topic_tuning.assign_chunk_size,
     )
-    if topic_tuning.final_max_papers is not None and fitted.sum() > topic_tuning.final_max_papers:
-        logger.warning(
-            "Even the smallest nested subset of train holds more than topic_tuning.final_max_papers "
-            "(%d) papers, so the topic models are fitted on it: add a smaller size to "
-            "ingestion.split.size_fractions to keep within the cap.",
-            topic_tuning.final_max_papers,
-        )
+    warn_over_cap(
+        int(fitted.sum()), topic_tuning.final_max_papers, "topic_tuning.final_max_papers", "the topic models are fitted"
+    )
     seed = config.seeds[0]
     candidates = [
         _refit_candidate(trial, corpus, texts, fitted, scoring, trial_fraction, topic_tuning)
