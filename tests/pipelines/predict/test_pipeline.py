@@ -5,11 +5,14 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import yaml
 
+from arxiv_pipeline.embedding import EncodingSettings
 from arxiv_pipeline.embedding.lineage import LineageMismatchError
 from arxiv_pipeline.pipelines.predict.__main__ import main
+from arxiv_pipeline.pipelines.predict.nodes import _encoder
 from tests.conftest import REPO_ROOT, load_dataset, run_pipelines
 from tests.workflows import trained_copy
 
@@ -102,11 +105,35 @@ def test_the_models_carry_their_config_and_predict_needs_no_report_or_embeddings
 
     (trained_project / "data/08_reporting/final_topic_metrics.json").unlink()
     shutil.rmtree(trained_project / "data/04_feature/embeddings")
+    # Nor the papers and texts: the TF-IDF + SVD model is the saved fit, not refitted.
+    (trained_project / "data/03_primary/papers.parquet").unlink()
+    shutil.rmtree(trained_project / "data/04_feature/texts")
     # The README's example input, as a fresh clone has it.
     rows = predict(trained_project, REPO_ROOT / "data/01_raw/predict_example.jsonl")
     assert [row["id"] for row in rows] == ["a1", "a2", "bad1", "a4", "a5"]
     assert [row["error"] for row in rows] == [None, None, "'abstract' is empty", None, None]
     assert rows[0]["categories"][0]["label"].startswith("astro-ph")
+
+
+def test_predict_embeds_with_the_saved_fit_the_models_were_trained_with(trained_project):
+    config = load_dataset(trained_project, "topic_model").config
+    fits = load_dataset(trained_project, "tfidf_svd_fits")
+    train = load_dataset(trained_project, "train_texts")
+    stored = load_dataset(trained_project, "train_embeddings")["tfidf_svd"]
+    encoder = _encoder(config, EncodingSettings(), fits)
+    # The stored training vectors are this fit's transform of the same texts (float32 BLAS).
+    np.testing.assert_allclose(
+        encoder.encode(train.texts.slice(0, 20).to_pylist()), stored.vectors[:20], atol=1e-5
+    )
+
+
+def test_predict_without_a_saved_fit_is_refused_naming_the_command(trained_project, tmp_path):
+    shutil.rmtree(trained_project / "data/06_models/embedding_fits")
+    source = tmp_path / "new.jsonl"
+    source.write_text(json.dumps(GOOD) + "\n")
+    with pytest.raises(ValueError, match="no fit of it is saved") as raised:
+        predict(trained_project, source)
+    assert "`kedro run --pipelines embeddings`" in str(raised.value)
 
 
 def test_models_built_on_other_data_are_refused_naming_both(trained_project, tmp_path):

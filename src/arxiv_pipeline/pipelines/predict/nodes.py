@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from arxiv_pipeline.classifier.metrics import predict_labels
 from arxiv_pipeline.classifier.model import ClassifierCheckpoint, from_checkpoint, probabilities
@@ -24,9 +24,9 @@ from arxiv_pipeline.embedding import (
     model_spec,
 )
 from arxiv_pipeline.embedding.lineage import check_models_agree
-from arxiv_pipeline.embedding.tfidf_svd import fit_tfidf_svd
+from arxiv_pipeline.embedding.tfidf_svd import TfidfSvdFit
 from arxiv_pipeline.text.abstracts import parse_abstracts
-from arxiv_pipeline.text.templates import build_embedding_texts, render_texts
+from arxiv_pipeline.text.templates import render_texts
 from arxiv_pipeline.topics.bundle import TopicModelBundle
 from arxiv_pipeline.topics.levels import unit_rows
 from arxiv_pipeline.topics.model import topic_words
@@ -55,32 +55,51 @@ def read_abstracts(predict_input: bytes) -> pd.DataFrame:
     return parse_abstracts(predict_input)
 
 
+def _saved_fit(key: str, config: dict[str, Any], fits: Mapping[str, TfidfSvdFit]) -> TfidfSvdFit:
+    """The saved TF-IDF + SVD fit the models were trained with.
+
+    Raises
+    ------
+    ValueError
+        If none is saved under ``key``, or the saved one was fitted with other settings or
+        on other training texts than the models' embeddings (the embeddings pipeline
+        refitted it since).
+    """
+    if key not in fits:
+        raise ValueError(
+            f"The models were trained on '{key}' (TF-IDF + SVD) embeddings, but no fit of it "
+            "is saved under data/06_models/embedding_fits/: run `kedro run --pipelines "
+            "embeddings` (it fits and saves it), then topic_tuning and classifier_tuning "
+            "if the fit differs from the one they were trained with."
+        )
+    fit = fits[key]
+    # The identity hashes the settings and the training texts' fingerprint.
+    if fit.identity != config["embedding_identity"]:
+        raise ValueError(
+            f"The saved '{key}' TF-IDF + SVD fit is not the one the models were trained with "
+            f"(they record {config['embedding_identity']}, the saved fit is {fit.identity}): "
+            "run `kedro run --pipelines embeddings,topic_tuning,classifier_tuning` again."
+        )
+    return fit
+
+
 def _encoder(
-    config: dict[str, Any],
-    encoding: EncodingSettings,
-    papers: pq.ParquetFile,
-    paper_splits: pd.DataFrame,
+    config: dict[str, Any], encoding: EncodingSettings, tfidf_svd_fits: Mapping[str, TfidfSvdFit]
 ) -> Encoder:
     """The encoder a model's config names, built from the settings the model recorded.
+
+    A TF-IDF + SVD model is the saved fit (``tfidf_svd_fits``) it was trained with: it is
+    never refitted here.
 
     Raises
     ------
     ValueError
         If it would embed differently than for training (other model files or, for
-        TF-IDF + SVD, other training texts).
+        TF-IDF + SVD, no saved fit or another one).
     """
     key = config["embedding_model"]
     spec = model_spec(key, config["embedding_settings"])
-    # TF-IDF + SVD is the one model fitted on the training texts: it is refitted on the
-    # current ones (the identity check below refuses other texts). Reading them for a
-    # neural model would cost minutes on the full snapshot for nothing.
-    fit = (
-        fit_tfidf_svd(
-            key, spec, build_embedding_texts(papers, paper_splits, config["text_template"])["train"]
-        )
-        if isinstance(spec, TfidfSvdSpec)
-        else None
-    )
+    fit = _saved_fit(key, config, tfidf_svd_fits) if isinstance(spec, TfidfSvdSpec) else None
     if isinstance(spec, SentenceTransformerSpec) and spec.runtime == "auto":
         # What auto chose where the models were trained: another choice would be other vectors.
         spec = dataclasses.replace(
@@ -173,23 +192,25 @@ def predict_abstracts(
     abstracts: pd.DataFrame,
     classifier: ClassifierCheckpoint,
     topic_model: TopicModelBundle,
-    papers: pq.ParquetFile,
-    paper_splits: pd.DataFrame,
+    tfidf_svd_fits: Mapping[str, TfidfSvdFit],
     embeddings: EmbeddingsParams,
     predict: PredictParams,
 ) -> pd.DataFrame:
     """Top categories with probabilities, and the topic with its words, for each usable abstract.
 
     Texts are built with the models' text template and embedded by the embedding models
-    their configs name, with the settings recorded there (``papers`` and ``paper_splits``
-    are read only to refit a TF-IDF + SVD model). Rows with an ``error`` keep it and get
-    no prediction.
+    their configs name, with the settings recorded there; a TF-IDF + SVD model is its
+    saved fit in ``tfidf_svd_fits`` (read only for such a model). Rows with an ``error``
+    keep it and get no prediction.
 
     Raises
     ------
     arxiv_pipeline.embedding.lineage.LineageMismatchError
         If the topic model and the classifier were not built on the same data and
         embeddings: their answers would not belong together.
+    ValueError
+        If an embedding model would embed differently than for training, or a TF-IDF +
+        SVD model has no saved fit (naming the command that fits it).
 
     Returns
     -------
@@ -210,7 +231,7 @@ def predict_abstracts(
     # One encoder per embedding model: both models may read the same one.
     by_model = {config["embedding_model"]: config for config in configs.values()}
     vectors = {
-        key: _encoder(config, embeddings.encoding, papers, paper_splits).encode(texts)
+        key: _encoder(config, embeddings.encoding, tfidf_svd_fits).encode(texts)
         for key, config in by_model.items()
     }
     categories = _categories(

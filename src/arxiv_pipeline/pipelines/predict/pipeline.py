@@ -27,9 +27,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "abstracts": "new_abstracts",
                     "classifier": "classifier",
                     "topic_model": "topic_model",
-                    # Read only to refit a TF-IDF + SVD embedding model.
-                    "papers": "papers",
-                    "paper_splits": "paper_splits",
+                    # The saved TF-IDF + SVD fits: such a model embeds as for training.
+                    "tfidf_svd_fits": "tfidf_svd_fits",
                     "embeddings": "params:embeddings",
                     "predict": "params:predict",
                 },
