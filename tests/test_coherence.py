@@ -7,13 +7,16 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from gensim.corpora import Dictionary
 from gensim.models.coherencemodel import CoherenceModel
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import CountVectorizer
 
+from arxiv_pipeline.text.templates import TextChunks
 from arxiv_pipeline.topics.coherence import CoherenceScorer, topic_diversity
+from arxiv_pipeline.topics.model import Tokenised, analyzer, chunks_of, coherence_reference
 
 # Our arithmetic must not divide by zero, even on padded (shorter) topics.
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -209,6 +212,19 @@ def test_filtered_dictionary_keeps_token_positions(corpus: tuple, topic_sets: di
         ours = scorer.per_topic(topics, measure=measure, topn=10)
         reference = gensim_per_topic(topics, subset, dictionary, measure, 10)
         np.testing.assert_allclose(ours, reference, rtol=0, atol=TOLERANCE)
+
+def test_a_scorer_read_in_chunks_equals_one_read_at_once(abstracts: list[str], topic_sets: dict) -> None:
+    """coherence_reference tokenises 7 abstracts at a time: the same counts, the same scores."""
+    tokenize = analyzer()
+    whole = CoherenceScorer([tokenize(text) for text in abstracts[:300]])
+    chunked = CoherenceScorer.from_chunks(chunks_of(Tokenised(abstracts[:300]), 7))
+    assert chunked.token2id == whole.token2id and chunked.n_texts == whole.n_texts == 300
+    topics = [[word for word in topic if whole.has_word(word)][:10] for topic in topic_sets["kmeans"]]
+    for measure in ("c_npmi", "c_v"):
+        np.testing.assert_array_equal(chunked.per_topic(topics, measure), whole.per_topic(topics, measure))
+    reference = coherence_reference(TextChunks(pa.array(abstracts), np.arange(300)), "test")
+    assert reference.score(topics, "c_v") == whole.score(topics, "c_v")
+
 
 # --------------------------------------------------------------------------------------------------
 # Topic diversity

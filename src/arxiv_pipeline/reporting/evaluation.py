@@ -117,6 +117,19 @@ def topic_seed_table(topics: dict[str, Any], splits: tuple[str, ...] | None = No
     return _table(["model", "split", *TOPIC_COLUMNS.values()], rows)
 
 
+def _coherence_reference(topics: dict[str, Any]) -> str:
+    """Which texts coherence was measured against, where a split's were capped."""
+    # Reports written before the cap have no coherence_documents: every text counted.
+    counted = topics.get("coherence_documents", topics["documents"])
+    capped = [f"{split} {counted[split]} of {n}" for split, n in topics["documents"].items() if counted[split] < n]
+    if not capped:
+        return ""
+    return (
+        f" Coherence is measured against a nested subset of at most {topics['coherence_max_papers']} "
+        f"papers per split (`evaluation.coherence_max_papers`): {', '.join(capped)}."
+    )
+
+
 def _topic_section(topics: dict[str, Any]) -> list[str]:
     documents = ", ".join(f"{split} {n}" for split, n in topics["documents"].items())
     seeds = ", ".join(map(str, topics["seeds"]))
@@ -124,7 +137,8 @@ def _topic_section(topics: dict[str, Any]) -> list[str]:
         "## Topic models",
         f"Embeddings: `{topics['embedding_model']}`; documents per split: {documents}. "
         f"Coherence of each model's top {topics['topn']} words on that split's texts "
-        "(train: the texts the models were fitted on; validation and test: held out). "
+        "(train: the texts the models were fitted on; validation and test: held out)."
+        f"{_coherence_reference(topics)} "
         "LDA and k-means assign no outliers. NMI (arithmetic) and ARI compare each paper's "
         "topic with its primary category and its archive (`math.CO` -> `math`), every paper "
         "counted and the outliers as one more cluster; metrics.json also holds them with the "

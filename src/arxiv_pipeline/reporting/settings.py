@@ -33,12 +33,16 @@ class EvaluationParams:
     seeds
         The seeds every topic model is fitted under for the final comparison: distinct
         integers (a list in the yml, kept as a tuple).
+    coherence_max_papers
+        Each split's topic coherence is measured against the largest nested subset of
+        the split within this many papers; None: the whole split.
     """
 
     tfidf_logreg: dict[str, Any]
     lda: dict[str, Any]
     kmeans: dict[str, Any]
     seeds: tuple[int, ...]
+    coherence_max_papers: int | None = 120_000
 
     def __post_init__(self) -> None:
         # Frozen: the checked seeds are set through object.
@@ -47,6 +51,8 @@ class EvaluationParams:
         # null is no cap; a missing key is refused like a bad value.
         if "max_train_papers" not in self.tfidf_logreg or self.tfidf_logreg["max_train_papers"] is not None:
             _require_count(self.tfidf_logreg, "max_train_papers", "evaluation.tfidf_logreg")
+        if self.coherence_max_papers is not None:
+            _require_count({"coherence_max_papers": self.coherence_max_papers}, "coherence_max_papers", "evaluation")
 
 
 def _require_count(values: dict[str, Any], name: str, key: str) -> None:

@@ -11,7 +11,7 @@ time, through :func:`.assignment.assign_in_chunks` (LDA: :func:`lda`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +23,11 @@ from arxiv_pipeline.topics.coherence import CoherenceScorer
 from arxiv_pipeline.topics.levels import to_coarse, topic_centroids
 from arxiv_pipeline.topics.model import (
     DIVERSITY_TOPK,
+    TOKENISED_CHUNK,
     TOPIC_DEFAULTS,
     TopicMetrics,
     analyzer,
+    chunks_of,
     fit_topic_model,
     score_topics,
     topic_words,
@@ -88,7 +90,7 @@ class FittedTopics:
 
 
 def tuned_bertopic(
-    documents: Mapping[str, list[str]],
+    documents: Mapping[str, Sequence[str]],
     vectors: Mapping[str, np.ndarray],
     params: dict[str, Any],
     seed: int,
@@ -128,7 +130,7 @@ def tuned_bertopic(
 
 
 def default_bertopic(
-    documents: Mapping[str, list[str]], vectors: Mapping[str, np.ndarray], seed: int, chunk_size: int
+    documents: Mapping[str, Sequence[str]], vectors: Mapping[str, np.ndarray], seed: int, chunk_size: int
 ) -> FittedTopics:
     """BERTopic with its default parameters fitted on the train documents, applied to the others.
 
@@ -145,7 +147,7 @@ def default_bertopic(
 
 
 def kmeans(
-    documents: Mapping[str, list[str]],
+    documents: Mapping[str, Sequence[str]],
     vectors: Mapping[str, np.ndarray],
     n_clusters: int,
     seed: int,
@@ -200,7 +202,7 @@ def kmeans(
 def _assign_every_split(
     model: BERTopic,
     reducer: UMAP | PCA | None,
-    documents: Mapping[str, list[str]],
+    documents: Mapping[str, Sequence[str]],
     vectors: Mapping[str, np.ndarray],
     chunk_size: int,
 ) -> dict[str, np.ndarray]:
@@ -211,33 +213,78 @@ def _assign_every_split(
     return assignments
 
 
+class BagsOfWords(Sequence[list[tuple[int, int]]]):
+    """gensim bags of words (``(word id, count)`` pairs, by word id) held as three arrays.
+
+    A list of tuples costs about 100 bytes a word of a document; these cost 8. A bag is
+    made a list of Python tuples when it is read.
+
+    Parameters
+    ----------
+    bags
+        Consecutive chunks of bags, as :meth:`gensim.corpora.Dictionary.doc2bow` gives them.
+    """
+
+    def __init__(self, bags: Iterable[Sequence[list[tuple[int, int]]]]) -> None:
+        lengths, pairs = [np.empty(0, dtype=np.int64)], [np.empty((0, 2), dtype=np.int32)]
+        for chunk in bags:
+            lengths.append(np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk)))
+            pairs.append(np.array([pair for bag in chunk for pair in bag], dtype=np.int32).reshape(-1, 2))
+        self._starts = np.concatenate([[0], np.cumsum(np.concatenate(lengths))])
+        self._pairs = np.concatenate(pairs)
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __getitem__(self, index: int | slice) -> list[tuple[int, int]] | list[list[tuple[int, int]]]:
+        if isinstance(index, slice):
+            return [self[row] for row in range(len(self))[index]]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        row = range(len(self))[index]
+        return list(map(tuple, self._pairs[self._starts[row] : self._starts[row + 1]].tolist()))
+
+
 @dataclass(frozen=True)
 class LdaCorpus:
     """What every LDA fit shares, whatever its seed: the dictionary and each split's bags of words."""
 
     dictionary: Dictionary
-    corpora: dict[str, list[list[tuple[int, int]]]]
+    corpora: dict[str, BagsOfWords]
 
 
-def lda_corpus(tokens: Mapping[str, Sequence[list[str]]], settings: Mapping[str, Any]) -> LdaCorpus:
+def lda_corpus(
+    tokens: Mapping[str, Sequence[Sequence[str]]], settings: Mapping[str, Any], chunk_size: int = TOKENISED_CHUNK
+) -> LdaCorpus:
     """The dictionary of the train documents and every split's bags of words.
+
+    The documents are read ``chunk_size`` at a time (the train documents twice: for the
+    dictionary, then for their bags), so only a chunk of tokens is held as Python strings.
 
     Parameters
     ----------
     tokens
-        Per split, the documents tokenised as for coherence.
+        Per split, the documents tokenised as for coherence (e.g. :class:`.model.Tokenised`).
     settings
         The dictionary's ``no_below`` / ``no_above``.
+    chunk_size
+        Documents read at a time.
     """
     # Imported here: gensim is only needed by this baseline (see topic_tuning.topic_model).
     from gensim.corpora import Dictionary
 
-    dictionary = Dictionary(tokens["train"])
+    dictionary = Dictionary()
+    # Document by document as Dictionary(documents) adds them: the same ids and counts.
+    for chunk in chunks_of(tokens["train"], chunk_size):
+        dictionary.add_documents(chunk)
     dictionary.filter_extremes(
         no_below=settings["no_below"], no_above=settings["no_above"], keep_n=None
     )
     corpora = {
-        split: [dictionary.doc2bow(document) for document in docs] for split, docs in tokens.items()
+        split: BagsOfWords(
+            [dictionary.doc2bow(document) for document in chunk] for chunk in chunks_of(docs, chunk_size)
+        )
+        for split, docs in tokens.items()
     }
     return LdaCorpus(dictionary, corpora)
 

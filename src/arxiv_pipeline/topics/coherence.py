@@ -114,19 +114,32 @@ class CoherenceScorer:
     """
 
     def __init__(self, texts: Sequence[Sequence[str]], dictionary: Dictionary | None = None) -> None:
-        if dictionary is None:
-            self.token2id: dict[str, int] = {}
-            for text in texts:
-                for token in text:
-                    self.token2id.setdefault(token, len(self.token2id))
-        else:
-            self.token2id = dict(dictionary.token2id)
-        self.n_texts = len(texts)
-        lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=self.n_texts)
-        lookup = self.token2id.get
-        ids = np.fromiter(
-            (lookup(token, -1) for text in texts for token in text), dtype=np.int32, count=int(lengths.sum())
-        )
+        self._index_tokens(*_token_ids([texts], dictionary))
+
+    @classmethod
+    def from_chunks(
+        cls, chunks: Iterable[Sequence[Sequence[str]]], dictionary: Dictionary | None = None
+    ) -> CoherenceScorer:
+        """A scorer of the texts of ``chunks``, in order, read one chunk at a time.
+
+        Equal to ``CoherenceScorer(<all texts>, dictionary)``; only a chunk of tokenised
+        texts is held as Python strings at a time, the corpus as token-id arrays.
+
+        Parameters
+        ----------
+        chunks : iterable of sequence of sequence of str
+            Consecutive chunks of tokenised documents.
+        dictionary : gensim.corpora.Dictionary, optional
+            As for the constructor.
+        """
+        scorer = cls.__new__(cls)
+        scorer._index_tokens(*_token_ids(chunks, dictionary))
+        return scorer
+
+    def _index_tokens(self, token2id: dict[str, int], lengths: np.ndarray, ids: np.ndarray) -> None:
+        """Keep the corpus as ``ids`` (one per token, -1 outside the dictionary) and text ``lengths``."""
+        self.token2id = token2id
+        self.n_texts = len(lengths)
         self._lengths = lengths
         self._n_ids = max(self.token2id.values(), default=-1) + 1
         # Tokens that are in the dictionary, sorted by (word id, text, position): the stable sort keeps
@@ -318,6 +331,25 @@ class CoherenceScorer:
             starts=merged_start.astype(index_dtype),
             lengths=(merged_stop - merged_start + 1).astype(index_dtype),
         )
+
+
+def _token_ids(
+    chunks: Iterable[Sequence[Sequence[str]]], dictionary: Dictionary | None
+) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """The countable words and their ids, each text's length, and every token's id (-1: not countable).
+
+    Without a dictionary every token is countable, numbered in order of first occurrence.
+    """
+    token2id: dict[str, int] = {} if dictionary is None else dict(dictionary.token2id)
+    lookup = token2id.get if dictionary is not None else lambda token, _: token2id.setdefault(token, len(token2id))
+    lengths, ids = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int32)]
+    for texts in chunks:
+        counts = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
+        lengths.append(counts)
+        ids.append(
+            np.fromiter((lookup(token, -1) for text in texts for token in text), dtype=np.int32, count=int(counts.sum()))
+        )
+    return token2id, np.concatenate(lengths), np.concatenate(ids)
 
 
 def _window_size(measure: str, window_size: int | None) -> int:

@@ -18,7 +18,7 @@ import numpy as np
 
 from .agreement import taxonomy_agreement
 from .baselines import FittedTopics, default_bertopic, kmeans, lda, lda_corpus, tuned_bertopic
-from .model import analyzer, coherence_reference
+from .model import Tokenised, coherence_reference
 
 if TYPE_CHECKING:
     from arxiv_pipeline.reporting.settings import EvaluationParams
@@ -64,7 +64,7 @@ def kmeans_sizes(train_labels: Mapping[str, np.ndarray]) -> dict[str, int]:
 def fit_over_seeds(
     final: tuple[FittedTopics, FittedTopics],
     final_topic_metrics: Mapping[str, Any],
-    documents: Mapping[str, list[str]],
+    documents: Mapping[str, Sequence[str]],
     vectors: Mapping[str, np.ndarray],
     train_labels: Mapping[str, np.ndarray],
     seeds: Sequence[int],
@@ -84,8 +84,10 @@ def fit_over_seeds(
         Its ``params`` (refitted under the other seeds), ``seed`` and coarse ``n_topics``.
     documents, vectors
         Per split, the texts and embeddings: every model is fitted on ``train`` (the final
-        model's papers) and assigns the other splits ``chunk_size`` papers at a time. LDA
-        reads the texts tokenised as for coherence, as bags of words built once for every
+        model's papers, a list) and assigns the other splits ``chunk_size`` papers at a
+        time, so theirs may be read a chunk at a time (a
+        :class:`~arxiv_pipeline.text.templates.TextChunks`). LDA reads the texts tokenised
+        as for coherence, a chunk at a time, as compact bags of words built once for every
         seed.
     train_labels
         Taxonomy level -> each training paper's label: the k of k-means (:func:`kmeans_sizes`).
@@ -102,10 +104,8 @@ def fit_over_seeds(
         ``seeds``. LDA fits as many topics as ``final`` has (at least 2, LDA's least
         useful number).
     """
-    tokenize = analyzer()
-    tokens = {split: [tokenize(text) for text in texts] for split, texts in documents.items()}
     lda_settings, n_init = settings.lda, settings.kmeans["n_init"]
-    bags = lda_corpus(tokens, lda_settings)
+    bags = lda_corpus({split: Tokenised(texts) for split, texts in documents.items()}, lda_settings)
     params, n_topics = final_topic_metrics["params"], max(len(final[0].words), 2)
     n_coarse = final_topic_metrics["coarse"]["n_topics"]
     sizes = kmeans_sizes(train_labels)
@@ -184,13 +184,14 @@ def seed_statistics(
 
 def score_over_seeds(
     models: Mapping[str, Sequence[FittedTopics]],
-    documents: Mapping[str, list[str]],
+    documents: Mapping[str, Sequence[str]],
     labels: Mapping[str, Mapping[str, np.ndarray]],
     topn: int,
 ) -> dict[str, dict[str, list[dict[str, float]]]]:
-    """Every run's metrics on every split: coherence on that split's ``documents``,
-    diversity, n_topics, outlier share, and agreement with the split's taxonomy ``labels``
-    (see :mod:`.agreement`).
+    """Every run's metrics on every split: coherence on that split's ``documents`` (its
+    coherence reference: all of the split's papers or a nested subset of them, read a
+    chunk at a time), diversity, n_topics, outlier share, and agreement with the split's
+    taxonomy ``labels`` (see :mod:`.agreement`) over all of the split's papers.
 
     Each split's coherence reference is built once for every model and seed.
 

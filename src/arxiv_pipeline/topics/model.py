@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
@@ -94,6 +95,11 @@ SIZE_FREE_FORMS = {
 #: Diversity is defined on the top 25 words of each topic (Dieng et al. 2020).
 DIVERSITY_TOPK = 25
 
+_Item = TypeVar("_Item")
+
+#: Documents tokenised at a time: bounds the Python strings of tokens held at once.
+TOKENISED_CHUNK = 10_000
+
 #: Below this many documents a coherence reference is noise (issue 12: 201 validation
 #: papers gave every model a negative c_npmi), so the run warns.
 MIN_REFERENCE_DOCUMENTS = 5_000
@@ -120,10 +126,39 @@ def hdbscan_sizes(params: dict[str, Any], n_documents: int) -> tuple[int, int | 
     return int(size), None if samples is None else int(samples)
 
 
-def coherence_reference(documents: list[str], split: str) -> CoherenceScorer:
+class Tokenised(Sequence[list[str]]):
+    """Documents tokenised as topic words are (:func:`analyzer`), a slice at a time.
+
+    Nothing is tokenised until a slice is read, so a
+    :class:`~arxiv_pipeline.text.templates.TextChunks` read through :func:`chunks_of`
+    makes Python strings of one chunk at a time.
+    """
+
+    def __init__(self, documents: Sequence[str]) -> None:
+        self._documents = documents
+        self._tokenize = analyzer()
+
+    def __len__(self) -> int:
+        return len(self._documents)
+
+    def __getitem__(self, index: int | slice) -> list[str] | list[list[str]]:
+        if isinstance(index, slice):
+            return [self._tokenize(text) for text in self._documents[index]]
+        return self._tokenize(self._documents[index])
+
+
+def chunks_of(items: Sequence[_Item], chunk_size: int = TOKENISED_CHUNK) -> Iterator[Sequence[_Item]]:
+    """Consecutive slices of ``items`` of ``chunk_size`` (the last one shorter)."""
+    for start in range(0, len(items), chunk_size):
+        yield items[start : start + chunk_size]
+
+
+def coherence_reference(documents: Sequence[str], split: str) -> CoherenceScorer:
     """A coherence scorer (both measures prepared) on ``documents``, tokenised as topic words are.
 
-    Logs a warning when the reference holds fewer than :data:`MIN_REFERENCE_DOCUMENTS`.
+    The documents are tokenised a chunk at a time (:class:`Tokenised`) into the scorer's
+    token-id arrays. Logs a warning when the reference holds fewer than
+    :data:`MIN_REFERENCE_DOCUMENTS`.
     """
     if len(documents) < MIN_REFERENCE_DOCUMENTS:
         logger.warning(
@@ -133,8 +168,7 @@ def coherence_reference(documents: list[str], split: str) -> CoherenceScorer:
             len(documents),
             MIN_REFERENCE_DOCUMENTS,
         )
-    tokenize = analyzer()
-    return CoherenceScorer([tokenize(text) for text in documents]).prepare(MEASURES)
+    return CoherenceScorer.from_chunks(chunks_of(Tokenised(documents))).prepare(MEASURES)
 
 
 def make_clusterer(

@@ -14,12 +14,13 @@ from arxiv_pipeline.classifier.metrics import (
     tune_threshold,
 )
 from arxiv_pipeline.corpus.splitting import largest_subset_within
-from arxiv_pipeline.pipelines.evaluation.nodes import score_with_tfidf_logreg
+from arxiv_pipeline.pipelines.evaluation.nodes import _coherence_texts, score_with_tfidf_logreg
 from arxiv_pipeline.reporting.settings import EvaluationParams
 from arxiv_pipeline.text.templates import SplitTexts, TextChunks
-from arxiv_pipeline.topics.baselines import FittedTopics, kmeans, lda, lda_corpus
+from arxiv_pipeline.topics.baselines import FittedTopics, LdaCorpus, kmeans, lda, lda_corpus
 from arxiv_pipeline.topics.coherence import CoherenceScorer
 from arxiv_pipeline.topics.comparison import check_seeds, kmeans_sizes
+from arxiv_pipeline.topics.corpus import TopicCorpus
 from tests.parameters import paper_splits_by_size
 
 SETTINGS = {
@@ -164,6 +165,30 @@ def test_the_tfidf_baseline_trains_on_the_largest_nested_subset_within_its_cap()
         np.testing.assert_array_equal(found[split], expected[split])
 
 
+def test_coherence_is_measured_on_the_largest_nested_subset_within_its_cap():
+    sizes = {"train": np.resize([0.1, 0.4, 1.0, 1.0], 40), "validation": np.resize([0.1, 0.4, 1.0, 1.0], 20)}
+    sizes["test"] = sizes["validation"]
+    paper_splits = pd.DataFrame({
+        "id": [f"{split}{row:02d}" for split, values in sizes.items() for row in range(len(values))],
+        "split": [split for split, values in sizes.items() for _ in values],
+        "size_fraction": np.concatenate(list(sizes.values())),
+    })
+    texts = {
+        split: SplitTexts(split, pa.array(frame["id"]), pa.array("text of " + frame["id"]), "")
+        for split, frame in paper_splits.groupby("split")
+    }
+    # The final model fitted on train's 0.4 subset (20 papers).
+    corpus = TopicCorpus(paper_splits, texts, {}, {"train": 0.4})
+    found = _coherence_texts(corpus, paper_splits, max_papers=12)
+    # Held out: 10 papers of 20 in the 0.4 subset; train: 10 of 40 in the 0.1 subset.
+    expected = {split: paper_splits.loc[(paper_splits["split"] == split) & (paper_splits["size_fraction"] <= fraction), "id"]
+                for split, fraction in {"train": 0.1, "validation": 0.4, "test": 0.4}.items()}
+    for split, ids in expected.items():
+        assert found[split][:] == ["text of " + paper for paper in ids]
+    uncapped = _coherence_texts(corpus, paper_splits, max_papers=None)
+    assert {split: len(chunk) for split, chunk in uncapped.items()} == {"train": 20, "validation": 20, "test": 20}
+
+
 def test_lda_finds_the_vocabularies_and_is_scored_like_bertopic():
     texts, _ = corpus(30, seed=0)
     tokens = [text.split() for text in texts]
@@ -183,6 +208,29 @@ def test_lda_finds_the_vocabularies_and_is_scored_like_bertopic():
     assert chunked.words == fitted.words
     for split, topics in fitted.assignments.items():
         np.testing.assert_array_equal(chunked.assignments[split], topics)
+
+
+def test_lda_bags_read_in_chunks_are_gensims_bags_of_all_the_documents():
+    from gensim.corpora import Dictionary
+
+    texts, _ = corpus(30, seed=0)
+    tokens = {"train": [text.split() for text in texts], "test": [text.split() for text in texts[::4]]}
+    settings = {"passes": 2, "chunksize": 30, "iterations": 20, "no_below": 2, "no_above": 0.5}
+    chunked = lda_corpus(tokens, settings, chunk_size=7)
+    dictionary = Dictionary(tokens["train"])
+    dictionary.filter_extremes(no_below=2, no_above=0.5, keep_n=None)
+    assert chunked.dictionary.token2id == dictionary.token2id
+    assert chunked.dictionary.dfs == dictionary.dfs
+    for split, documents in tokens.items():
+        bags = [dictionary.doc2bow(document) for document in documents]
+        assert list(chunked.corpora[split]) == bags and chunked.corpora[split][3:9] == bags[3:9]
+    # An LDA fit reads them as it reads the lists.
+    fitted = lda(chunked, n_topics=3, seed=0, settings=settings, chunk_size=1000)
+    listed = LdaCorpus(dictionary, {split: [dictionary.doc2bow(d) for d in docs] for split, docs in tokens.items()})
+    expected = lda(listed, n_topics=3, seed=0, settings=settings, chunk_size=1000)
+    assert fitted.words == expected.words
+    for split, topics in expected.assignments.items():
+        np.testing.assert_array_equal(fitted.assignments[split], topics)
 
 
 def test_lda_fits_of_other_seeds_share_one_corpus_and_differ_only_by_seed():

@@ -122,6 +122,8 @@ def test_evaluation_reports_every_model_beside_its_baselines(trained_project):
     # Under the default cap (250,000 papers) every model is fitted on all of train.
     assert topics["documents"]["train"] == sizes["train"] and topics["fit_size_fraction"] == 1.0
     assert topics["final_max_papers"] == 250_000
+    # Under the default coherence cap (120,000 papers) coherence is measured on every paper.
+    assert topics["coherence_max_papers"] == 120_000 and topics["coherence_documents"] == topics["documents"]
 
     # Every model ran once per seed; the mean and std are those of the per-seed numbers,
     # and the first seed's are `models`.

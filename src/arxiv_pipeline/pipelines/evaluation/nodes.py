@@ -272,7 +272,9 @@ def fit_topic_baselines(
             {split: by_id.loc[corpus.ids(split), "coarse_topic"].to_numpy() for split in SPLITS},
         ),
     )
-    documents = {split: corpus.documents(split) for split in SPLITS}
+    # The training papers (under the cap) are fitted on whole; held-out papers are read a
+    # chunk at a time as they are assigned.
+    documents = {"train": corpus.documents("train"), **{split: corpus.texts(split) for split in HELD_OUT}}
     vectors = {split: corpus.vectors(split, key) for split in SPLITS}
     train_labels = taxonomy_labels(papers, {"train": corpus.ids("train")})["train"]
     return fit_over_seeds(
@@ -285,6 +287,24 @@ def fit_topic_baselines(
         evaluation,
         topic_tuning.assign_chunk_size,
     )
+
+
+def _coherence_texts(corpus: TopicCorpus, paper_splits: pd.DataFrame, max_papers: int | None) -> dict[str, TextChunks]:
+    """Each split's coherence reference: the corpus's papers in the largest nested subset of
+    the split within ``max_papers`` (train: within the final model's papers too)."""
+    texts = {}
+    for split in SPLITS:
+        held = corpus.texts(split)
+        kept = corpus.nested(split, largest_subset_within(paper_splits, split, max_papers))
+        texts[split] = TextChunks(held.texts, held.rows[kept])
+        logger.info(
+            "Coherence on %s: against %d of its %d papers (evaluation.coherence_max_papers %s).",
+            split,
+            len(texts[split]),
+            len(kept),
+            max_papers,
+        )
+    return texts
 
 
 def evaluate_topic_models(
@@ -303,14 +323,17 @@ def evaluate_topic_models(
     topic model on every split, under every seed.
 
     Coherence on a split is measured on that split's texts (train: the texts the models
-    were fitted on; validation and test: held out, whole), with the topic study's ``topn``.
+    were fitted on; validation and test: held out), with the topic study's ``topn``, on
+    the largest nested subset of the split within ``evaluation.coherence_max_papers``
+    (``coherence_documents`` says how many), tokenised a chunk at a time. Agreement and
+    the outlier share count every paper.
     Returns ``per_seed`` (model -> split -> a metrics dict per seed), their ``mean`` and
     ``std``, and as ``models`` the first seed's (by default the final model's own seed).
     """
     corpus = _topic_corpus(paper_splits, final_topic_metrics, (train_texts, validation_texts, test_texts))
     labels = taxonomy_labels(papers, {split: corpus.ids(split) for split in SPLITS})
-    documents = {split: corpus.documents(split) for split in SPLITS}
-    per_seed = score_over_seeds(topic_baselines, documents, labels, topic_tuning.topn)
+    coherence_texts = _coherence_texts(corpus, paper_splits, evaluation.coherence_max_papers)
+    per_seed = score_over_seeds(topic_baselines, coherence_texts, labels, topic_tuning.topn)
     return {
         "embedding_model": final_topic_metrics["params"]["embedding_model"],
         "topn": topic_tuning.topn,
@@ -320,6 +343,8 @@ def evaluate_topic_models(
             for name in ("final_size_fraction", "final_max_papers", "fit_size_fraction")
         },
         "documents": {split: len(corpus.ids(split)) for split in SPLITS},
+        "coherence_max_papers": evaluation.coherence_max_papers,
+        "coherence_documents": {split: len(texts) for split, texts in coherence_texts.items()},
         "seeds": list(evaluation.seeds),
         "final_model_seed": final_topic_metrics["seed"],
         **seed_statistics(per_seed),

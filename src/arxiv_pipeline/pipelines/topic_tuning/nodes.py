@@ -207,7 +207,7 @@ def fit_final_topic_model(
     labels = taxonomy_labels(papers, {split: corpus.ids(split) for split in SPLITS})
     texts = {split: corpus.texts(split) for split in SPLITS}
     scoring = HeldOutScoring(
-        "validation", coherence_reference(corpus.documents("validation"), "validation"), labels["validation"], config.topn
+        "validation", coherence_reference(texts["validation"], "validation"), labels["validation"], config.topn
     )
     fitted = corpus.nested("train", final_fraction)
     logger.info(
