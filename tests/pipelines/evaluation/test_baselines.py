@@ -313,6 +313,13 @@ def test_bad_tfidf_sizes_are_named(override, message):
     EvaluationParams(tfidf_logreg={**SETTINGS, "max_train_papers": None}, lda={}, kmeans={}, seeds=[42])
 
 
+def test_a_bad_coherence_cap_is_named():
+    with pytest.raises(ValueError, match="evaluation.coherence_max_papers must be a whole number"):
+        EvaluationParams(tfidf_logreg=SETTINGS, lda={}, kmeans={}, seeds=[42], coherence_max_papers=0)
+    # null is no cap.
+    EvaluationParams(tfidf_logreg=SETTINGS, lda={}, kmeans={}, seeds=[42], coherence_max_papers=None)
+
+
 def test_topic_sizes_leave_outliers_out():
     fitted = FittedTopics({0: ["a", "b"], 1: ["c", "d"]}, {"train": np.array([-1, 1, 1, 0, -1, 1])})
     assert fitted.sizes("train") == [3, 1]
