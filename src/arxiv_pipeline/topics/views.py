@@ -20,10 +20,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from arxiv_pipeline.text.templates import TEMPLATE_FIELDS, render_texts
+from arxiv_pipeline.text.templates import TEMPLATE_FIELDS, TextChunks, render_texts
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
+    from scipy.sparse import csr_matrix
 
 # An optional version suffix (``v2``) is allowed: some sources keep it on the id.
 _NEW_STYLE_ID = r"^(?P<yy>\d{2})(?P<mm>\d{2})\.\d{4,5}(?:v\d+)?$"
@@ -54,6 +55,8 @@ class TopicViews:
         Training papers drawn (under ``seed``) for the document map; all when fewer.
     seed
         Seed of that draw: the same seed gives the same figure.
+    chunk_size
+        Papers whose texts are counted at a time for each month's topic words.
     """
 
     trend_months: int = 6
@@ -62,6 +65,7 @@ class TopicViews:
     top_categories: int = 3
     document_map_papers: int = 5000
     seed: int = 0
+    chunk_size: int = 10_000
 
     def __post_init__(self) -> None:
         for name, low in (
@@ -71,6 +75,7 @@ class TopicViews:
             ("top_categories", 1),
             ("document_map_papers", 1),
             ("seed", 0),
+            ("chunk_size", 1),
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -100,8 +105,25 @@ def paper_months(ids: pd.Series, fallback_dates: pd.Series) -> pd.Series:
     return from_ids.fillna(fallback).rename("month")
 
 
-def assigned_papers(papers: pq.ParquetFile, topic_assignments: pd.DataFrame, template: str) -> pd.DataFrame:
-    """The assigned papers in ``topic_assignments``' order: topic, month, and text.
+@dataclass(frozen=True)
+class AssignedPapers:
+    """The assigned papers, in ``topic_assignments``' order.
+
+    Attributes
+    ----------
+    frame
+        ``topic`` and ``month`` of each paper.
+    texts
+        Their texts (Arrow, compact), made Python strings a chunk at a time
+        (:class:`~arxiv_pipeline.text.templates.TextChunks`).
+    """
+
+    frame: pd.DataFrame
+    texts: pa.Array
+
+
+def assigned_papers(papers: pq.ParquetFile, topic_assignments: pd.DataFrame, template: str) -> AssignedPapers:
+    """The assigned papers' topics, months and texts, in ``topic_assignments``' order.
 
     The text is rendered with ``template``, the one the topic model was built on.
 
@@ -119,45 +141,96 @@ def assigned_papers(papers: pq.ParquetFile, topic_assignments: pd.DataFrame, tem
         )
     table = table.take(rows)
     ids = table["id"].to_pandas()
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "topic": topic_assignments["topic"].astype(int).to_numpy(),
             "month": paper_months(ids, table["update_date"].to_pandas()).to_numpy(),
-            "document": render_texts(table, template).to_pylist(),
         }
     )
+    return AssignedPapers(frame, render_texts(table, template))
 
 
-def topic_shares_over_time(model: BERTopic, papers: pd.DataFrame, min_month_papers: int) -> pd.DataFrame:
+def _month_counts(model: BERTopic, texts: TextChunks, topics: np.ndarray, chunk_size: int) -> csr_matrix:
+    """The words of one month's papers counted per topic (rows: ``np.unique(topics)``).
+
+    BERTopic joins each topic's documents into one and counts its words; the counts of
+    each chunk of papers are summed instead, which gives the same unigram counts (the
+    documents are cleaned as BERTopic cleans them, and joined with a space that no token
+    crosses), without the month's texts in memory at once. An n-gram across two papers'
+    texts, which the join would count, is not counted.
+    """
+    from scipy.sparse import csr_matrix
+
+    labels, groups = np.unique(topics, return_inverse=True)
+    counts = csr_matrix((len(labels), len(model.vectorizer_model.vocabulary_)), dtype=np.int64)
+    for start in range(0, len(texts), chunk_size):
+        chunk = model.vectorizer_model.transform(model._preprocess_text(texts[start : start + chunk_size]))
+        stop = start + chunk.shape[0]
+        membership = csr_matrix(
+            (np.ones(stop - start, dtype=np.int64), (groups[start:stop], np.arange(stop - start))),
+            shape=(len(labels), stop - start),
+        )
+        counts = counts + membership @ chunk
+    return counts
+
+
+def _month_words(model: BERTopic, counts: csr_matrix, topics: np.ndarray, global_ctfidf: csr_matrix) -> dict[int, str]:
+    """Each topic's five best words in one month, as BERTopic's ``topics_over_time`` gives them.
+
+    The month's c-TF-IDF (the model's fitted transformer) is averaged with the topic's
+    global c-TF-IDF, both l1-normalised (``global_tuning``; its ``evolution_tuning``
+    leaves the values as they are). The global row of a topic is its own, also where
+    the assignments leave a topic out.
+    """
+    from sklearn.preprocessing import normalize
+
+    labels = np.unique(topics)
+    month = normalize(model.ctfidf_model.transform(counts), axis=1, norm="l1")
+    tuned = (global_ctfidf[labels + model._outliers] + month) / 2.0
+    words = model.vectorizer_model.get_feature_names_out()
+    # BERTopic's own word ranking (ties included), on the month's matrix.
+    ranked = model._extract_words_per_topic(words, pd.DataFrame({"Topic": labels}), tuned, calculate_aspects=False)
+    return {int(topic): ", ".join(word for word, _ in values[:5]) for topic, values in ranked.items()}
+
+
+def topic_shares_over_time(
+    model: BERTopic, papers: AssignedPapers, min_month_papers: int, chunk_size: int
+) -> pd.DataFrame:
     """Each topic's papers and share of the month's papers, with its words in that month.
 
-    BERTopic's own ``topics_over_time`` counts the papers and recomputes each topic's
-    c-TF-IDF words from that month's documents (averaged with the topic's global
-    words, BERTopic's defaults). Shares are of all papers the model assigned in the
+    Papers are counted per month and topic from the assignments. The words are BERTopic's
+    ``topics_over_time`` words (the month's c-TF-IDF averaged with the topic's global
+    one): the month's texts are counted ``chunk_size`` papers at a time
+    (:func:`_month_counts`), one month after another, so memory holds one chunk of
+    texts and one month's counts per topic. Shares are of all papers the model assigned in the
     month, outliers (topic -1) included, so a month's shares sum to 1.
 
     ``papers`` is :func:`assigned_papers`; papers without a month, and months with fewer
     than ``min_month_papers`` papers, are left out.
     """
-    frame = papers.dropna(subset=["month"])
+    from sklearn.preprocessing import normalize
+
+    frame = papers.frame.dropna(subset=["month"])
     month_papers = frame.groupby("month").size()
     kept = month_papers[month_papers >= min_month_papers]
     frame = frame[frame["month"].isin(kept.index)]
     if frame.empty:
         return pd.DataFrame(columns=SHARE_COLUMNS)
-    over_time = model.topics_over_time(
-        frame["document"].tolist(), frame["month"].tolist(), topics=frame["topic"].tolist()
-    )
-    shares = pd.DataFrame(
-        {
-            "month": pd.to_datetime(over_time["Timestamp"]),
-            "topic": over_time["Topic"].astype(int),
-            "papers": over_time["Frequency"].astype(int),
-        }
-    )
+    global_ctfidf = normalize(model.c_tf_idf_, axis=1, norm="l1")
+    parts = []
+    for month, group in frame.groupby("month", sort=True):
+        topics = group["topic"].to_numpy()
+        counts = _month_counts(model, TextChunks(papers.texts, group.index.to_numpy()), topics, chunk_size)
+        words = _month_words(model, counts, topics, global_ctfidf)
+        sizes = group.groupby("topic").size()
+        parts.append(
+            pd.DataFrame(
+                {"month": month, "topic": sizes.index.astype(int), "papers": sizes.to_numpy(dtype=int)}
+            ).assign(words=lambda part, words=words: part["topic"].map(words))
+        )
+    shares = pd.concat(parts, ignore_index=True)
     shares["month_papers"] = shares["month"].map(kept).astype(int)
     shares["share"] = shares["papers"] / shares["month_papers"]
-    shares["words"] = over_time["Words"].astype(str)
     return shares.sort_values(["month", "topic"], ignore_index=True)[SHARE_COLUMNS]
 
 
