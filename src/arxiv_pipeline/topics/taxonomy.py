@@ -8,10 +8,27 @@ import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from sklearn.decomposition import PCA
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
+
+
+def paper_labels(papers: pq.ParquetFile, ids: pd.Series, columns: list[str]) -> pd.DataFrame:
+    """``id`` and the ``columns`` of ``papers`` for each of ``ids``, in order (missing: NaN).
+
+    The papers are looked up in Arrow and the labels kept categorical (one string per
+    label, a small integer per paper): no column of every paper becomes Python strings.
+    """
+    table = papers.read(columns=["id", *columns])
+    rows = pc.index_in(pa.array(ids, pa.string()), value_set=table["id"])
+    found = table.select(columns).take(rows)
+    return pd.DataFrame(
+        {"id": ids.to_numpy(), **{column: found[column].dictionary_encode().to_pandas() for column in columns}}
+    )
 
 
 def topic_crosstab(topic_assignments: pd.DataFrame, labels: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -8,7 +8,12 @@ import pytest
 
 from arxiv_pipeline.embedding.vectors import Embeddings
 from arxiv_pipeline.topics.document_map import document_points, model_embeddings, plot_document_map
-from arxiv_pipeline.topics.taxonomy import dominant_labels, taxonomy_table, topic_crosstab
+from arxiv_pipeline.topics.taxonomy import (
+    dominant_labels,
+    paper_labels,
+    taxonomy_table,
+    topic_crosstab,
+)
 from arxiv_pipeline.topics.views import TopicViews, paper_months, topic_trends, trends_report
 
 
@@ -112,6 +117,20 @@ def test_a_paper_missing_from_papers_is_named():
     labels = pd.DataFrame({"id": ["a"], "archive": ["cs"]})
     with pytest.raises(ValueError, match=r"\(e.g. 'zz'\) have no archive in papers"):
         topic_crosstab(assignments, labels, "archive")
+
+
+def test_labels_looked_up_in_papers_give_the_crosstab_of_the_whole_table(tmp_path):
+    path = tmp_path / "papers.parquet"
+    papers = pd.DataFrame({"id": ["e", "d", "c", "b", "a", "f"], "archive": ["cs", "math", "cs", "hep-th", "cs", "gr-qc"]})
+    papers.to_parquet(path)
+    assignments = pd.DataFrame({"id": ["a", "b", "c", "d", "e"], "topic": [0, 0, 1, -1, 0]})
+    labels = paper_labels(pq.ParquetFile(path), assignments["id"], ["archive"])
+    assert labels["id"].tolist() == ["a", "b", "c", "d", "e"] and labels["archive"].dtype == "category"
+    expected = topic_crosstab(assignments, papers, "archive")
+    pd.testing.assert_frame_equal(topic_crosstab(assignments, labels, "archive"), expected)
+    with pytest.raises(ValueError, match=r"\(e.g. 'zz'\) have no archive in papers"):
+        missing = pd.Series(["a", "zz"])
+        topic_crosstab(pd.DataFrame({"id": missing, "topic": [0, 1]}), paper_labels(pq.ParquetFile(path), missing, ["archive"]), "archive")
 
 
 #: Made-up training papers: archive "cs" near (10, 0, 0), "math" near (-10, 0, 0), "hep-th" near (0, 10, 0).

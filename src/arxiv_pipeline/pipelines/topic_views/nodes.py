@@ -10,7 +10,12 @@ from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.topics.atlas import build_atlas
 from arxiv_pipeline.topics.bundle import TopicModelBundle
 from arxiv_pipeline.topics.document_map import document_points, model_embeddings, plot_document_map
-from arxiv_pipeline.topics.taxonomy import plot_topic_map, taxonomy_table, topic_crosstab
+from arxiv_pipeline.topics.taxonomy import (
+    paper_labels,
+    plot_topic_map,
+    taxonomy_table,
+    topic_crosstab,
+)
 from arxiv_pipeline.topics.views import (
     TopicViews,
     assigned_papers,
@@ -46,7 +51,7 @@ def cross_topics_with_taxonomy(
     topic_assignments: pd.DataFrame, papers: pq.ParquetFile
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Assigned papers per topic and primary archive, and per topic and primary category."""
-    labels = papers.read(columns=["id", "archive", "primary_category"]).to_pandas()
+    labels = paper_labels(papers, topic_assignments["id"], ["archive", "primary_category"])
     return (
         topic_crosstab(topic_assignments, labels, "archive"),
         topic_crosstab(topic_assignments, labels, "primary_category"),
