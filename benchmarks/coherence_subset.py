@@ -17,7 +17,8 @@ split; the table gives each subset's scores, their difference from the whole spl
 and the time and peak traced memory of building the reference (tokenised a chunk at a
 time). With the default cap the full
 snapshot's 250,000 validation papers are scored against their 0.4 subset: the 0.4 row's
-difference is that cut's cost at this size.
+difference is that cut's cost at this size. The table is also written to
+``docs/figures/coherence_subset.md`` when the whole snapshot is read (no ``--limit``).
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import platform
 import time
 import tracemalloc
 from pathlib import Path
 
+import _figures
 import numpy as np
 import pyarrow as pa
 import yaml
@@ -73,14 +74,6 @@ def topic_sets(texts: list[str]) -> dict[int, list[list[str]]]:
     }
 
 
-def cpu_model() -> str:
-    """The CPU's model name (``/proc/cpuinfo``), or the machine type where there is none."""
-    cpuinfo = Path("/proc/cpuinfo")
-    lines = cpuinfo.read_text().splitlines() if cpuinfo.is_file() else []
-    names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
-    return names[0] if names else platform.machine()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, help="read only the first LIMIT papers")
@@ -117,14 +110,22 @@ def main() -> None:
 
     whole = scores[1.0]
     columns = [f"k={k} {measure}" for k, measure in whole]
-    print(f"{len(texts)} papers of {SNAPSHOT.name}; topics from {len(fit)} papers of the fit split; "
-          f"{cpu_model()}")
-    print("| reference | papers | build s | peak MiB | " + " | ".join(columns) + " |")
-    print("|---" * (4 + len(columns)) + "|")
+    lines = [
+        f"{len(texts)} papers of `{SNAPSHOT.name}`: topics from the {len(fit)} papers of the fit "
+        f"split's 0.4 subset, scored against nested subsets of the {int(held_out.sum())} papers of "
+        "the held-out split (in brackets: the difference from the whole split).",
+        "",
+        "| reference | papers | build s | peak MiB | " + " | ".join(columns) + " |",
+        "|---" * (4 + len(columns)) + "|",
+    ]
     for fraction, values in scores.items():
         papers, seconds, peak = costs[fraction]
         cells = [f"{values[key]:.4f} ({values[key] - whole[key]:+.4f})" for key in whole]
-        print(f"| {fraction:g} subset | {papers} | {seconds:.1f} | {peak / 2**20:.0f} | " + " | ".join(cells) + " |")
+        lines.append(f"| {fraction:g} subset | {papers} | {seconds:.1f} | {peak / 2**20:.0f} | " + " | ".join(cells) + " |")
+    table = "\n".join(lines)
+    print(f"Measured on: {_figures.machine()}.\n\n{table}")
+    if arguments.limit is None:
+        _figures.write("coherence_subset", table)
 
 
 if __name__ == "__main__":

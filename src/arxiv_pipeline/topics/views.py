@@ -188,7 +188,8 @@ def _month_words(model: BERTopic, counts: csr_matrix, topics: np.ndarray, global
     month = normalize(model.ctfidf_model.transform(counts), axis=1, norm="l1")
     tuned = (global_ctfidf[labels + model._outliers] + month) / 2.0
     words = model.vectorizer_model.get_feature_names_out()
-    # BERTopic's own word ranking (ties included), on the month's matrix.
+    # BERTopic's own word ranking (ties included), on the month's matrix; it reads no
+    # documents, as the project's models have no representation model.
     ranked = model._extract_words_per_topic(words, pd.DataFrame({"Topic": labels}), tuned, calculate_aspects=False)
     return {int(topic): ", ".join(word for word, _ in values[:5]) for topic, values in ranked.items()}
 
