@@ -32,11 +32,8 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/real_corpus.py --params topic_tuning.n_trials=30
 
 The topic models are fitted on at most ``topic_tuning.final_max_papers`` training papers
-(table (b) says how many). To compare the cap with all of train, run the same corpus twice
-in two work folders, e.g. at 118,180 papers (about 94,500 in train)::
-
-    .venv/bin/python benchmarks/real_corpus.py --params topic_tuning.final_max_papers=40000 --workdir data/benchmarks/cap40k
-    .venv/bin/python benchmarks/real_corpus.py --params topic_tuning.final_max_papers=null --workdir data/benchmarks/uncapped
+(table (b) says how many). ``benchmarks/topic_cap.py`` compares a fit under a smaller cap
+with one on all of train, in the work folder this benchmark leaves.
 """
 
 from __future__ import annotations
