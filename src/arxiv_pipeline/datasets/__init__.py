@@ -16,6 +16,7 @@ _MODULES = {
     "ArxivSnapshotDataset": "snapshot_dataset",
     "BERTopicDataset": "bertopic_dataset",
     "ClassifierDataset": "classifier_dataset",
+    "EmbeddingCacheDataset": "embedding_cache_dataset",
     "EmbeddingsDataset": "embeddings_dataset",
     "HTMLDataset": "html_dataset",
     "JSONCacheDataset": "cache_datasets",

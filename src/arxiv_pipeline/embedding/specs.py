@@ -213,17 +213,29 @@ class EmbeddingsParams:
         its typed settings, built here from the parameters (:func:`model_spec`). An entry
         set to ``null`` is left out: an environment removes a base model that way. Trained
         models record an entry in their JSON configs as :func:`model_settings` writes it.
+    tfidf_svd_refit
+        Fit each TF-IDF + SVD model again when the training texts changed (the first run
+        of a snapshot). ``False`` keeps a stored fit of the same settings, fitted on an
+        earlier snapshot's train: its vectors of unchanged papers stay as cached and only
+        new and revised papers are encoded (the weekly update, docs/pipelines/topic_update.md).
+        Not part of the model's settings: the fit's identity records the texts it was
+        fitted on.
     """
 
     text_template: str
     encoding: EncodingSettings = field(default_factory=EncodingSettings)
     models: dict[str, ModelSpec] = field(default_factory=dict)
+    tfidf_svd_refit: bool = True
 
     def __post_init__(self) -> None:
         # Kedro passes nested parameters as dicts; frozen, so set through object.
         if isinstance(self.encoding, Mapping):
             encoding = _construct(EncodingSettings, "embeddings.encoding", self.encoding)
             object.__setattr__(self, "encoding", encoding)
+        if not isinstance(self.tfidf_svd_refit, bool):
+            raise EmbeddingModelError(
+                f"embeddings.tfidf_svd_refit must be true or false, got {self.tfidf_svd_refit!r}."
+            )
         invalid = [key for key in self.models if not str(key).isidentifier()]
         if invalid:
             raise EmbeddingModelError(

@@ -123,12 +123,17 @@ def fit_tfidf_svd(model_key: str, spec: TfidfSvdSpec, train: SplitTexts) -> Tfid
 
 
 def fit_stale_tfidf_svd(
-    models: Mapping[str, ModelSpec], train: SplitTexts, stored: Mapping[str, TfidfSvdFit]
+    models: Mapping[str, ModelSpec],
+    train: SplitTexts,
+    stored: Mapping[str, TfidfSvdFit],
+    refit: bool = True,
 ) -> dict[str, TfidfSvdFit]:
     """The TF-IDF + SVD models of ``models`` that ``stored`` lacks, fitted on ``train``.
 
     A stored fit of the same settings and training texts (:func:`tfidf_svd_identity`) is
-    kept: the others are fitted once here, and every split is transformed with them.
+    kept; with ``refit=False`` (``embeddings.tfidf_svd_refit``), a stored fit of the same
+    settings is kept whatever texts it was fitted on, so that its cached vectors stay
+    valid. The others are fitted once here, and every split is transformed with them.
     """
     fits = {}
     for model_key, spec in models.items():
@@ -137,6 +142,14 @@ def fit_stale_tfidf_svd(
         identity = tfidf_svd_identity(spec, train.fingerprint)
         if model_key in stored and stored[model_key].identity == identity:
             logger.info("%s: TF-IDF + SVD fitted on these training texts already, kept.", model_key)
+            continue
+        if not refit and model_key in stored and stored[model_key].spec == spec:
+            logger.info(
+                "%s: TF-IDF + SVD fitted on an earlier snapshot's %d training texts, kept "
+                "(embeddings.tfidf_svd_refit is false): only new and revised texts are encoded.",
+                model_key,
+                stored[model_key].fit_documents,
+            )
             continue
         started = time.perf_counter()
         fits[model_key] = fit_tfidf_svd(model_key, spec, train)

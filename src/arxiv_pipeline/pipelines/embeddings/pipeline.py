@@ -1,5 +1,6 @@
 """The embeddings pipeline: the texts of each split, the runtimes and fits every split shares,
-then one encoding node per split.
+the texts no model has cached encoded once, then one node per split that writes its matrix
+from the cache.
 
 The models are a parameter (``embeddings.models``), read when the nodes run: the
 pipeline's structure does not depend on configuration.
@@ -12,7 +13,19 @@ from kedro.pipeline import Node, Pipeline
 from arxiv_pipeline.corpus.splitting import SPLITS
 from arxiv_pipeline.text.templates import build_embedding_texts
 
-from .nodes import choose_embedding_runtimes, embed_texts, fit_tfidf_svd_models
+from .nodes import (
+    assemble_embeddings,
+    choose_embedding_runtimes,
+    encode_new_texts_of_splits,
+    fit_tfidf_svd_models,
+)
+
+#: What every node that builds the encoders reads.
+_ENCODER_INPUTS = {
+    "embeddings": "params:embeddings",
+    "cpu_runtimes": "cpu_runtimes",
+    "tfidf_svd_fits": "tfidf_svd_fits",
+}
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -35,17 +48,31 @@ def create_pipeline(**kwargs) -> Pipeline:
         outputs="tfidf_svd_fits",
         name="fit_tfidf_svd_models",
     )
-    return Pipeline([texts, runtimes, fits, *(_embed(split) for split in SPLITS)])
+    encode = Node(
+        encode_new_texts_of_splits,
+        inputs={
+            **{f"{split}_texts": f"{split}_texts" for split in SPLITS},
+            "cache": "embedding_cache_store",
+            **{f"stored_{split}": f"{split}_embeddings_store" for split in SPLITS},
+            **_ENCODER_INPUTS,
+        },
+        outputs="embedding_cache",
+        name="encode_new_texts",
+    )
+    return Pipeline([texts, runtimes, fits, encode, *(_assemble(split) for split in SPLITS)])
 
 
-def _embed(split: str) -> Node:
+def _assemble(split: str) -> Node:
     inputs = {
         "texts": f"{split}_texts",
+        # The cache as encode_new_texts left it: this node runs after it.
+        "cache": "embedding_cache",
         "stored": f"{split}_embeddings_store",
-        "embeddings": "params:embeddings",
-        "cpu_runtimes": "cpu_runtimes",
-        "tfidf_svd_fits": "tfidf_svd_fits",
+        **_ENCODER_INPUTS,
     }
     return Node(
-        embed_texts, inputs=inputs, outputs=f"{split}_embeddings", name=f"embed_{split}_texts"
+        assemble_embeddings,
+        inputs=inputs,
+        outputs=f"{split}_embeddings",
+        name=f"assemble_{split}_embeddings",
     )
