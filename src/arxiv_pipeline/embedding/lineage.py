@@ -179,7 +179,8 @@ def check_embeds_like_model(name: str, config: dict[str, Any], embeddings: Embed
     LineageMismatchError
         If the model records no lineage, its embedding model is no longer configured, or
         the embeddings were made by another encoder (other model files or settings; for
-        TF-IDF + SVD, which is fitted on the training texts, other training papers).
+        TF-IDF + SVD, which is fitted on the training texts, a fit on other training
+        papers, which ``embeddings.tfidf_svd_refit: false`` avoids).
     """
     _check_recorded(name, config)
     key = config["embedding_model"]
@@ -193,6 +194,8 @@ def check_embeds_like_model(name: str, config: dict[str, Any], embeddings: Embed
         raise LineageMismatchError(
             f"The {name} was built on '{key}' embeddings made by {config['embedding_identity']}; "
             f"the current ones are made by {current}, so their vectors are not comparable "
-            "(TF-IDF + SVD is refitted whenever the training papers change). Run the "
-            "topic_tuning pipeline again with a new topic_tuning.study_name."
+            "(TF-IDF + SVD is refitted when the training papers change, unless the run sets "
+            "embeddings.tfidf_svd_refit=false, which keeps the stored fit). Run the "
+            "embeddings pipeline again with that parameter, or the topic_tuning pipeline with "
+            "a new topic_tuning.study_name."
         )
