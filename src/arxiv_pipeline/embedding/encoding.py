@@ -91,9 +91,9 @@ def encode_new_texts(
     ``chunk_size`` at a time, each chunk yielded as a shard as soon as it is computed:
     an interrupted run keeps every shard it yielded, and memory holds one chunk. Where
     the split's stored matrix has the same :func:`cache_key` (a work folder made before
-    the per-paper cache), its rows are copied instead of encoded. Then the caches of the
-    model's other identities are dropped, and a cache with more than
-    :data:`MAX_STALE_SHARE` stale rows is compacted.
+    the per-paper cache), its rows are copied instead of encoded. Then a cache with more
+    than :data:`MAX_STALE_SHARE` stale rows is compacted, and the caches of the model's
+    other identities are removed.
 
     Parameters
     ----------
