@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
+import pandas as pd
 from tqdm.auto import tqdm
 
 from arxiv_pipeline.text.templates import SplitTexts, TextChunks, text_hashes
@@ -109,13 +110,14 @@ def encode_new_texts(
         Texts encoded, and rows written, at a time.
     """
     hashes = {texts.split: text_hashes(texts.texts) for texts in splits}
-    live = np.unique(np.concatenate(list(hashes.values())))
+    live = pd.unique(np.concatenate(list(hashes.values())))
     for model_key, encoder in encoders.items():
         cache = caches.model_cache(model_key, encoder.identity)
         added = [np.empty(0, dtype=np.uint64)]
         for texts in splits:
             split_hashes = hashes[texts.split]
-            held = cache.holds(split_hashes) | np.isin(split_hashes, np.concatenate(added))
+            encoded_now = pd.Index(split_hashes).isin(np.concatenate(added))
+            held = cache.holds(split_hashes) | encoded_now
             rows = rows_to_encode(split_hashes, held)
             added.append(split_hashes[rows])
             yield from _fill(

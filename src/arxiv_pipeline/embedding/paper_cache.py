@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
+import pandas as pd
 
 
 def identity_digest(identity: dict[str, Any]) -> str:
@@ -76,27 +77,27 @@ class ModelCache:
         return self.shards[-1].run if self.shards else {}
 
     @cached_property
-    def _index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every stored hash once, sorted, with the shard and row that hold it."""
+    def _index(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        """Every stored hash once (a hash table), with the shard and row that hold it."""
         if not self.shards:
             empty = np.empty(0, dtype=np.int64)
-            return np.empty(0, dtype=np.uint64), empty, empty
+            return pd.Index(np.empty(0, dtype=np.uint64)), empty, empty
         hashes = np.concatenate([shard.hashes for shard in self.shards])
         shard_of = np.repeat(np.arange(len(self.shards)), [len(s.hashes) for s in self.shards])
         row_of = np.concatenate([np.arange(len(shard.hashes)) for shard in self.shards])
-        # return_index gives each hash's first occurrence: the oldest shard holding it.
-        unique, first = np.unique(hashes, return_index=True)
-        return unique, shard_of[first], row_of[first]
+        # A hash stored twice is read from its first, oldest shard. pandas' hash tables:
+        # numpy's sort-based unique and searchsorted take ten times longer at millions.
+        first = ~pd.Index(hashes).duplicated(keep="first")
+        return pd.Index(hashes[first]), shard_of[first], row_of[first]
 
     def locate(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The shard and row of each hash: ``-1`` for both where the cache lacks it."""
-        unique, shard_of, row_of = self._index
-        if not len(unique):
-            missing = np.full(len(hashes), -1, dtype=np.int64)
-            return missing, missing.copy()
-        position = np.minimum(np.searchsorted(unique, hashes), len(unique) - 1)
-        found = unique[position] == hashes
-        return np.where(found, shard_of[position], -1), np.where(found, row_of[position], -1)
+        index, shard_of, row_of = self._index
+        position = index.get_indexer(hashes)
+        found = position >= 0
+        shards, rows = np.full(len(hashes), -1), np.full(len(hashes), -1)
+        shards[found], rows[found] = shard_of[position[found]], row_of[position[found]]
+        return shards, rows
 
     def holds(self, hashes: np.ndarray) -> np.ndarray:
         """Whether the cache holds a vector for each hash (bool, one per hash)."""
@@ -107,7 +108,7 @@ class ModelCache:
         if not self.shards:
             return 1.0
         stored = np.concatenate([shard.hashes for shard in self.shards])
-        return float(np.isin(stored, live).mean())
+        return float(pd.Index(stored).isin(live).mean())
 
     def gather(self, shard_of: np.ndarray, row_of: np.ndarray) -> np.ndarray:
         """The vectors at these shards and rows, as one float32 array (a copy, in order)."""
