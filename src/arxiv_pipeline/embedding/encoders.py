@@ -35,6 +35,13 @@ class Encoder(Protocol):
     def run_info(self) -> dict[str, Any]:
         """How the vectors were computed (device, precision, versions), for the sidecar."""
 
+    @property
+    def supersedes_other_caches(self) -> bool:
+        """Whether this identity replaces the model's others for good, so that their cached
+        vectors can be removed: a TF-IDF + SVD refitted on other training texts replaces the
+        stored fit. A sentence-transformers model can return to another runtime, device or
+        setting, and its other caches are kept."""
+
 
 def make_encoder(
     model_key: str,

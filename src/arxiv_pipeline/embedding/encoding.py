@@ -94,7 +94,7 @@ def encode_new_texts(
     the split's stored matrix has the same :func:`cache_key` (a work folder made before
     the per-paper cache), its rows are copied instead of encoded. Then a cache with more
     than :data:`MAX_STALE_SHARE` stale rows is compacted, and the caches of the model's
-    other identities are removed.
+    other identities are removed where this one supersedes them (a TF-IDF + SVD refit).
 
     Parameters
     ----------
@@ -131,15 +131,29 @@ def encode_new_texts(
                 chunk_size,
             )
         yield from _compact(model_key, encoder.identity, cache, live, chunk_size)
-        current = identity_digest(encoder.identity)
-        for digest in caches.identity_digests(model_key):
-            if digest != current:
-                logger.info(
-                    "%s: the cached vectors of other model settings (%s) are removed.",
-                    model_key,
-                    digest,
-                )
-                yield CacheDrop(model_key, digest)
+        yield from _other_identities(model_key, encoder, caches)
+
+
+def _other_identities(
+    model_key: str, encoder: Encoder, caches: StoredCaches
+) -> Iterator[CacheDrop]:
+    """Removes the caches of the model's other identities where the encoder supersedes them
+    (:attr:`~arxiv_pipeline.embedding.encoders.Encoder.supersedes_other_caches`); else says
+    they are kept: hours of encoding, for a run that returns to those settings."""
+    current = identity_digest(encoder.identity)
+    others = [digest for digest in caches.identity_digests(model_key) if digest != current]
+    if others and not encoder.supersedes_other_caches:
+        logger.info(
+            "%s: the cached vectors of %d other settings or runtimes are kept (%s) for a run "
+            "that returns to them; delete their folders under %s/cache/ to free the disk.",
+            model_key, len(others), ", ".join(others), model_key,
+        )  # fmt: skip
+        return
+    for digest in others:
+        logger.info(
+            "%s: the cached vectors of an earlier fit (%s) are removed.", model_key, digest
+        )
+        yield CacheDrop(model_key, digest)
 
 
 def _fill(

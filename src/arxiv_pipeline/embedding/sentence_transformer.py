@@ -102,6 +102,9 @@ class SentenceTransformerEncoder:
         # int8 weights change the vectors: their cache is never another runtime's.
         self._identity["runtime"] = self.runtime
 
+    #: A run on another device or runtime may return to this one: its cache is kept.
+    supersedes_other_caches = False
+
     @property
     def identity(self) -> dict[str, Any]:
         return self._identity

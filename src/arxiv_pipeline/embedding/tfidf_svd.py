@@ -170,6 +170,9 @@ class TfidfSvdEncoder:
     model.
     """
 
+    #: A refit replaces the stored fit: vectors of the older fits are never asked for again.
+    supersedes_other_caches = True
+
     def __init__(self, fit: TfidfSvdFit) -> None:
         self._fit = fit
 

