@@ -35,6 +35,7 @@ from arxiv_pipeline.topics.model import (
 from arxiv_pipeline.topics.reduction import make_reducer
 from arxiv_pipeline.topics.refit import refit
 from arxiv_pipeline.topics.topic_map import coarse_level
+from arxiv_pipeline.topics.words import WordEmbedder, give_words
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
@@ -96,24 +97,29 @@ def tuned_bertopic(
     seed: int,
     n_coarse: int,
     chunk_size: int,
+    embedder: WordEmbedder | None = None,
 ) -> tuple[FittedTopics, FittedTopics]:
     """The chosen trial's configuration refitted on the train documents under ``seed``,
     at both levels.
 
     :func:`.refit.refit`, the final topic model's own procedure, on every training paper:
     under the final model's seed, on the same papers, it finds the final model's topics.
-    Its fine topics are cut into ``n_coarse`` coarse ones as the final model's were
+    Its topics get their words as the final model's did (:func:`.words.give_words`), and
+    its fine topics are cut into ``n_coarse`` coarse ones as the final model's were
     (:func:`.topic_map.coarse_level`).
 
     Parameters
     ----------
     params
         The trial's fit parameters (``final_topic_metrics["params"]``), size-free
-        HDBSCAN parameters converted with the train documents' count.
+        HDBSCAN parameters converted with the train documents' count, the chosen
+        vectorizer and ``representation``.
     n_coarse
         The final model's number of coarse topics.
     chunk_size
         Papers assigned at a time.
+    embedder
+        The word embedder of ``params["representation"]`` (:func:`.words.embedder_of`).
 
     Returns
     -------
@@ -121,6 +127,8 @@ def tuned_bertopic(
         The fine level and the coarse level.
     """
     fit = refit(documents, vectors, params, seed, np.ones(len(documents["train"]), dtype=bool), chunk_size)
+    if params.get("representation") is not None:  # the fit gave it plain c-TF-IDF words
+        give_words(fit.model, documents["train"], params, embedder, seed)
     fine = FittedTopics(topic_words(fit.model), fit.after)
     topics = fit.after["train"]
     centroids = topic_centroids(vectors["train"], topics, len(fine.words))

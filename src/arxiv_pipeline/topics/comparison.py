@@ -19,6 +19,7 @@ import numpy as np
 from .agreement import taxonomy_agreement
 from .baselines import FittedTopics, default_bertopic, kmeans, lda, lda_corpus, tuned_bertopic
 from .model import Tokenised, coherence_reference
+from .words import WordEmbedder
 
 if TYPE_CHECKING:
     from arxiv_pipeline.reporting.settings import EvaluationParams
@@ -70,6 +71,7 @@ def fit_over_seeds(
     seeds: Sequence[int],
     settings: EvaluationParams,
     chunk_size: int,
+    embedder: WordEmbedder | None = None,
 ) -> dict[str, list[FittedTopics]]:
     """The tuned configuration, BERTopic defaults, LDA and the k-means yardsticks, each
     fitted once per seed.
@@ -95,6 +97,8 @@ def fit_over_seeds(
         The ``evaluation`` parameters: ``lda`` and ``kmeans`` are read.
     chunk_size
         Papers assigned at a time (``topic_tuning.assign_chunk_size``).
+    embedder
+        The tuned model's word embedder (:func:`.words.embedder_of`), for its refits' words.
 
     Returns
     -------
@@ -118,7 +122,7 @@ def fit_over_seeds(
         both = (
             final
             if seed == final_topic_metrics["seed"]
-            else _logged_levels(lambda: tuned_bertopic(documents, vectors, params, seed, n_coarse, chunk_size))
+            else _logged_levels(lambda: tuned_bertopic(documents, vectors, params, seed, n_coarse, chunk_size, embedder))
         )
         for name, level in zip(levels, both, strict=True):
             fitted[name].append(level)

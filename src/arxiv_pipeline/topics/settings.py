@@ -16,7 +16,7 @@ from .corpus import MEASURES
 from .model import SIZE_FREE_FORMS, TOPIC_PARAMETER_RULES
 from .objective import TopicObjectiveConfig
 from .selection import chosen_trial
-from .words import WORD_PARAMETERS
+from .words import WORD_PARAMETERS, representation_setting
 
 #: The limits ``topic_tuning.constraints`` may set.
 CONSTRAINTS = ("min_topics", "max_topics", "max_outlier_share")
@@ -73,6 +73,13 @@ class TopicTuning(StudySettings):
     word_settings
         Vectorizer settings (:data:`.words.WORD_PARAMETERS`) the final topics' words are
         chosen among by held-out coherence, beside the chosen trial's own (:mod:`.words`).
+    word_representations
+        Representation models (``type``: ``mmr`` or ``keybert``, and their settings,
+        :data:`.words.REPRESENTATIONS`) tried on the chosen c-TF-IDF words (:mod:`.words`).
+    word_embedding_model
+        The ``embeddings.models`` key (a sentence-transformers model) whose embeddings the
+        representation models use, whatever model the topics are fitted on; None: plain
+        c-TF-IDF words only.
     """
 
     KEY: ClassVar[str] = "topic_tuning"
@@ -101,6 +108,8 @@ class TopicTuning(StudySettings):
     min_coarse_topics: int = 5
     max_coarse_topics: int = 40
     word_settings: list[dict[str, Any]] = field(default_factory=list)
+    word_representations: list[dict[str, Any]] = field(default_factory=list)
+    word_embedding_model: str | None = None
 
     def __post_init__(self) -> None:
         self.require_choice("measure", OBJECTIVE_MEASURES)
@@ -125,6 +134,10 @@ class TopicTuning(StudySettings):
                 raise ValueError(
                     f"topic_tuning.word_settings: {unknown} are not word settings; use {list(WORD_PARAMETERS)}."
                 )
+        self.word_representations = [
+            representation_setting(setting, f"topic_tuning.word_representations[{index}]")
+            for index, setting in enumerate(self.word_representations)
+        ]
         super().__post_init__()
         self._check_final_size()
         for forms in SIZE_FREE_FORMS.items():

@@ -2,8 +2,8 @@
 
 Built from a refitted model (:mod:`.refit`): the fine level is the model's own topics,
 the coarse level a cut of their tree (:mod:`.levels`) chosen on held-out papers. Both
-tables carry each topic's words in c-TF-IDF order, a short name (its first words), its
-size and its representative papers (those closest to the topic's centroid).
+tables carry each topic's words (the fine level's as :mod:`.words` chose them, the coarse
+level's in c-TF-IDF order), a short name (its first distinct words), its size and its representative papers (those closest to the topic's centroid).
 """
 
 from __future__ import annotations
@@ -38,8 +38,26 @@ REPRESENTATIVES = 5
 
 
 def topic_name(words: Sequence[str]) -> str:
-    """A topic's short name: its first :data:`NAME_WORDS` words."""
-    return ", ".join(words[:NAME_WORDS])
+    """A topic's short name: its first :data:`NAME_WORDS` words that add a word to it.
+
+    A word (or n-gram) whose words are all in the name already (``network`` after
+    ``neural network``), give or take a plural s, is skipped, and an underscore (from
+    LaTeX, ``x_i``) reads as a space.
+    """
+    kept, seen = [], set()
+    for word in words:
+        tokens = {token.removesuffix("s") for token in word.replace("_", " ").split()}
+        if tokens and not tokens <= seen:
+            kept.append(word.replace("_", " "))
+            seen |= tokens
+        if len(kept) == NAME_WORDS:
+            break
+    return ", ".join(kept)
+
+
+def topic_label(topic: int, name: str) -> str:
+    """How views list a topic: its number and name (``3: galaxies, stellar, cluster``)."""
+    return f"{topic}: {name}"
 
 
 @dataclass(frozen=True)
@@ -50,9 +68,9 @@ class TopicMap:
     ----------
     fine, coarse
         One row per topic: ``topic``, ``size`` (papers the model was fitted on, after
-        outlier reduction), ``words``, ``name``, ``representative_ids``; ``fine`` also
-        ``coarse_topic`` and BERTopic's ``label``, with the outlier topic -1 as a row
-        where the fit has outliers.
+        outlier reduction), ``words``, ``name`` (:func:`topic_name`),
+        ``representative_ids``; ``fine`` also ``coarse_topic`` and ``label``
+        (:func:`topic_label`), with the outlier topic -1 as a row where the fit has outliers.
     coarse_of
         Each fine topic's coarse topic (index: fine topic).
     choice
@@ -103,9 +121,7 @@ def build_topic_map(
     coarse_topics = to_coarse(topics, coarse_of)
     fine = _table(words, topics, ids, representative_rows(vectors, topics, centroids, REPRESENTATIVES))
     fine["coarse_topic"] = [int(coarse_of[topic]) if topic >= 0 else -1 for topic in fine["topic"]]
-    info = model.get_topic_info()
-    labels = dict(zip(info["Topic"], info["Name"], strict=True))
-    fine["label"] = [labels.get(topic, str(topic)) for topic in fine["topic"]]
+    fine["label"] = [topic_label(topic, name) for topic, name in zip(fine["topic"], fine["name"], strict=True)]
     coarse_centroids = topic_centroids(vectors, coarse_topics, len(coarse_words))
     coarse = _table(
         coarse_words,

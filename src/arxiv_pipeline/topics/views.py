@@ -264,7 +264,7 @@ def topic_trends(shares: pd.DataFrame, trend_months: int) -> pd.DataFrame:
 
 
 def topic_labels(topic_table: pd.DataFrame) -> dict[int, str]:
-    """Each topic's label in ``topic_table`` (``0_quantum_states_...``), by topic number."""
+    """Each topic's label in ``topic_table`` (``0: quantum, states, qubit``), by topic number."""
     return dict(zip(topic_table["topic"].astype(int), topic_table["label"].astype(str), strict=True))
 
 

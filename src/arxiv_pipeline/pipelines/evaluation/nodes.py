@@ -31,6 +31,7 @@ from arxiv_pipeline.corpus.splitting import (
 )
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
 from arxiv_pipeline.embedding.lineage import check_model_matches_data
+from arxiv_pipeline.embedding.specs import EmbeddingsParams
 from arxiv_pipeline.reporting.settings import EvaluationParams
 from arxiv_pipeline.text.templates import SplitTexts, TextChunks
 from arxiv_pipeline.topics.agreement import taxonomy_labels
@@ -44,6 +45,7 @@ from arxiv_pipeline.topics.comparison import (
 from arxiv_pipeline.topics.corpus import TopicCorpus
 from arxiv_pipeline.topics.model import topic_words
 from arxiv_pipeline.topics.settings import TopicTuning
+from arxiv_pipeline.topics.words import embedder_of
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +240,7 @@ def fit_topic_baselines(
     test_embeddings: SplitEmbeddings,
     topic_tuning: TopicTuning,
     evaluation: EvaluationParams,
+    embeddings: EmbeddingsParams,
 ) -> dict[str, list[FittedTopics]]:
     """Per topic model, its topics and assignments under each of ``evaluation.seeds``
     (:func:`fit_over_seeds`: the tuned configuration refitted, except under the final
@@ -248,7 +251,10 @@ def fit_topic_baselines(
     Every model is fitted on the final model's training papers (``final_topic_metrics``'
     ``fit_size_fraction``: the nested subset of ``topic_tuning.final_size_fraction`` under
     ``topic_tuning.final_max_papers``) and assigns the held-out splits
-    ``topic_tuning.assign_chunk_size`` papers at a time.
+    ``topic_tuning.assign_chunk_size`` papers at a time. The tuned model's refits get
+    their words as the final model's did: its vectorizer and representation model, with
+    the word embedding model it records, from ``embeddings.models``
+    (:func:`~arxiv_pipeline.topics.words.embedder_of`).
 
     Raises ``LineageMismatchError`` if the topic model was built on other papers or
     embeddings than the current ones.
@@ -286,6 +292,7 @@ def fit_topic_baselines(
         evaluation.seeds,
         evaluation,
         topic_tuning.assign_chunk_size,
+        embedder_of(final_topic_metrics["params"], embeddings),
     )
 
 

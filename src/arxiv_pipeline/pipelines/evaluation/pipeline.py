@@ -89,6 +89,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 **EMBEDDINGS,
                 "topic_tuning": "params:topic_tuning",
                 "evaluation": "params:evaluation",
+                "embeddings": "params:embeddings",
             },
             outputs="topic_baselines",
             name="fit_topic_baselines",

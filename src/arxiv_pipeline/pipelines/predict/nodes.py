@@ -30,6 +30,7 @@ from arxiv_pipeline.text.templates import render_texts
 from arxiv_pipeline.topics.bundle import TopicModelBundle
 from arxiv_pipeline.topics.levels import unit_rows
 from arxiv_pipeline.topics.model import topic_words
+from arxiv_pipeline.topics.topic_map import topic_name
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
@@ -42,9 +43,11 @@ OUTPUT_COLUMNS = [
     "categories",
     "predicted_categories",
     "topic",
+    "topic_name",
     "topic_words",
     "topic_similarity",
     "coarse_topic",
+    "coarse_topic_name",
     "coarse_topic_words",
     "error",
 ]
@@ -150,8 +153,9 @@ def _categories(
 def _topics(
     topic_model: BERTopic, texts: list[str], vectors: np.ndarray, config: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """Each text's fine topic (the model's ``transform``), its words, the cosine similarity
-    of the text's and the topic's embeddings, and its coarse topic with that one's words."""
+    """Each text's fine topic (the model's ``transform``), its name and words, the cosine
+    similarity of the text's and the topic's embeddings, and its coarse topic with that
+    one's name and words (names as the topic tables have them)."""
     topics, _ = topic_model.transform(texts, embeddings=vectors)
     topics = np.asarray(topics, dtype=np.int64)
     # Rows of topic_embeddings_ are topics -1 (where the model has outliers), 0, 1, ...
@@ -159,14 +163,16 @@ def _topics(
     similarity = np.einsum("ij,ij->i", unit_rows(vectors), unit_rows(centroids))
     # The model keeps 25 words per topic (for diversity); show as many as it was tuned with.
     top_n_words = config["top_n_words"]
-    words = {topic: values[:top_n_words] for topic, values in topic_words(topic_model).items()}
+    words = topic_words(topic_model)
     coarse_of, coarse_words = config["coarse_of"], config["coarse_words"]
     return [
         {
             "topic": int(topic),
-            "topic_words": words.get(int(topic), []),
+            "topic_name": topic_name(words[topic]) if topic >= 0 else "outliers",
+            "topic_words": words.get(int(topic), [])[:top_n_words],
             "topic_similarity": round(float(closeness), 4),
             "coarse_topic": coarse_of[topic] if topic >= 0 else -1,
+            "coarse_topic_name": topic_name(coarse_words[coarse_of[topic]]) if topic >= 0 else "outliers",
             "coarse_topic_words": coarse_words[coarse_of[topic]][:top_n_words] if topic >= 0 else [],
         }
         for topic, closeness in zip(topics, similarity, strict=True)

@@ -29,7 +29,7 @@ from arxiv_pipeline.topics.refit import Refit
 from arxiv_pipeline.topics.selection import leading_trials
 from arxiv_pipeline.topics.settings import TopicTuning
 from arxiv_pipeline.topics.topic_map import TopicMap, build_topic_map
-from arxiv_pipeline.topics.words import choose_words
+from arxiv_pipeline.topics.words import choose_words, word_embedder, word_model_spec
 from arxiv_pipeline.tuning.components import check_embedding_models
 from arxiv_pipeline.tuning.flow import check_study_splits, tune
 from arxiv_pipeline.tuning.store import StudyStore
@@ -55,7 +55,7 @@ def _used_models(topic_tuning: TopicTuning) -> list[str]:
 
 
 def check_topic_study_data(
-    topic_study: StudyStore, paper_splits: pd.DataFrame, topic_tuning: TopicTuning
+    topic_study: StudyStore, paper_splits: pd.DataFrame, topic_tuning: TopicTuning, embeddings: EmbeddingsParams
 ) -> StudyStore:
     """The study's store, once checked right after ingestion: its trials were run on these splits.
 
@@ -66,9 +66,13 @@ def check_topic_study_data(
         study (``topic_tuning.study_name``); before any embedding is computed.
     ValueError
         If ``topic_tuning.final_max_papers`` leaves no subset of train to fit the final
-        model on (:meth:`~arxiv_pipeline.topics.settings.TopicTuning.final_fraction`).
+        model on (:meth:`~arxiv_pipeline.topics.settings.TopicTuning.final_fraction`), or
+        ``topic_tuning.word_embedding_model`` names no sentence-transformers model
+        (:func:`~arxiv_pipeline.topics.words.word_model_spec`).
     """
     topic_tuning.final_fraction(paper_splits)
+    if topic_tuning.word_embedding_model is not None:
+        word_model_spec(topic_tuning.word_embedding_model, embeddings)
     return check_study_splits(topic_tuning, topic_study, paper_splits)
 
 
@@ -176,9 +180,10 @@ def fit_final_topic_model(
     other paper of every split assigned by ``transform`` and the trial's outlier
     reduction, ``topic_tuning.assign_chunk_size`` papers at a time; each is scored on the
     whole validation split, and the one of the highest ``topic_tuning.measure`` there
-    ships (:mod:`arxiv_pipeline.topics.candidates`). Its topic words are those of the best
-    held-out coherence among ``topic_tuning.word_settings`` (:mod:`arxiv_pipeline.topics.words`),
-    and its fine topics are merged into a coarse level (:mod:`arxiv_pipeline.topics.levels`).
+    ships (:mod:`arxiv_pipeline.topics.candidates`). Its topic words are chosen by held-out
+    coherence and diversity among the c-TF-IDF words of ``topic_tuning.word_settings`` and
+    the ``topic_tuning.word_representations`` (:mod:`arxiv_pipeline.topics.words`), and its
+    fine topics are merged into a coarse level (:mod:`arxiv_pipeline.topics.levels`).
 
     Returns
     -------
@@ -232,7 +237,15 @@ def fit_final_topic_model(
     fit, key = chosen.fit, params["embedding_model"]
     fit_documents = select(texts["train"], fitted)
     params, words = choose_words(
-        fit.model, fit_documents, params, topic_tuning.word_settings, scoring.reference, config.topn
+        fit.model,
+        fit_documents,
+        params,
+        topic_tuning.word_settings,
+        topic_tuning.word_representations,
+        word_embedder(topic_tuning.word_embedding_model, embeddings),
+        seed,
+        scoring.reference,
+        config.topn,
     )
     vectors = corpus.vectors("train", key)
     topic_map = build_topic_map(

@@ -14,7 +14,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             # Right after ingestion, before the embeddings pipeline computes anything.
             Node(
                 check_topic_study_data,
-                inputs=["topic_study_store", "paper_splits", "params:topic_tuning"],
+                inputs=["topic_study_store", "paper_splits", "params:topic_tuning", "params:embeddings"],
                 outputs="topic_study_checked",
                 name="check_topic_study_data",
             ),
