@@ -15,7 +15,7 @@ from pathlib import Path
 import optuna
 import yaml
 
-from tests.conftest import run_pipelines
+from tests.conftest import REPO_ROOT, run_pipelines
 
 # PCA reductions and TF-IDF + SVD embeddings keep a trial well under a second.
 FAST_SPACE = {
@@ -28,11 +28,32 @@ FAST_SPACE = {
 
 
 def use_fast_embeddings(project: Path) -> None:
-    """Only the TF-IDF + SVD model, through the project's configuration as a user would."""
+    """Only the TF-IDF + SVD model, through the project's configuration as a user would:
+    without a sentence-transformers model, topic words are c-TF-IDF words only."""
     base = project / "conf/base/parameters_embeddings.yml"
     settings = yaml.safe_load(base.read_text())
     settings["embeddings"]["models"] = {"tfidf_svd": settings["embeddings"]["models"]["tfidf_svd"]}
     base.write_text(yaml.safe_dump(settings))
+    configure_topic_tuning(project, word_embedding_model=None)
+
+
+#: Representation models with small candidate pools: MiniLM embeds a few hundred words.
+SMALL_REPRESENTATIONS = [
+    {"type": "mmr", "diversity": 0.5, "nr_candidate_words": 30},
+    {"type": "keybert", "nr_candidate_words": 30, "nr_repr_docs": 3, "nr_samples": 20},
+]
+
+
+def use_minilm_words(project: Path) -> None:
+    """Topic words from :data:`SMALL_REPRESENTATIONS` with MiniLM's word embeddings, the
+    topics still fitted on TF-IDF + SVD (MiniLM embeds no paper)."""
+    base = project / "conf/base/parameters_embeddings.yml"
+    settings = yaml.safe_load(base.read_text())
+    settings["embeddings"]["models"]["minilm"] = yaml.safe_load(
+        (REPO_ROOT / "conf/base/parameters_embeddings.yml").read_text()
+    )["embeddings"]["models"]["minilm"]
+    base.write_text(yaml.safe_dump(settings))
+    configure_topic_tuning(project, word_embedding_model="minilm", word_representations=SMALL_REPRESENTATIONS)
 
 
 #: No minimum number of topics: every complete trial is a candidate for the final model,

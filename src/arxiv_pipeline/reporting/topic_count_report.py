@@ -65,7 +65,7 @@ def write_topic_count_report(summary: dict[str, Any]) -> str:
         ]
     if summary["by_n_topics"]:
         lines += [_count_table(summary), ""]
-    lines += _candidates(summary) + _coarse(summary)
+    lines += _candidates(summary) + _words(summary) + _coarse(summary)
     lines += [_advice(summary), ""]
     return "\n".join(lines)
 
@@ -141,6 +141,37 @@ def _candidates(summary: dict[str, Any]) -> list[str]:
         f"and scored on validation; the best there ships (trial {summary['recommended']['trial']}). "
         "Stability is the mean adjusted Rand index between the validation papers' topics of "
         "fits under different seeds on the tuning subset (1: identical).",
+        "",
+        frame.to_markdown(index=False, floatfmt=".4f", missingval="-"),
+        "",
+    ]
+
+
+def _words(summary: dict[str, Any]) -> list[str]:
+    """Every topic-word candidate of the final model, its validation scores, and which shipped."""
+    words = summary.get("words", [])
+    if not words:
+        return []
+    frame = pd.DataFrame(
+        {
+            "words": [entry["representation"] for entry in words],
+            "settings": [
+                ", ".join(f"{name} {value}" for name, value in entry["settings"].items()) for entry in words
+            ],
+            "c_npmi": [entry.get("c_npmi") for entry in words],
+            "diversity": [entry.get("diversity") for entry in words],
+            "shipped": ["yes" if entry["chosen"] else "" for entry in words],
+        }
+    )
+    frame = frame.astype(object).where(frame.notna(), None)
+    return [
+        "## Topic words",
+        "",
+        "The chosen topics' words: c-TF-IDF under each vectorizer setting, the best of them by "
+        "validation c_npmi being plain c-TF-IDF; then representation models re-ranking its "
+        "words with word embeddings (mmr, keybert). The words of the highest validation c_npmi "
+        "among plain c-TF-IDF and the representations at least as diverse ship (diversity: "
+        "the share of distinct words among all topics' top 25).",
         "",
         frame.to_markdown(index=False, floatfmt=".4f", missingval="-"),
         "",

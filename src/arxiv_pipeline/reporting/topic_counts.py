@@ -174,8 +174,9 @@ def summarize_topic_counts(
         per number of topics, the trials (and how many are within the limits), best
         objective, mean diversity, held-out coherence and NMI, and outlier shares;
         ``candidates``: the leading trials refitted at the final size (their trial and
-        final scores and stability, from ``final_topic_metrics``) and ``coarse``: how many
-        coarse topics, and why.
+        final scores and stability, from ``final_topic_metrics``), ``coarse``: how many
+        coarse topics, and why, and ``words``: every topic-word candidate's validation
+        c_npmi and diversity, and which shipped.
     """
     limits = {name: value for name, value in topic_tuning.constraints.items() if value is not None}
     table = topic_count_table(study, limits)
@@ -199,6 +200,7 @@ def summarize_topic_counts(
     summary["why_none"] = why_none
     summary["candidates"] = final_topic_metrics.get("candidates", []) if final_trial == chosen else []
     summary["coarse"] = final_topic_metrics.get("coarse") if final_trial == chosen else None
+    summary["words"] = final_topic_metrics.get("words", []) if final_trial == chosen else []
     summary["best_unconstrained"] = None
     summary["near_best"] = None
     summary["by_n_topics"] = []

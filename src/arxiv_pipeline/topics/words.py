@@ -26,7 +26,7 @@ The chosen vectorizer and representation become the model's parameters
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -279,19 +279,46 @@ def choose_words(
         | _scored(model, documents, candidate, embedder, seed, scorer, topn)
         for candidate in plain
     ]
-    scored = [index for index, entry in enumerate(tried) if "c_npmi" in entry]
-    best = max(scored, key=lambda index: tried[index]["c_npmi"], default=0)
     candidates = list(plain)
-    if scored and embedder is not None:
+    base = _best(tried, range(len(plain)))
+    if base is not None and embedder is not None:
         for setting in representations:
-            candidate = plain[best] | {"representation": {**setting, "embedding_model": embedder.key}}
+            candidate = plain[base] | {"representation": {**setting, "embedding_model": embedder.key}}
             candidates.append(candidate)
             entry = {"representation": setting["type"], "settings": {k: v for k, v in setting.items() if k != "type"}}
             tried.append(entry | _scored(model, documents, candidate, embedder, seed, scorer, topn))
-        floor = tried[best]["diversity"]
-        eligible = [best] + [index for index in range(len(plain), len(tried)) if tried[index].get("diversity", -1) >= floor]
-        best = max(eligible, key=lambda index: tried[index]["c_npmi"])
+    best = chosen_words(tried, len(plain))
     for index, entry in enumerate(tried):
         entry["chosen"] = index == best
     give_words(model, documents, candidates[best], embedder, seed)
     return candidates[best], tried
+
+
+def _best(tried: Sequence[Mapping[str, Any]], among: Iterable[int]) -> int | None:
+    """The scored candidate of the highest c_npmi among ``among`` (the first of ties), or None."""
+    scored = [index for index in among if "c_npmi" in tried[index]]
+    return max(scored, key=lambda index: tried[index]["c_npmi"], default=None)
+
+
+def chosen_words(tried: Sequence[Mapping[str, Any]], n_plain: int) -> int:
+    """The rule: which of the scored candidates ships.
+
+    Parameters
+    ----------
+    tried
+        Candidates with their validation ``c_npmi`` and ``diversity`` (none where they
+        failed): ``n_plain`` c-TF-IDF ones, then representation models.
+
+    Returns
+    -------
+    int
+        Plain c-TF-IDF, the c-TF-IDF candidate of the highest c_npmi, unless a
+        representation of at least its diversity has a higher c_npmi: then the one of
+        the highest. The first candidate where none scored (its words are BERTopic's).
+    """
+    base = _best(tried, range(n_plain))
+    if base is None:
+        return 0
+    floor = tried[base]["diversity"]
+    eligible = [index for index in range(n_plain, len(tried)) if tried[index].get("diversity", -1.0) >= floor]
+    return _best(tried, [base, *eligible])

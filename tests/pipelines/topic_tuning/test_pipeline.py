@@ -9,6 +9,9 @@ from kedro.framework.session import KedroSession
 from optuna.trial import TrialState
 
 from arxiv_pipeline.topics.agreement import AGREEMENT_METRICS
+from arxiv_pipeline.topics.model import topic_words
+from arxiv_pipeline.topics.topic_map import topic_name
+from arxiv_pipeline.topics.words import chosen_words
 from arxiv_pipeline.tuning.study import ProvenanceMismatchError
 from tests.conftest import load_dataset, run_pipelines
 from tests.workflows import (
@@ -18,6 +21,7 @@ from tests.workflows import (
     embedded_copy,
     tune,
     use_fast_embeddings,
+    use_minilm_words,
 )
 
 
@@ -53,8 +57,10 @@ def test_study_records_every_metric_resumes_and_builds_the_final_model(tuned_pro
     assert provenance["packages"]["bertopic"] and provenance["data_fingerprint"].startswith("size_fraction=1.0")
     assert provenance["search_space"] == FAST_SPACE
 
-    # A rerun with more trials continues the study: nothing lost, nothing duplicated.
+    # A rerun with more trials continues the study: nothing lost, nothing duplicated. Its
+    # final model's words may come from representation models with MiniLM's word embeddings.
     first = summary(study)
+    use_minilm_words(tuned_project)
     resumed = tune(tuned_project, n_trials=5)
     assert summary(resumed)[:3] == first and len(resumed.trials) == 5
 
@@ -69,14 +75,23 @@ def test_study_records_every_metric_resumes_and_builds_the_final_model(tuned_pro
         assert candidate["final_value"] == pytest.approx(candidate["trial_value"], abs=1e-12)
         assert -1.0 <= candidate["stability_ari"] <= 1.0
     assert metrics["trial"] == resumed.best_trial.number
-    # The shipped words are those of the best validation c_npmi among the word settings.
-    scored = [setting["c_npmi"] for setting in metrics["words"] if "c_npmi" in setting]
-    assert len(metrics["words"]) == 4 and metrics["validation"]["c_npmi"] == pytest.approx(max(scored))
+    # Every candidate's words were scored; the rule's choice ships, and the saved model,
+    # the topic table and the metrics hold those words.
+    words = metrics["words"]
+    assert [entry["representation"] for entry in words] == ["c-tf-idf"] * 4 + ["mmr", "keybert"]
+    shipped = [entry for entry in words if entry["chosen"]]
+    assert shipped == [words[chosen_words(words, 4)]]
+    assert metrics["validation"]["c_npmi"] == pytest.approx(shipped[0]["c_npmi"], abs=1e-12)
+    assert metrics["validation"]["diversity"] == pytest.approx(shipped[0]["diversity"], abs=1e-12)
+    representation = metrics["params"]["representation"]
+    assert (representation or {"type": "c-tf-idf"})["type"] == shipped[0]["representation"]
     assert metrics["validation"]["nmi_primary"] == pytest.approx(resumed.best_value, abs=1e-12)
     table = load_dataset(tuned_project, "topic_table")
-    assert table.loc[table["topic"] >= 0, "words"].map(len).min() >= 10
     fine = table[table["topic"] >= 0]
-    assert (fine["name"] == fine["words"].map(lambda words: ", ".join(words[:3]))).all()
+    assert fine["words"].map(list).tolist() == list(topic_words(load_dataset(tuned_project, "topic_model").model).values())
+    assert fine["words"].map(len).min() >= 10
+    assert (fine["name"] == fine["words"].map(topic_name)).all()
+    assert (fine["label"] == fine["topic"].astype(str) + ": " + fine["name"]).all()
     assert fine["representative_ids"].map(len).between(1, 5).all()
     coarse = load_dataset(tuned_project, "coarse_topic_table")
     assert len(coarse) == metrics["coarse"]["n_topics"] <= len(fine)
