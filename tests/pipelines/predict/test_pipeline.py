@@ -13,6 +13,7 @@ from arxiv_pipeline.embedding import EncodingSettings
 from arxiv_pipeline.embedding.lineage import LineageMismatchError
 from arxiv_pipeline.pipelines.predict.__main__ import main
 from arxiv_pipeline.pipelines.predict.nodes import _encoder
+from arxiv_pipeline.topics.topic_map import topic_name
 from tests.conftest import REPO_ROOT, load_dataset, run_pipelines
 from tests.workflows import trained_copy
 
@@ -51,6 +52,12 @@ def check_prediction(row: dict, labels: list[str], top_k: int) -> None:
     assert all(category["label"] in labels for category in row["categories"])
     assert set(row["predicted_categories"]) <= set(labels)
     assert isinstance(row["topic"], int) and isinstance(row["topic_words"], list)
+    # Names as the topic tables have them: the first distinct words, or "outliers".
+    if row["topic"] >= 0:
+        assert row["topic_name"] == topic_name(row["topic_words"])
+        assert row["coarse_topic_name"] == topic_name(row["coarse_topic_words"])
+    else:
+        assert row["topic_name"] == row["coarse_topic_name"] == "outliers"
 
 
 def predict(project, source) -> list[dict]:
