@@ -2,20 +2,22 @@
 
 import json
 
+import numpy as np
 import pytest
 import yaml
-from sklearn.decomposition import PCA, TruncatedSVD
+from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from arxiv_pipeline.embedding.specs import EmbeddingsParams
+from arxiv_pipeline.topics.baselines import tuned_bertopic
 from arxiv_pipeline.topics.coherence import CoherenceScorer
 from arxiv_pipeline.topics.model import (
     TOPIC_DEFAULTS,
     analyzer,
-    fit_topic_model,
     score_topics,
     topic_words,
 )
+from arxiv_pipeline.topics.refit import refit
 from arxiv_pipeline.topics.topic_map import topic_name
 from arxiv_pipeline.topics.words import (
     PLAIN,
@@ -36,8 +38,11 @@ REPRESENTATIONS = [
     ),
 ]
 WORD_SETTINGS = [{"vectorizer.ngram_range": "1-1", "vectorizer.min_df": 1, "vectorizer.max_df": 0.8}]
-PARAMS = TOPIC_DEFAULTS | {"embedding_model": "svd", "reducer": "pca", "cluster": "kmeans", "kmeans.n_clusters": 8}
+PARAMS = TOPIC_DEFAULTS | {
+    "embedding_model": "svd", "reducer": "pca", "pca.n_components": 5, "cluster": "kmeans", "kmeans.n_clusters": 8
+}
 SEED = 42
+CHUNK = 10_000
 
 
 def embeddings_params() -> EmbeddingsParams:
@@ -54,18 +59,26 @@ def fitted(arxiv_sample):
     vectors = TruncatedSVD(48, random_state=0).fit_transform(
         TfidfVectorizer(stop_words="english", min_df=2).fit_transform(texts)
     )
-    train, held_out = texts[:1500], texts[1500:]
-
-    def fit():
-        reduced = PCA(5, random_state=0).fit_transform(vectors[:1500])
-        return fit_topic_model(train, vectors[:1500], reduced, PARAMS, SEED)
-
+    documents = {"train": texts[:1500], "validation": texts[1500:]}
+    split_vectors = {"train": vectors[:1500], "validation": vectors[1500:]}
     tokenize = analyzer()
-    scorer = CoherenceScorer([tokenize(text) for text in held_out])
+    scorer = CoherenceScorer([tokenize(text) for text in documents["validation"]])
     embedder = word_embedder("minilm", embeddings_params())
-    model = fit()
-    params, tried = choose_words(model, train, PARAMS, WORD_SETTINGS, REPRESENTATIONS, embedder, SEED, scorer, 10)
-    return {"fit": fit, "train": train, "scorer": scorer, "embedder": embedder, "model": model, "params": params, "tried": tried}
+    # The final model's own procedure, as the evaluation's refits are.
+    model = refit(documents, split_vectors, PARAMS, SEED, np.ones(1500, dtype=bool), CHUNK).model
+    params, tried = choose_words(
+        model, documents["train"], PARAMS, WORD_SETTINGS, REPRESENTATIONS, embedder, SEED, scorer, 10
+    )
+    return {
+        "documents": documents,
+        "vectors": split_vectors,
+        "train": documents["train"],
+        "scorer": scorer,
+        "embedder": embedder,
+        "model": model,
+        "params": params,
+        "tried": tried,
+    }
 
 
 def test_every_candidate_gives_words_and_the_rule_ships_the_model_words(fitted):
@@ -88,10 +101,17 @@ def test_every_candidate_gives_words_and_the_rule_ships_the_model_words(fitted):
         candidate = PARAMS | (entry["settings"] if setting is None else {}) | {"representation": setting}
         give_words(model, fitted["train"], candidate, fitted["embedder"], SEED)
         assert [len(words) for words in topic_words(model).values()] == [25] * 8
-    # A refit under the same seed gets the shipped words by the same path (as the evaluation's do).
-    refit = fitted["fit"]()
-    give_words(refit, fitted["train"], params, fitted["embedder"], SEED)
-    assert topic_words(refit) == shipped
+    give_words(model, fitted["train"], params, fitted["embedder"], SEED)
+    assert topic_words(model) == shipped
+
+
+@pytest.mark.parametrize("representation", [None, 1], ids=["plain", "keybert"])
+def test_the_evaluations_refit_under_the_same_seed_gets_the_same_words(fitted, representation):
+    setting = None if representation is None else {**REPRESENTATIONS[representation], "embedding_model": "minilm"}
+    params = fitted["params"] | {"representation": setting}
+    give_words(fitted["model"], fitted["train"], params, fitted["embedder"], SEED)
+    fine, _ = tuned_bertopic(fitted["documents"], fitted["vectors"], params, SEED, 3, CHUNK, fitted["embedder"])
+    assert fine.words == topic_words(fitted["model"])
 
 
 def test_representations_change_the_words_but_not_the_topics(fitted):
