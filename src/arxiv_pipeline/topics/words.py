@@ -26,6 +26,7 @@ The chosen vectorizer and representation become the model's parameters
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,8 @@ REPRESENTATIONS: dict[str, dict[str, float | int]] = {
     "mmr": {"diversity": 0.3, "nr_candidate_words": 50},
     "keybert": {"nr_candidate_words": 50, "nr_repr_docs": 5, "nr_samples": 100},
 }
+
+logger = logging.getLogger(__name__)
 
 #: What a candidate is called in ``final_topic_metrics["words"]`` and the report.
 PLAIN = "c-tf-idf"
@@ -291,6 +294,13 @@ def choose_words(
     for index, entry in enumerate(tried):
         entry["chosen"] = index == best
     give_words(model, documents, candidates[best], embedder, seed)
+    logger.info(
+        "Topic words: %s %s ships of %d candidates (validation c_npmi and diversity of each: "
+        "final_topic_metrics' words).",
+        tried[best]["representation"],
+        tried[best]["settings"],
+        len(tried),
+    )
     return candidates[best], tried
 
 
