@@ -2,7 +2,9 @@
 
 Several worker processes on one journal-backed study, two on a real PostgreSQL server,
 and a run killed with SIGKILL mid-study then started again. Trials are fast (TF-IDF +
-SVD embeddings, PCA) so each test takes seconds beyond its processes' start.
+SVD embeddings, PCA) so each test takes seconds beyond its processes' start. Every run
+goes as far as the study (``topic_study``): what is tested here is the study; the final
+model fitted from it is tested in tests/pipelines/topic_tuning.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def states(study: optuna.Study) -> dict[TrialState, int]:
 
 def test_four_workers_on_one_journal_study_run_exactly_n_trials(fast_project):
     configure_topic_tuning(fast_project, storage="journal", n_workers=4, n_trials=8)
-    run_pipelines(fast_project, ["topic_tuning"])
+    run_pipelines(fast_project, ["topic_tuning"], to_outputs=["topic_study"])
 
     journal = optuna.storages.JournalStorage(
         optuna.storages.journal.JournalFileBackend(
@@ -74,7 +76,7 @@ def test_four_workers_on_one_journal_study_run_exactly_n_trials(fast_project):
 def test_several_workers_refuse_sqlite(fast_project):
     configure_topic_tuning(fast_project, n_workers=2)
     with pytest.raises(ValueError, match="SQLite is for one"):
-        run_pipelines(fast_project, ["topic_tuning"])
+        run_pipelines(fast_project, ["topic_tuning"], to_outputs=["topic_study"])
 
 
 # -- The trial budget, on a journal (no heartbeat) ---------------------------------------
@@ -205,7 +207,7 @@ def test_two_workers_on_postgresql_record_every_trial(fast_project, postgres_url
     )
     configure_topic_tuning(fast_project, storage="postgresql", n_workers=2, n_trials=6)
     with caplog.at_level("INFO"):
-        run_pipelines(fast_project, ["topic_tuning"])
+        run_pipelines(fast_project, ["topic_tuning"], to_outputs=["topic_study"])
 
     study = optuna.load_study(study_name="topic_tuning", storage=postgres_url)
     counts = states(study)
@@ -277,7 +279,7 @@ def test_a_run_killed_mid_study_resumes_to_n_trials(fast_project, kedro_runs):
         # A dead run's trial is failed 2 heartbeats after its last one.
         entries[name]["heartbeat_interval"] = 1
     catalog.write_text(yaml.safe_dump(entries))
-    configure_topic_tuning(fast_project, n_trials=8)
+    configure_topic_tuning(fast_project, n_trials=4)
     database = fast_project / "data/06_models/topic_tuning.db"
 
     run = kedro_runs(fast_project)
@@ -294,14 +296,14 @@ def test_a_run_killed_mid_study_resumes_to_n_trials(fast_project, kedro_runs):
     killed = _trials(database)
     complete_before = [trial for trial in killed if trial[1] == "COMPLETE"]
     stale = [number for number, state, _ in killed if state == "RUNNING"]
-    assert stale and len(complete_before) < 8
+    assert stale and len(complete_before) < 4
 
     resumed = kedro_runs(fast_project)
     _, errors = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, errors.decode()[-2000:]
     after = _trials(database)
     by_number = {number: (state, value) for number, state, value in after}
-    assert sum(state == "COMPLETE" for state, _ in by_number.values()) == 8
+    assert sum(state == "COMPLETE" for state, _ in by_number.values()) == 4
     # The killed run's trial was marked FAIL (by Optuna's heartbeat, or as a trial with no
     # worker when it was killed before its first heartbeat); no complete trial was lost.
     assert all(by_number[number][0] == "FAIL" for number in stale)

@@ -9,6 +9,7 @@ pruned, 1 failed, 1 running trial) and the two-objective ``legacy_pareto``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,13 +22,16 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 import optuna
 import pytest
+from click.testing import CliRunner
+from kedro.framework.startup import bootstrap_project
 
+from arxiv_pipeline.cli import cli
 from tests.conftest import copy_project
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -173,31 +177,97 @@ def test_a_single_objective_study_with_ties_is_not_called_pareto(listing):
     assert "0.25" in row and "Pareto" not in row
 
 
-def test_list_prints_only_the_table_on_stdout(project, storages):
+def test_list_prints_only_the_table_on_stdout(listing):
     """A log line ("Using 'conf/logging.yml' as logging configuration") came above the table."""
-    result = kedro(project, "studies", "list")
+    result = listing.result
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["storage", "study", "direction"]
     assert all(line.startswith("data/06_models/") for line in lines[1:])
 
 
-def test_dashboard_serves_the_study_on_localhost_read_only(project, storages):
+@dataclass(frozen=True)
+class Served:
+    """A ``kedro studies dashboard`` running: the line it printed with its URL, and its port."""
+
+    line: str
+    port: int
+
+
+@dataclass(frozen=True)
+class Dashboards:
+    """The dashboards of :func:`dashboards`, by the storage file each serves."""
+
+    storages: Path
+    before: dict[str, str]
+    served: dict[str, Served]
+
+
+def _free_ports(count: int) -> list[int]:
+    """``count`` distinct ports nothing listens on, on 127.0.0.1."""
+    with contextlib.ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+
+
+@pytest.fixture(scope="module")
+def dashboards(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboards]:
+    """Two ``kedro studies dashboard`` processes (seconds each to start, so started at once)
+    on :func:`storages`, for the tests of what they serve.
+
+    ``legacy_search`` by its study name (in both storages: the most recently written,
+    legacy.db, is served) and ``data/06_models/legacy.journal`` by the path ``kedro studies
+    list`` prints. Stopping them writes nothing either.
+    """
+    project = copy_project(tmp_path_factory.mktemp("studies-dashboard"))
+    storages = make_storages(project)
     before = digests(storages)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with dashboard(project, "legacy_search", port) as line:
-        assert line.startswith("optuna-dashboard on data/06_models/legacy.db: ")
-        url = line.split(": ", 1)[1].strip()
-        assert url.startswith(f"http://127.0.0.1:{port}/dashboard/studies/")
-        studies = json.loads(_get(f"http://127.0.0.1:{port}/api/studies"))
-        assert {study["study_name"] for study in studies["study_summaries"]} == {
-            "legacy_search",
-            "legacy_pareto",
-        }
-        assert "<html" in _get(url).lower()
+    names = {"legacy.db": "legacy_search", "legacy.journal": "data/06_models/legacy.journal"}
+    ports = dict(zip(names, _free_ports(len(names)), strict=True))
+    servers: dict[str, subprocess.Popen] = {}
+    try:
+        for storage, name in names.items():
+            command = ["studies", "dashboard", name, "--port", str(ports[storage])]
+            servers[storage] = subprocess.Popen(
+                [sys.executable, "-m", "kedro", *command],
+                cwd=project,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        served = {storage: Served(_url_line(servers[storage]), ports[storage]) for storage in names}
+        yield Dashboards(storages, before, served)
+    finally:
+        for server in servers.values():
+            server.terminate()
+            server.wait(timeout=30)
     assert digests(storages) == before
+
+
+def _url_line(server: subprocess.Popen) -> str:
+    """The line a ``kedro studies dashboard`` prints with its URL."""
+    line = ""
+    while "http://" not in line:
+        line = server.stdout.readline()
+        assert line or server.poll() is None, "the dashboard command ended without a URL"
+    return line
+
+
+def test_dashboard_serves_the_study_on_localhost_read_only(dashboards):
+    line, port = dashboards.served["legacy.db"].line, dashboards.served["legacy.db"].port
+    assert line.startswith("optuna-dashboard on data/06_models/legacy.db: ")
+    url = line.split(": ", 1)[1].strip()
+    assert url.startswith(f"http://127.0.0.1:{port}/dashboard/studies/")
+    studies = json.loads(_get(f"http://127.0.0.1:{port}/api/studies"))
+    assert {study["study_name"] for study in studies["study_summaries"]} == {
+        "legacy_search",
+        "legacy_pareto",
+    }
+    assert "<html" in _get(url).lower()
+    assert digests(dashboards.storages) == dashboards.before
 
 
 def _get(url: str) -> str:
@@ -214,8 +284,11 @@ def _get(url: str) -> str:
 
 
 def test_an_unknown_study_names_those_there_are(project, storages):
-    result = kedro(project, "studies", "dashboard", "no_such_study")
-    assert result.returncode != 0
+    # The command's own error path, in this process: the other tests start kedro's CLI.
+    result = CliRunner().invoke(
+        cli, ["studies", "dashboard", "no_such_study"], obj=bootstrap_project(project)
+    )
+    assert result.exit_code != 0
     assert (
         "No study or storage file 'no_such_study'" in result.stderr
         and "legacy_pareto" in result.stderr
@@ -243,62 +316,22 @@ def _request(url: str, method: str) -> int:
 
 
 @pytest.mark.parametrize("storage", ["legacy.db", "legacy.journal"])
-def test_the_dashboard_refuses_to_delete_a_study(project, storages, storage):
-    before = digests(storages)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "kedro", "studies", "dashboard", storage, "--port", str(port)],
-        cwd=project,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        api = f"http://127.0.0.1:{port}/api/studies"
-        studies = json.loads(_get(api))["study_summaries"]
-        search = next(study for study in studies if study["study_name"] == "legacy_search")
-        status = _request(f"{api}/{search['study_id']}", "DELETE")
-        assert status >= 400, f"DELETE answered {status}"
-        after = json.loads(_get(api))["study_summaries"]
-        assert "legacy_search" in {study["study_name"] for study in after}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    assert digests(storages) == before
+def test_the_dashboard_refuses_to_delete_a_study(dashboards, storage):
+    api = f"http://127.0.0.1:{dashboards.served[storage].port}/api/studies"
+    studies = json.loads(_get(api))["study_summaries"]
+    search = next(study for study in studies if study["study_name"] == "legacy_search")
+    status = _request(f"{api}/{search['study_id']}", "DELETE")
+    assert status >= 400, f"DELETE answered {status}"
+    after = json.loads(_get(api))["study_summaries"]
+    assert "legacy_search" in {study["study_name"] for study in after}
+    assert digests(dashboards.storages) == dashboards.before
 
 
-@contextmanager
-def dashboard(project: Path, name: str, port: int) -> Iterator[str]:
-    """``kedro studies dashboard NAME`` running; yields the line it prints with its URL."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "kedro", "studies", "dashboard", name, "--port", str(port)],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        line = ""
-        while "http://" not in line:
-            line = server.stdout.readline()
-            assert line or server.poll() is None, "the dashboard command ended without a URL"
-        yield line
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def test_the_dashboard_opens_a_storage_by_the_path_list_prints(project, storages):
+def test_the_dashboard_opens_a_storage_by_the_path_list_prints(dashboards):
     """``kedro studies dashboard data/06_models/topic_tuning.journal`` was refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with dashboard(project, "data/06_models/legacy.journal", port) as line:
-        url = f"http://127.0.0.1:{port}/dashboard/"
-        assert line == f"optuna-dashboard on data/06_models/legacy.journal: {url}\n"
+    served = dashboards.served["legacy.journal"]
+    url = f"http://127.0.0.1:{served.port}/dashboard/"
+    assert served.line == f"optuna-dashboard on data/06_models/legacy.journal: {url}\n"
 
 
 def test_a_storage_file_anywhere_is_located_by_its_path(project, storages, tmp_path_factory):
@@ -308,6 +341,8 @@ def test_a_storage_file_anywhere_is_located_by_its_path(project, storages, tmp_p
     shutil.copy(storages / "legacy.journal", elsewhere / "other.journal")
     found = find_storages(storages)
     assert locate(found, "data/06_models/legacy.db") == ((storages / "legacy.db").resolve(), None)
+    # By its file name alone: the storage of that name among those found.
+    assert locate(found, "legacy.db") == (storages / "legacy.db", None)
     other = elsewhere / "other.journal"
     assert locate(found, str(other)) == (other.resolve(), None)
     (elsewhere / "notes.txt").write_text("not a study\n")
