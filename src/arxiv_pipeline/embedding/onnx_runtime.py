@@ -7,12 +7,15 @@ sentence-transformers' own ONNX and OpenVINO backends need Optimum, whose releas
 transformers to other versions than sentence-transformers 6 needs (optimum-onnx: below
 4.58; optimum-intel: 5.5, with a CUDA build of torch); so the model is exported here with ``torch.onnx`` (no network, no Optimum), from the
 loaded model's own modules (transformer, pooling, normalisation), into a temporary folder
-each time it is loaded: exporting and quantising take seconds, encoding takes minutes,
-and nothing outside the catalog is written or can go stale.
+that the process removes when it ends: nothing outside the catalog is kept or can go
+stale. A model's graph is exported (and quantised) once per process, as measuring the
+CPU's runtimes loads one model for each of three runtimes, and exporting and quantising
+take seconds.
 """
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -33,26 +36,35 @@ class OnnxSentenceEncoder:
     The model still tokenises (so truncation follows its ``max_seq_length``); the
     exported graph maps the token tensors to the sentence embedding, pooled and, where
     the model has a normalisation module, normalised, exactly as its torch modules do.
+
+    Parameters
+    ----------
+    model
+        The loaded model, on the CPU.
+    runtime
+        ``openvino``, ``onnx`` or ``onnx_int8``.
+    model_hash
+        The hash of the model's files: the graph exported for it is reused by every
+        encoder of this process with the same hash.
     """
 
-    def __init__(self, model: SentenceTransformer, runtime: str) -> None:
+    def __init__(self, model: SentenceTransformer, runtime: str, model_hash: str) -> None:
         self._model = model
         self.input_names = [
             name for name, value in self._features(["a", "b c"]).items() if _is_tensor(value)
         ]
-        with tempfile.TemporaryDirectory(prefix="arxiv-onnx-") as folder:
-            path = self._export(Path(folder) / "model.onnx")
-            if runtime == "onnx_int8":
-                path = _quantize(path, Path(folder) / "model_int8.onnx")
-            # Both read the whole file (< 2 GB, no external data) before it is removed.
-            self._run = _openvino(path) if runtime == "openvino" else _onnxruntime(path)
+        folder = Path(_graph_folder().name)
+        graph = _made_once(folder / f"{model_hash}.onnx", self._export)
+        if runtime == "onnx_int8":
+            graph = _made_once(folder / f"{model_hash}-int8.onnx", functools.partial(_quantize, graph))
+        self._run = _openvino(graph) if runtime == "openvino" else _onnxruntime(graph)
 
     def _features(self, texts: list[str]) -> dict[str, object]:
         # ``tokenize`` was renamed ``preprocess`` in sentence-transformers 6.
         preprocess = getattr(self._model, "preprocess", None) or self._model.tokenize
         return preprocess(texts)
 
-    def _export(self, path: Path) -> Path:
+    def _export(self, path: Path) -> None:
         import torch
 
         features = self._features(["an example text", "a second, longer example text"])
@@ -75,7 +87,6 @@ class OnnxSentenceEncoder:
                 # The TorchScript exporter: the dynamo one needs onnxscript.
                 dynamo=False,
             )
-        return path
 
     def encode(self, texts: list[str], normalize: bool) -> np.ndarray:
         """One float32 row per text, in order, as ``SentenceTransformer.encode`` gives it."""
@@ -113,7 +124,26 @@ def _is_tensor(value: object) -> bool:
     return isinstance(value, torch.Tensor)
 
 
-def _quantize(path: Path, target: Path) -> Path:
+@functools.cache
+def _graph_folder() -> tempfile.TemporaryDirectory:
+    """The folder of this process's exported graphs, removed when the process ends."""
+    return tempfile.TemporaryDirectory(prefix="arxiv-onnx-")
+
+
+def _made_once(path: Path, make: Callable[[Path], None]) -> Path:
+    """``path``, made by ``make`` unless it exists.
+
+    ``make`` writes under another name, renamed when complete: a ``make`` that raised
+    leaves nothing that a later call would take for the graph.
+    """
+    if not path.is_file():
+        partial = path.with_suffix(".partial")
+        make(partial)
+        partial.replace(path)
+    return path
+
+
+def _quantize(path: Path, target: Path) -> None:
     """Dynamic int8 quantisation of the weight matrices (activations are quantised per batch).
 
     One scale per output channel, and only products with a weight matrix: with one scale
@@ -136,7 +166,6 @@ def _quantize(path: Path, target: Path) -> Path:
             "DefaultTensorType": TensorProto.FLOAT,
         },
     )
-    return target
 
 
 def _sentence_embedding_module(model: SentenceTransformer, input_names: list[str]) -> object:

@@ -135,7 +135,7 @@ class SentenceTransformerEncoder:
             return None
         from .onnx_runtime import OnnxSentenceEncoder
 
-        return OnnxSentenceEncoder(self.model, self.runtime)
+        return OnnxSentenceEncoder(self.model, self.runtime, self._identity["model_hash"])
 
     @property
     def dim(self) -> int:
