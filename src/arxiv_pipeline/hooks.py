@@ -12,7 +12,6 @@ from kedro.io import CatalogProtocol
 from kedro.pipeline import Pipeline
 
 from arxiv_pipeline.cli import STUDY_FOLDER
-from arxiv_pipeline.reporting.run_summary import render_summary
 from arxiv_pipeline.runtime_params import check_runtime_params, known_names
 
 logger = logging.getLogger(__name__)
@@ -92,6 +91,10 @@ class RunSummaryHooks:
     def after_pipeline_run(
         self, run_params: dict[str, Any], run_result: dict[str, Any], pipeline: Pipeline, catalog: CatalogProtocol
     ) -> None:
+        # Late: it imports scikit-learn and plotly (seconds), which Kedro would import for
+        # every command (this module is loaded with the settings), `kedro studies` too.
+        from arxiv_pipeline.reporting.run_summary import render_summary
+
         project_path = Path(run_params["project_path"])
         summary_logger.info(
             render_summary(
