@@ -70,18 +70,28 @@ def configure_topic_tuning(project: Path, **values: object) -> None:
 
 
 def tune(
-    project: Path, search_space: dict = FAST_SPACE, study_only: bool = False, **topic_tuning
+    project: Path,
+    search_space: dict = FAST_SPACE,
+    study_only: bool = False,
+    figures: bool = True,
+    **topic_tuning,
 ) -> optuna.Study:
     """Run topic_tuning with this search space and no constraints (parameters file).
 
     ``study_only``: as far as the study (``--to-outputs topic_study``), for tests that
     assert nothing of the final model (its fit and figures take seconds).
+    ``figures=False``: as far as the final model (``--to-outputs topic_model``), for tests
+    that assert nothing of its figures (the distance map runs UMAP: seconds).
     """
     configure_topic_tuning(project, search_space=search_space, constraints=UNCONSTRAINED)
+    if study_only:
+        to_outputs = ["topic_study"]
+    else:
+        to_outputs = None if figures else ["topic_model"]
     run_pipelines(
         project,
         ["topic_tuning"],
-        to_outputs=["topic_study"] if study_only else None,
+        to_outputs=to_outputs,
         topic_tuning={"n_trials": 3, **topic_tuning},
     )
     return optuna.load_study(

@@ -30,7 +30,15 @@ def test_the_final_model_and_the_evaluation_fit_on_the_capped_subset(project, ar
     logger = logging.getLogger(topic_tuning_nodes.__name__)
     logger.addHandler(caplog.handler)
     try:
-        tune(embedded, KMEANS_SPACE, n_trials=2, size_fraction=0.1, final_max_papers=cap, assign_chunk_size=97)
+        tune(
+            embedded,
+            KMEANS_SPACE,
+            figures=False,
+            n_trials=2,
+            size_fraction=0.1,
+            final_max_papers=cap,
+            assign_chunk_size=97,
+        )
     finally:
         logger.removeHandler(caplog.handler)
     assert (

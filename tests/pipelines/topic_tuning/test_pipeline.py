@@ -138,7 +138,7 @@ def test_a_study_on_other_data_is_not_resumed(tuned_project, arxiv_sample):
     assert "kedro run --params topic_tuning.study_name=topic_tuning-" in str(error.value)
     # The one-command way out: name a study for this data; the first one stays as it was.
     # Trials on 0.4 of train, the final model on all of it: min_cluster_size carries over.
-    tune(tuned_project, FRACTION_SPACE, size_fraction=0.4, study_name="subset")
+    tune(tuned_project, FRACTION_SPACE, figures=False, size_fraction=0.4, study_name="subset")
     storage = f"sqlite:///{tuned_project}/data/06_models/topic_tuning.db"
     assert sorted(optuna.get_all_study_names(storage)) == ["subset", "topic_tuning"]
     subset = optuna.load_study(study_name="subset", storage=storage)
@@ -169,7 +169,14 @@ def test_a_full_run_on_another_snapshot_stops_before_any_embedding(
     use_fast_embeddings(project)
     configure_topic_tuning(project, search_space=FAST_SPACE, constraints=UNCONSTRAINED)
     pipelines = ["ingestion", "embeddings", "topic_tuning"]
-    run_pipelines(project, pipelines, snapshot_path=str(first), topic_tuning={"n_trials": 2})
+    # As far as the study: what the second run checks first, before any embedding.
+    run_pipelines(
+        project,
+        pipelines,
+        to_outputs=["topic_study"],
+        snapshot_path=str(first),
+        topic_tuning={"n_trials": 2},
+    )
     storage = f"sqlite:///{project}/data/06_models/topic_tuning.db"
     study = optuna.load_study(study_name="topic_tuning", storage=storage)
     assert study.user_attrs["provenance"]["splits_fingerprint"]
