@@ -76,4 +76,4 @@ def test_predict_embeds_with_the_runtime_auto_ran_where_the_models_were_trained(
         "embedding_settings": settings,
         "embedding_identity": trained.identity,
     }
-    assert _encoder(config, encoding, None, None).identity == trained.identity
+    assert _encoder(config, encoding, {}).identity == trained.identity
