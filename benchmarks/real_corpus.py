@@ -157,9 +157,15 @@ def check_pipelines() -> None:
         raise SystemExit(f"real_corpus: the default run has pipelines {sorted(registered)}, not {PIPELINES}")
 
 
-def run_pipeline(name: str, params: str, workdir: Path, env: str | None = None) -> dict[str, float]:
-    """``kedro run --pipelines name [--env env]`` in a child process: wall seconds and peak RSS (MB)."""
-    log = workdir / "logs" / f"{name}.log"
+def run_pipeline(
+    name: str, params: str, workdir: Path, env: str | None = None, log_name: str | None = None
+) -> dict[str, float]:
+    """``kedro run --pipelines name [--env env]`` in a child process: wall seconds and peak RSS (MB).
+
+    ``name`` may list several pipelines (``ingestion,embeddings``); the log is
+    ``<workdir>/logs/<log_name or name>.log``.
+    """
+    log = workdir / "logs" / f"{log_name or name}.log"
     log.parent.mkdir(exist_ok=True)
     command = [sys.executable, "-m", "kedro", "run", "--pipelines", name, "--params", params]
     command += ["--env", env] if env else []

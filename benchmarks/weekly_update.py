@@ -1,0 +1,501 @@
+"""A weekly update measured against the first run: its wall time, and what it leaves unchanged.
+
+In a work folder that ``real_corpus.py`` or ``full_snapshot.py`` left after a complete first
+run (``real_corpus.json`` there records each pipeline's wall seconds and the snapshot), it
+
+1. prepares, untimed: copies the project's current ``conf`` environments over the folder's
+   (a folder made by an earlier version lacks the catalog entries of the per-paper cache),
+   runs the ``embeddings`` pipeline once on the same snapshot (a folder made before the
+   per-paper cache has its split matrices moved into the cache; a no-op for a newer one),
+   and records ``paper_splits``, ``topic_assignments``, ``topic_shares_over_time``, each
+   split's text hashes and each model's split matrices under ``<work folder>/weekly_update/before``;
+2. grows the snapshot ``--grow`` (1%) with ``../shared/tools/scale_snapshot.py`` on the
+   source the snapshot was grown from (``--n`` = round(N × 1.01), N the snapshot's papers):
+   its first records are the snapshot's, which is verified record by record (the tool writes
+   each record again with ``json.dumps``, so lines are compared as JSON records, not bytes);
+3. times the documented weekly update in a child process (wall time and peak RSS, as
+   ``real_corpus.py`` measures a pipeline)::
+
+       kedro run --pipelines ingestion,embeddings,topic_update,topic_views \\
+           --params snapshot_path=<grown>,embeddings.tfidf_svd_refit=false [--env ...]
+
+4. checks, one table row each: the update's wall time is at most 5% of the first run's
+   (the sum of its pipelines' seconds in ``real_corpus.json``); each model encoded exactly the
+   new and revised papers (the embeddings log's ``<model>/<split>: N texts encoded``
+   lines); every paper of the first run keeps its split and nested size; the unchanged papers'
+   vectors are bitwise the same and their fine and coarse topics too; every paper has a topic;
+   a month that now has ``topic_views.min_month_papers`` papers appears in the topics over time.
+
+The table is written to ``docs/figures/weekly_update.md`` (or ``--figures``). The update
+replaces the folder's outputs with the grown snapshot's: the folder is left as a weekly
+update leaves a user's project.
+
+Resumable: ``<work folder>/weekly_update.json`` records each step done; a rerun skips them
+(a grown snapshot is written once) and checks again. An update interrupted part way is run
+again on the next call, and the table says so (its time is then not a first attempt's). The
+update's log is ``<work folder>/logs/weekly_update.log``.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/weekly_update.py --workdir data/benchmarks/arxiv_2025_2026
+    .venv/bin/python benchmarks/weekly_update.py --workdir data/benchmarks/full_snapshot/118180 --env snapshot_cpu
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import _figures
+import numpy as np
+import pandas as pd
+import real_corpus
+from _project import REPO_ROOT
+from full_snapshot import SCALE_TOOL
+from kedro.framework.startup import bootstrap_project
+
+STATE = "weekly_update.json"
+RECORD = "weekly_update"
+UPDATE_PIPELINES = "ingestion,embeddings,topic_update,topic_views"
+#: The goal: the update costs at most this share of the first run's wall time.
+MAX_WALL_SHARE = 0.05
+SPLITS = ("train", "validation", "test")
+#: full_snapshot.py's grown snapshots, grown from the 118,180 real papers by default.
+FULL_SNAPSHOT_GROWN = re.compile(r"snapshot_\d+\.jsonl\.gz")
+#: The embeddings pipeline's line per model and split (encoding.py).
+ENCODED_LINE = re.compile(r"(\S+)/(train|validation|test): (\d+) texts encoded")
+#: Rows of the split matrices compared at a time.
+COMPARE_ROWS = 65_536
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--workdir", type=Path, required=True, help="a completed first run's folder"
+    )
+    parser.add_argument("--env", help="Kedro environment of the first run (e.g. snapshot_cpu)")
+    parser.add_argument(
+        "--grow", type=float, default=0.01, help="new papers, as a share of the snapshot's"
+    )
+    parser.add_argument(
+        "--source", type=Path,
+        help="the real papers the snapshot was grown from (default: ../shared/data/"
+        "arxiv_2025_2026.jsonl.gz for full_snapshot.py's snapshot_<n>.jsonl.gz, else the snapshot)",
+    )  # fmt: skip
+    parser.add_argument("--figures", type=Path, help="default: docs/figures/weekly_update.md")
+    return parser.parse_args(argv)
+
+
+def first_run(workdir: Path) -> dict[str, Any]:
+    """The first run's record (``real_corpus.json``), refused unless every pipeline completed."""
+    path = workdir / real_corpus.STATE
+    if not path.is_file():
+        raise SystemExit(
+            f"weekly_update: no {path}: pass a folder left by real_corpus.py or full_snapshot.py."
+        )
+    state = json.loads(path.read_text())
+    missing = [name for name in real_corpus.PIPELINES if name not in state["pipelines"]]
+    if missing or state["inputs"]["snapshot"] is None:
+        raise SystemExit(
+            f"weekly_update: {path} records no complete first run on a snapshot "
+            f"(missing: {', '.join(missing) or 'none'}; snapshot: {state['inputs']['snapshot']})."
+        )
+    return state
+
+
+def first_snapshot(inputs: dict[str, Any], workdir: Path) -> Path:
+    """The snapshot file the first run read (its first lines when it ran with ``--limit``)."""
+    snapshot = Path(inputs["snapshot"])
+    return (
+        real_corpus.first_lines(snapshot, inputs["limit"], workdir) if inputs["limit"] else snapshot
+    )
+
+
+def grow_source(inputs: dict[str, Any], override: Path | None) -> Path:
+    """The real papers the first run's snapshot was grown from (or taken the first lines of)."""
+    if override is not None:
+        return override.resolve()
+    snapshot = Path(inputs["snapshot"])
+    return (
+        real_corpus.DEFAULT_SNAPSHOT if FULL_SNAPSHOT_GROWN.fullmatch(snapshot.name) else snapshot
+    )
+
+
+def refresh_conf(workdir: Path) -> list[str]:
+    """Copy the project's ``conf`` (its environments, not ``local``) over the folder's.
+
+    Returns the files that were missing or differed.
+    """
+    replaced = []
+    conf = REPO_ROOT / "conf"
+    for source in sorted(conf.rglob("*")):
+        relative = source.relative_to(conf)
+        if not source.is_file() or relative.parts[0] == "local":
+            continue
+        target = workdir / "conf" / relative
+        if not target.is_file() or not filecmp.cmp(source, target, shallow=False):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target)
+            replaced.append(str(relative))
+    return replaced
+
+
+def load(workdir: Path, env: str | None, names: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Catalog datasets of the work folder by name, and its parameters."""
+    from kedro.framework.session import KedroSession
+
+    with KedroSession.create(workdir, env=env) as session:
+        context = session.load_context()
+        return {name: context.catalog.load(name) for name in names}, context.params
+
+
+def text_hashes_of(texts: Any) -> pd.DataFrame:
+    """``id`` and ``text_hash`` of one split's texts (a ``SplitTexts``)."""
+    from arxiv_pipeline.text.templates import text_hashes
+
+    return pd.DataFrame({"id": texts.ids.to_pandas(), "text_hash": text_hashes(texts.texts)})
+
+
+def record_before(workdir: Path, env: str | None) -> list[str]:
+    """Write what the checks compare the update against under ``weekly_update/before``.
+
+    Returns the embedding models recorded.
+    """
+    before = workdir / RECORD / "before"
+    before.mkdir(parents=True, exist_ok=True)
+    tables = ["paper_splits", "topic_assignments", "topic_shares_over_time"]
+    data, _ = load(
+        workdir,
+        env,
+        tables + [f"{split}_texts" for split in SPLITS] + [f"{s}_embeddings" for s in SPLITS],
+    )
+    for name in tables:
+        data[name].to_parquet(before / f"{name}.parquet")
+    models = set()
+    for split in SPLITS:
+        text_hashes_of(data[f"{split}_texts"]).to_parquet(before / f"{split}.hashes.parquet")
+        for model, embeddings in data[f"{split}_embeddings"].items():
+            pd.DataFrame({"id": embeddings.ids}).to_parquet(before / f"{model}.{split}.ids.parquet")
+            np.save(before / f"{model}.{split}.npy", embeddings.vectors)
+            models.add(model)
+    return sorted(models)
+
+
+def records(path: Path) -> Iterator[dict[str, Any]]:
+    """The JSON records of a snapshot file (``.gz`` or plain), blank lines skipped."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
+
+
+def count_papers(snapshot: Path) -> tuple[int, int]:
+    """Records and papers of a snapshot: a record with the id of the one before it is a
+    revision that scale_snapshot.py writes on top of ``--n``."""
+    count, revisions, previous = 0, 0, None
+    for record in records(snapshot):
+        count += 1
+        revisions += record["id"] == previous
+        previous = record["id"]
+    return count, count - revisions
+
+
+def grow(snapshot: Path, source: Path, share: float, folder: Path) -> dict[str, Any]:
+    """The snapshot grown by ``share`` new papers (written once), its first records verified.
+
+    Raises SystemExit if the grown file's first records are not the snapshot's: then
+    ``source`` is not what the snapshot was grown from.
+    """
+    count, papers = count_papers(snapshot)
+    target_papers = round(papers * (1 + share))
+    if target_papers <= papers:
+        raise SystemExit(f"weekly_update: --grow {share} adds no paper to {papers} papers.")
+    target = folder / f"snapshot_{target_papers}.jsonl.gz"
+    if not target.is_file():
+        partial = target.with_name(target.name + ".partial.gz")
+        print(
+            f"weekly_update: growing {source.name} to {target_papers:,} papers ({target})",
+            flush=True,
+        )
+        command = [
+            sys.executable,
+            str(SCALE_TOOL),
+            str(source),
+            "--n",
+            str(target_papers),
+            "-o",
+            str(partial),
+        ]
+        subprocess.run(command, check=True)
+        for number, (old, new) in enumerate(
+            zip(records(snapshot), records(partial), strict=False), 1
+        ):
+            if old != new:
+                partial.unlink()
+                raise SystemExit(
+                    f"weekly_update: record {number} of {snapshot} is not record {number} of "
+                    f"{source} grown to {target_papers:,} papers (id {old['id']} against {new['id']}): "
+                    "the snapshot was not grown from that source; name it with --source."
+                )
+        partial.rename(target)
+    return {
+        "path": str(target),
+        "records_before": count,
+        "papers_before": papers,
+        "papers": target_papers,
+    }
+
+
+def encoded_per_model(log: Path) -> dict[str, int]:
+    """Texts each model encoded, summed over splits, from the embeddings log lines."""
+    encoded: dict[str, int] = defaultdict(int)
+    for model, _, count in ENCODED_LINE.findall(log.read_text()):
+        encoded[model] += int(count)
+    return dict(encoded)
+
+
+def paper_changes(before: Path, after: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Every paper before and after with its text hash in each; counts of new, revised,
+    unchanged and dropped papers."""
+    old = pd.concat([pd.read_parquet(before / f"{split}.hashes.parquet") for split in SPLITS])
+    new = pd.concat([text_hashes_of(after[f"{split}_texts"]) for split in SPLITS])
+    papers = old.merge(new, on="id", how="outer", suffixes=("_before", "_after"), indicator=True)
+    both = papers["_merge"] == "both"
+    papers["unchanged"] = both & (papers["text_hash_before"] == papers["text_hash_after"])
+    counts = {
+        "new": int((papers["_merge"] == "right_only").sum()),
+        "revised": int((both & ~papers["unchanged"]).sum()),
+        "unchanged": int(papers["unchanged"].sum()),
+        "dropped": int((papers["_merge"] == "left_only").sum()),
+    }
+    return papers, counts
+
+
+def differing_vectors(
+    before: Path, after: dict[str, Any], unchanged: pd.Index, models: list[str]
+) -> dict[str, int]:
+    """Per model, the unchanged papers whose vector is not bitwise the one recorded before
+    (a paper missing from a matrix after the update counts as differing)."""
+    differing = {}
+    for model in models:
+        count = 0
+        for split in SPLITS:
+            ids = pd.read_parquet(before / f"{model}.{split}.ids.parquet")["id"]
+            old_vectors = np.load(before / f"{model}.{split}.npy", mmap_mode="r")
+            new = after[f"{split}_embeddings"][model]
+            old_rows = np.flatnonzero(ids.isin(unchanged).to_numpy())
+            new_rows = pd.Index(new.ids).get_indexer(ids.to_numpy()[old_rows])
+            count += int((new_rows < 0).sum())
+            old_rows, new_rows = old_rows[new_rows >= 0], new_rows[new_rows >= 0]
+            for start in range(0, len(old_rows), COMPARE_ROWS):
+                # As integers: bitwise, and a NaN equals itself.
+                old_bits = old_vectors[old_rows[start : start + COMPARE_ROWS]].view(np.uint32)
+                new_bits = np.asarray(new.vectors[new_rows[start : start + COMPARE_ROWS]]).view(
+                    np.uint32
+                )
+                count += int((old_bits != new_bits).any(axis=1).sum())
+        differing[model] = count
+    return differing
+
+
+def new_months(
+    before: Path, after: dict[str, Any], min_month_papers: int
+) -> tuple[list[str], list[str]]:
+    """Months with ``min_month_papers`` assigned papers after the update that the topics over
+    time lacked before, and those of them the topics over time now show."""
+    from arxiv_pipeline.topics.views import paper_months
+
+    table = after["papers"].read(columns=["id", "update_date"]).to_pandas()
+    table = table[table["id"].isin(after["topic_assignments"]["id"])]
+    per_month = paper_months(table["id"], table["update_date"]).value_counts()
+    shown_before = set(pd.read_parquet(before / "topic_shares_over_time.parquet")["month"])
+    expected = sorted(
+        m for m in per_month[per_month >= min_month_papers].index if m not in shown_before
+    )
+    shown = set(after["topic_shares_over_time"]["month"])
+    return [f"{m:%Y-%m}" for m in expected], [f"{m:%Y-%m}" for m in expected if m in shown]
+
+
+def check(
+    workdir: Path, env: str | None, state: dict[str, Any], first_seconds: float
+) -> list[list[str]]:
+    """The table's rows: check, measured, goal, pass/fail."""
+    before = workdir / RECORD / "before"
+    names = ["paper_splits", "topic_assignments", "topic_shares_over_time", "papers"]
+    names += [f"{split}_{kind}" for split in SPLITS for kind in ("texts", "embeddings")]
+    after, params = load(workdir, env, names)
+    papers, counts = paper_changes(before, after)
+    unchanged = pd.Index(papers.loc[papers["unchanged"], "id"])
+    placed = counts["new"] + counts["revised"]
+    rows = []
+
+    def row(name: str, measured: str, goal: str, passed: bool) -> None:
+        rows.append([name, measured, goal, "pass" if passed else "**fail**"])
+
+    seconds = state["update"]["seconds"]
+    row("update wall time", f"{seconds:.0f} s = {seconds / first_seconds:.1%} of {first_seconds:.0f} s",
+        f"≤ {MAX_WALL_SHARE:.0%}", seconds <= MAX_WALL_SHARE * first_seconds)  # fmt: skip
+    encoded = encoded_per_model(workdir / "logs" / "weekly_update.log")
+    for model in state["models"]:
+        texts = encoded.get(model, 0)
+        row(
+            f"texts encoded by {model}",
+            f"{texts:,}",
+            f"{placed:,} (new + revised)",
+            texts == placed,
+        )
+    splits = pd.read_parquet(before / "paper_splits.parquet").merge(
+        after["paper_splits"], on="id", how="left", suffixes=("_before", "_after")
+    )
+    moved = ~(
+        (splits["split_before"] == splits["split_after"])
+        & (splits["size_fraction_before"] == splits["size_fraction_after"])
+    )
+    row(
+        "papers of the first run with another split or nested size (or gone)",
+        f"{int(moved.sum()):,} of {len(splits):,}",
+        "0",
+        not moved.any(),
+    )
+    for model, count in differing_vectors(before, after, unchanged, state["models"]).items():
+        row(
+            f"unchanged papers whose {model} vector differs",
+            f"{count:,} of {len(unchanged):,}",
+            "0 (bitwise)",
+            count == 0,
+        )
+    topics = pd.read_parquet(before / "topic_assignments.parquet").merge(
+        after["topic_assignments"], on="id", how="inner", suffixes=("_before", "_after")
+    )
+    topics = topics[topics["id"].isin(unchanged)]
+    for level in ("topic", "coarse_topic"):
+        changed = int((topics[f"{level}_before"] != topics[f"{level}_after"]).sum())
+        row(
+            f"unchanged papers with another {level.replace('_', ' ')}",
+            f"{changed:,} of {len(topics):,}",
+            "0",
+            changed == 0 and len(topics) == len(unchanged),
+        )
+    assigned = after["topic_assignments"].dropna(subset=["topic", "coarse_topic"])
+    without = len(after["paper_splits"]) - int(
+        after["paper_splits"]["id"].isin(assigned["id"]).sum()
+    )
+    row(
+        "papers without a fine and a coarse topic",
+        f"{without:,} of {len(after['paper_splits']):,}",
+        "0",
+        without == 0,
+    )
+    expected, shown = new_months(before, after, params["topic_views"]["min_month_papers"])
+    row("new months in the topics over time", ", ".join(shown) or "none",
+        ", ".join(expected) or "none expected", shown == expected)  # fmt: skip
+    state["papers"] = counts
+    return rows
+
+
+def report(state: dict[str, Any], first: dict[str, Any], rows: list[list[str]]) -> str:
+    """The preamble and the checks' table, as markdown."""
+    grown, update, prepare = state["grown"], state["update"], state["prepare"]
+    counts, first_seconds = (
+        state["papers"],
+        sum(run["seconds"] for run in first["pipelines"].values()),
+    )
+    attempts = update.get("attempts", 1)
+    conf = ", ".join(prepare["conf_replaced"]) or "none"
+    return "\n\n".join([
+        f"First run: {grown['papers_before']:,} papers ({Path(first['inputs']['snapshot']).name}), "
+        f"{first_seconds:.0f} s in all (the sum of its pipelines in `real_corpus.json`), "
+        f"environment {state['env'] or 'base'}. Grown {state['grow']:.0%} with `scale_snapshot.py` on "
+        f"{Path(state['source']).name} to {grown['papers']:,} papers: {counts['new']:,} new, "
+        f"{counts['revised']:,} revised, {counts['unchanged']:,} unchanged, {counts['dropped']:,} dropped.",
+        f"Preparation (untimed in the checks): the project's conf copied over the folder's "
+        f"(files replaced: {conf}); the embeddings pipeline run on the first snapshot in "
+        f"{prepare['seconds']:.0f} s.",
+        f"The update, `kedro run --pipelines {UPDATE_PIPELINES}` with `embeddings.tfidf_svd_refit=false`: "
+        f"{update['seconds']:.0f} s, peak RSS {update['peak_rss_mb'] / 1024:.2f} GB"
+        + (f" ({attempts} attempts: the last one's time)" if attempts > 1 else "") + ".",
+        real_corpus.table(["check", "measured", "goal", "result"], rows),
+    ]) + "\n"  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> str:
+    args = parse_args(argv)
+    workdir = args.workdir.resolve()
+    first = first_run(workdir)
+    os.chdir(workdir)
+    bootstrap_project(workdir)
+    snapshot, source = (
+        first_snapshot(first["inputs"], workdir),
+        grow_source(first["inputs"], args.source),
+    )
+    first_seconds = sum(run["seconds"] for run in first["pipelines"].values())
+    state_file = workdir / STATE
+    inputs = {"env": args.env, "grow": args.grow, "source": str(source)}
+    state = json.loads(state_file.read_text()) if state_file.is_file() else dict(inputs)
+    if any(state[key] != value for key, value in inputs.items()):
+        raise SystemExit(f"weekly_update: {workdir} holds an update with {state}, not {inputs}.")
+
+    def save() -> None:
+        state_file.write_text(json.dumps(state, indent=2))
+
+    # The first run's --params too: they may set the embeddings' settings, the cache's key.
+    params = ",".join(
+        item for item in (first["inputs"]["params"], "embeddings.tfidf_svd_refit=false") if item
+    )
+    if "prepare" not in state:
+        replaced = refresh_conf(workdir)
+        print(
+            f"weekly_update: preparing: embeddings on {snapshot.name} (log: {workdir}/logs/weekly_prepare.log)",
+            flush=True,
+        )
+        run = real_corpus.run_pipeline(
+            "embeddings",
+            f"snapshot_path={snapshot},{params}",
+            workdir,
+            env=args.env,
+            log_name="weekly_prepare",
+        )
+        state["models"] = record_before(workdir, args.env)
+        state["prepare"] = {**run, "conf_replaced": replaced}
+        save()
+    if "grown" not in state:
+        state["grown"] = grow(snapshot, source, args.grow, workdir / RECORD)
+        save()
+    if not state.get("update", {}).get("done"):
+        attempts = state.get("update", {}).get("attempts", 0) + 1
+        state["update"] = {"attempts": attempts, "done": False}
+        save()
+        print(f"weekly_update: the update (log: {workdir}/logs/weekly_update.log)", flush=True)
+        run = real_corpus.run_pipeline(
+            UPDATE_PIPELINES, f"snapshot_path={state['grown']['path']},{params}", workdir,
+            env=args.env, log_name="weekly_update",
+        )  # fmt: skip
+        state["update"] = {**run, "attempts": attempts, "done": True}
+        state["machine"] = _figures.machine()
+        save()
+    rows = check(workdir, args.env, state, first_seconds)
+    save()
+    text = report(state, first, rows)
+    measured_on = state["machine"]
+    print(f"Measured on: {measured_on}.\nWork folder: {workdir}\n\n{text}")
+    _figures.write(
+        "weekly_update", text, measured_on=measured_on,
+        path=args.figures or _figures.FIGURES / "weekly_update.md",
+    )  # fmt: skip
+    return text
+
+
+if __name__ == "__main__":
+    main()
