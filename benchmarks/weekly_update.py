@@ -422,7 +422,9 @@ def report(state: dict[str, Any], first: dict[str, Any], rows: list[list[str]]) 
         f"{counts['revised']:,} revised, {counts['unchanged']:,} unchanged, {counts['dropped']:,} dropped.",
         f"Preparation (untimed in the checks): the project's conf copied over the folder's "
         f"(files replaced: {conf}); the embeddings pipeline run on the first snapshot in "
-        f"{prepare['seconds']:.0f} s.",
+        f"{prepare['seconds']:.0f} s, texts encoded: "
+        + (", ".join(f"{model} {n:,}" for model, n in prepare["encoded"].items()) or "none")
+        + " (0: the vectors were in the cache, or moved into it from the first run's matrices).",
         f"The update, `kedro run --pipelines {UPDATE_PIPELINES}` with `embeddings.tfidf_svd_refit=false`: "
         f"{update['seconds']:.0f} s, peak RSS {update['peak_rss_mb'] / 1024:.2f} GB"
         + (f" ({attempts} attempts: the last one's time)" if attempts > 1 else "") + ".",
@@ -468,7 +470,8 @@ def main(argv: list[str] | None = None) -> str:
             log_name="weekly_prepare",
         )
         state["models"] = record_before(workdir, args.env)
-        state["prepare"] = {**run, "conf_replaced": replaced}
+        encoded = encoded_per_model(workdir / "logs" / "weekly_prepare.log")
+        state["prepare"] = {**run, "conf_replaced": replaced, "encoded": encoded}
         save()
     if "grown" not in state:
         state["grown"] = grow(snapshot, source, args.grow, workdir / RECORD)
