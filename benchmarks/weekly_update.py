@@ -398,7 +398,7 @@ def check(
         "0",
         without == 0,
     )
-    expected, shown = new_months(before, after, params["topic_views"]["min_month_papers"])
+    expected, shown = new_months(before, after, params["topic_views"].min_month_papers)
     row("new months in the topics over time", ", ".join(shown) or "none",
         ", ".join(expected) or "none expected", shown == expected)  # fmt: skip
     state["papers"] = counts
