@@ -192,6 +192,32 @@ def record_before(workdir: Path, env: str | None) -> list[str]:
     return sorted(models)
 
 
+def prepare(
+    workdir: Path, snapshot: Path, params: str, env: str | None
+) -> tuple[dict[str, Any], list[str]]:
+    """The untimed preparation: the current conf, the embeddings run once on the first
+    snapshot (its vectors moved into the per-paper cache) and the record of the first run.
+
+    Returns the preparation's measurement (wall seconds, peak RSS, conf files replaced,
+    texts encoded per model) and the embedding models recorded.
+    """
+    replaced = refresh_conf(workdir)
+    print(
+        f"weekly_update: preparing: embeddings on {snapshot.name} "
+        f"(log: {workdir}/logs/weekly_prepare.log)",
+        flush=True,
+    )
+    run = real_corpus.run_pipeline(
+        "embeddings",
+        f"snapshot_path={snapshot},{params}",
+        workdir,
+        env=env,
+        log_name="weekly_prepare",
+    )
+    encoded = encoded_per_model(workdir / "logs" / "weekly_prepare.log")
+    return {**run, "conf_replaced": replaced, "encoded": encoded}, record_before(workdir, env)
+
+
 def records(path: Path) -> Iterator[dict[str, Any]]:
     """The JSON records of a snapshot file (``.gz`` or plain), blank lines skipped."""
     opener = gzip.open if path.suffix == ".gz" else open
@@ -447,7 +473,11 @@ def main(argv: list[str] | None = None) -> str:
     inputs = {"env": args.env, "grow": args.grow, "source": str(source)}
     state = json.loads(state_file.read_text()) if state_file.is_file() else dict(inputs)
     if any(state[key] != value for key, value in inputs.items()):
-        raise SystemExit(f"weekly_update: {workdir} holds an update with {state}, not {inputs}.")
+        held = {key: state[key] for key in inputs}
+        raise SystemExit(
+            f"weekly_update: {workdir} holds an update with {held}, not {inputs}: pass the same "
+            "arguments, or run it on another copy of the first run."
+        )
 
     def save() -> None:
         state_file.write_text(json.dumps(state, indent=2))
@@ -457,21 +487,7 @@ def main(argv: list[str] | None = None) -> str:
         item for item in (first["inputs"]["params"], "embeddings.tfidf_svd_refit=false") if item
     )
     if "prepare" not in state:
-        replaced = refresh_conf(workdir)
-        print(
-            f"weekly_update: preparing: embeddings on {snapshot.name} (log: {workdir}/logs/weekly_prepare.log)",
-            flush=True,
-        )
-        run = real_corpus.run_pipeline(
-            "embeddings",
-            f"snapshot_path={snapshot},{params}",
-            workdir,
-            env=args.env,
-            log_name="weekly_prepare",
-        )
-        state["models"] = record_before(workdir, args.env)
-        encoded = encoded_per_model(workdir / "logs" / "weekly_prepare.log")
-        state["prepare"] = {**run, "conf_replaced": replaced, "encoded": encoded}
+        state["prepare"], state["models"] = prepare(workdir, snapshot, params, args.env)
         save()
     if "grown" not in state:
         state["grown"] = grow(snapshot, source, args.grow, workdir / RECORD)
@@ -479,7 +495,7 @@ def main(argv: list[str] | None = None) -> str:
     if not state.get("update", {}).get("done"):
         attempts = state.get("update", {}).get("attempts", 0) + 1
         state["update"] = {"attempts": attempts, "done": False}
-        save()
+        save()  # an interrupted update is then known as one
         print(f"weekly_update: the update (log: {workdir}/logs/weekly_update.log)", flush=True)
         run = real_corpus.run_pipeline(
             UPDATE_PIPELINES, f"snapshot_path={state['grown']['path']},{params}", workdir,
