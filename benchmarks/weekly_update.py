@@ -277,6 +277,7 @@ def grow(snapshot: Path, source: Path, share: float, folder: Path) -> dict[str, 
                 )
         partial.rename(target)
     return {
+        "source": str(source),
         "path": str(target),
         "records_before": count,
         "papers_before": papers,
@@ -444,7 +445,7 @@ def report(state: dict[str, Any], first: dict[str, Any], rows: list[list[str]]) 
         f"First run: {grown['papers_before']:,} papers ({Path(first['inputs']['snapshot']).name}), "
         f"{first_seconds:.0f} s in all (the sum of its pipelines in `real_corpus.json`), "
         f"environment {state['env'] or 'base'}. Grown {state['grow']:.0%} with `scale_snapshot.py` on "
-        f"{Path(state['source']).name} to {grown['papers']:,} papers: {counts['new']:,} new, "
+        f"{Path(grown['source']).name} to {grown['papers']:,} papers: {counts['new']:,} new, "
         f"{counts['revised']:,} revised, {counts['unchanged']:,} unchanged, {counts['dropped']:,} dropped.",
         f"Preparation (untimed in the checks): the project's conf copied over the folder's "
         f"(files replaced: {conf}); the embeddings pipeline run on the first snapshot in "
@@ -462,15 +463,13 @@ def main(argv: list[str] | None = None) -> str:
     args = parse_args(argv)
     workdir = args.workdir.resolve()
     first = first_run(workdir)
+    source = grow_source(first["inputs"], args.source)  # before entering the work folder
     os.chdir(workdir)
     bootstrap_project(workdir)
-    snapshot, source = (
-        first_snapshot(first["inputs"], workdir),
-        grow_source(first["inputs"], args.source),
-    )
+    snapshot = first_snapshot(first["inputs"], workdir)
     first_seconds = sum(run["seconds"] for run in first["pipelines"].values())
     state_file = workdir / STATE
-    inputs = {"env": args.env, "grow": args.grow, "source": str(source)}
+    inputs = {"env": args.env, "grow": args.grow}
     state = json.loads(state_file.read_text()) if state_file.is_file() else dict(inputs)
     if any(state[key] != value for key, value in inputs.items()):
         held = {key: state[key] for key in inputs}
@@ -492,6 +491,11 @@ def main(argv: list[str] | None = None) -> str:
     if "grown" not in state:
         state["grown"] = grow(snapshot, source, args.grow, workdir / RECORD)
         save()
+    elif state["grown"]["source"] != str(source):
+        raise SystemExit(
+            f"weekly_update: {workdir} holds a snapshot grown from {state['grown']['source']}, "
+            f"not {source}: pass that --source, or run it on another copy of the first run."
+        )
     if not state.get("update", {}).get("done"):
         attempts = state.get("update", {}).get("attempts", 0) + 1
         state["update"] = {"attempts": attempts, "done": False}
