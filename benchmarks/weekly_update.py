@@ -10,7 +10,9 @@ run (``real_corpus.json`` there records each pipeline's wall seconds and the sna
    and records ``paper_splits``, ``topic_assignments``, ``topic_shares_over_time``, each
    split's text hashes and each model's split matrices under ``<work folder>/weekly_update/before``;
 2. grows the snapshot ``--grow`` (1%) with ``../shared/tools/scale_snapshot.py`` on the
-   source the snapshot was grown from (``--n`` = round(N × 1.01), N the snapshot's papers):
+   source the snapshot was grown from (``--source``, by default the 118,180 real papers for
+   ``full_snapshot.py``'s ``snapshot_<n>.jsonl.gz`` and else the snapshot itself; ``--n`` =
+   round(N × 1.01), N the snapshot's papers):
    its first records are the snapshot's, which is verified record by record (the tool writes
    each record again with ``json.dumps``, so lines are compared as JSON records, not bytes);
 3. times the documented weekly update in a child process (wall time and peak RSS, as
@@ -39,6 +41,7 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/weekly_update.py --workdir data/benchmarks/arxiv_2025_2026
     .venv/bin/python benchmarks/weekly_update.py --workdir data/benchmarks/full_snapshot/118180 --env snapshot_cpu
+    .venv/bin/python benchmarks/weekly_update.py --workdir <folder> --source ../shared/data/arxiv_sample_2007.jsonl
 """
 
 from __future__ import annotations
