@@ -37,27 +37,37 @@ TRAINED_PROJECT_MODULES = {
 TRAINED_PROJECT_FIXTURES = {"trained_project", "reported_project"}
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep the tests of TRAINED_PROJECT_MODULES on one xdist worker; refuse a test of the
-    trained project outside them.
+    """Refuse a test of the trained project outside TRAINED_PROJECT_MODULES.
 
-    ``make test`` runs ``--dist loadgroup``: the trained project's tests are one group, so
-    one worker builds the project for them all, and every other test goes to whichever
-    worker is free. A test of the trained project elsewhere would build it a second time
-    on another worker (a minute of CPU).
+    It would build the project a second time on another xdist worker (a minute of CPU).
     """
     for item in items:
         module = item.nodeid.split("::", 1)[0]
-        if module in TRAINED_PROJECT_MODULES:
-            item.add_marker(pytest.mark.xdist_group("trained-project"))
-            continue
         uses = TRAINED_PROJECT_FIXTURES & set(getattr(item, "fixturenames", ()))
-        if uses:
+        if uses and module not in TRAINED_PROJECT_MODULES:
             raise pytest.UsageError(
                 f"{item.nodeid} uses {', '.join(sorted(uses))}: add {module} to "
                 "TRAINED_PROJECT_MODULES in tests/conftest.py"
             )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadscope`` (each module's tests on one worker), with the modules of
+    TRAINED_PROJECT_MODULES as one scope."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            if module in TRAINED_PROJECT_MODULES:
+                return "trained-project"
+            return super()._split_scope(nodeid)
+
+    return Scheduling(config, log)
 
 
 @pytest.hookimpl(optionalhook=True)
