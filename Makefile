@@ -49,7 +49,7 @@ endif
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mkdocs build --strict
-	$(PYTHON) -m pytest -n auto --dist worksteal
+	$(PYTHON) -m pytest -n auto --dist loadscope
 
 # The documentation site, from docs/ and the docstrings of src/, into site/.
 docs: $(VENV)/.installed

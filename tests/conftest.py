@@ -38,9 +38,11 @@ TRAINED_PROJECT_FIXTURES = {"trained_project", "reported_project"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Refuse a test of the trained project outside TRAINED_PROJECT_MODULES.
+    """Refuse a test of the trained project outside TRAINED_PROJECT_MODULES, and run those
+    modules first.
 
-    It would build the project a second time on another xdist worker (a minute of CPU).
+    A test elsewhere would build the project a second time on another xdist worker (a
+    minute of CPU).
     """
     for item in items:
         module = item.nodeid.split("::", 1)[0]
@@ -50,6 +52,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 f"{item.nodeid} uses {', '.join(sorted(uses))}: add {module} to "
                 "TRAINED_PROJECT_MODULES in tests/conftest.py"
             )
+    # The trained project's tests first: under --dist loadscope they are the largest unit
+    # of work, and a worker that starts it last keeps the other waiting at the end.
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in TRAINED_PROJECT_MODULES)
 
 
 @pytest.hookimpl(optionalhook=True)
