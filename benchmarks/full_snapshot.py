@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> str:
     print(f"Measured on: {measured_on}.\n\n{text}")
     _figures.write(
         "full_snapshot", text, measured_on=measured_on,
-        path=args.figures or _figures.FIGURES / "full_snapshot.md",
+        path=args.figures,
     )  # fmt: skip
     return text
 

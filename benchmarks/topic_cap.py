@@ -27,10 +27,12 @@ import time
 from pathlib import Path
 
 import _figures
+import numpy as np
 
 from arxiv_pipeline.corpus.splitting import largest_subset_within
 from arxiv_pipeline.topics.agreement import taxonomy_agreement, taxonomy_labels
 from arxiv_pipeline.topics.baselines import FittedTopics
+from arxiv_pipeline.topics.coherence import CoherenceScorer
 from arxiv_pipeline.topics.corpus import TopicCorpus
 from arxiv_pipeline.topics.model import coherence_reference, topic_words
 from arxiv_pipeline.topics.refit import refit
@@ -52,19 +54,17 @@ def load(project: Path, env: str | None) -> dict:
         return {name: catalog.load(name) for name in names}
 
 
-def fit_and_score(data: dict, fraction: float, seed: int, scorer, labels) -> dict[str, float]:
-    """The chosen configuration fitted on train's nested subset ``fraction``; test metrics."""
+def fit_and_score(
+    data: dict,
+    documents: dict[str, list[str]],
+    vectors: dict[str, np.ndarray],
+    fitted: np.ndarray,
+    seed: int,
+    scorer: CoherenceScorer,
+    labels: dict[str, np.ndarray],
+) -> dict[str, float]:
+    """The chosen configuration fitted on the ``fitted`` training papers; test metrics."""
     metrics, tuning = data["final_topic_metrics"], data["params:topic_tuning"]
-    corpus = TopicCorpus(
-        data["paper_splits"],
-        {split: data[f"{split}_texts"] for split in SPLITS},
-        {split: data[f"{split}_embeddings"] for split in SPLITS},
-        {"train": metrics["final_size_fraction"]},
-    )
-    key = metrics["params"]["embedding_model"]
-    documents = {split: corpus.documents(split) for split in SPLITS}
-    vectors = {split: corpus.vectors(split, key) for split in SPLITS}
-    fitted = corpus.nested("train", fraction)
     started = time.perf_counter()
     fit = refit(documents, vectors, metrics["params"], seed, fitted, tuning.assign_chunk_size)
     fine = FittedTopics(topic_words(fit.model), fit.after)
@@ -109,20 +109,31 @@ def main() -> None:
     args = parser.parse_args()
 
     data = load(args.project.resolve(), args.env)
-    splits = data["paper_splits"]
-    whole = data["final_topic_metrics"]["final_size_fraction"]
+    splits, metrics = data["paper_splits"], data["final_topic_metrics"]
+    whole = metrics["final_size_fraction"]
     capped = min(largest_subset_within(splits, "train", args.cap), whole)
-    ids = {"test": data["test_texts"].ids.to_numpy(zero_copy_only=False)}
+    # The final model's papers (its whole subset of train) and the whole test split, read once.
+    corpus = TopicCorpus(
+        splits,
+        {split: data[f"{split}_texts"] for split in SPLITS},
+        {split: data[f"{split}_embeddings"] for split in SPLITS},
+        {"train": whole},
+    )
+    key = metrics["params"]["embedding_model"]
+    documents = {split: corpus.documents(split) for split in SPLITS}
+    vectors = {split: corpus.vectors(split, key) for split in SPLITS}
+    ids = {"test": corpus.ids("test")}
     labels = taxonomy_labels(data["papers"], ids)["test"]
-    scorer = coherence_reference(data["test_texts"].texts.to_pylist(), "test")
+    scorer = coherence_reference(documents["test"], "test")
     runs: dict[str, list[dict[str, float]]] = {f"cap {args.cap:,}": [], "all of train": []}
     for seed in args.seeds:
         for name, fraction in zip(runs, (capped, whole), strict=True):
-            scores = fit_and_score(data, fraction, seed, scorer, labels)
+            fitted = corpus.nested("train", fraction)
+            scores = fit_and_score(data, documents, vectors, fitted, seed, scorer, labels)
             print(f"seed {seed}, {name}: {scores}", flush=True)
             runs[name].append(scores)
     lines = [
-        f"The chosen configuration ({data['final_topic_metrics']['params']['embedding_model']}) "
+        f"The chosen configuration ({key}) "
         f"of the work folder `{args.project.name}`, refitted under seeds "
         f"{', '.join(map(str, args.seeds))}; test split, {len(ids['test']):,} papers. Cells are "
         "mean ± standard deviation (population) over the seeds.",

@@ -518,7 +518,7 @@ def main(argv: list[str] | None = None) -> str:
     print(f"Measured on: {measured_on}.\nWork folder: {workdir}\n\n{text}")
     _figures.write(
         "weekly_update", text, measured_on=measured_on,
-        path=args.figures or _figures.FIGURES / "weekly_update.md",
+        path=args.figures,
     )  # fmt: skip
     return text
 
