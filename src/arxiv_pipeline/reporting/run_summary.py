@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from arxiv_pipeline.reporting.evaluation import CLASSIFIER_NAMES, TOPIC_NAMES
@@ -18,6 +19,9 @@ FILES_SHOWN = 6
 
 CLASSIFIER_HEADLINE = ("micro_f1", "macro_f1", "lrap")
 TOPIC_HEADLINE = ("c_npmi", "diversity", "n_topics", "outlier_share")
+
+#: New studies and models on the snapshot read now; the earlier studies stay as they are.
+REFIT_COMMAND = "kedro run --params topic_tuning.study_name=<new>,classifier_tuning.study_name=<new>"
 
 OPEN_COMMANDS = [
     ("kedro viz", "the pipelines, with every figure and report previewed"),
@@ -58,8 +62,12 @@ def _values(metrics: dict[str, Any], names: tuple[str, ...]) -> str:
     )
 
 
-def metric_lines(evaluation_metrics: dict[str, Any]) -> list[str]:
-    """The headline test metrics of each model beside its baselines, from ``metrics.json``."""
+def metric_lines(evaluation_metrics: dict[str, Any], splits_fingerprint: str | None = None) -> list[str]:
+    """The headline test metrics of each model beside its baselines, from ``metrics.json``.
+
+    ``splits_fingerprint``: that of the papers read now (``ingestion_summary``). Metrics
+    measured on other papers (before a ``topic_update`` placed a new snapshot) say so.
+    """
     rows = [
         (CLASSIFIER_NAMES.get(name, name), _values(metrics, CLASSIFIER_HEADLINE))
         for name, metrics in evaluation_metrics["classifier"]["models"].items()
@@ -70,9 +78,18 @@ def metric_lines(evaluation_metrics: dict[str, Any]) -> list[str]:
         if "test" in by_split
     ]
     width = max(len(name) for name, _ in rows)
-    return ["Test-split metrics, each model beside its baselines (all in evaluation_report.md):"] + [
-        f"  {name:<{width}}  {values}" for name, values in rows
-    ]
+    data = evaluation_metrics["data"]
+    measured_on = data.get("splits_fingerprint")
+    if splits_fingerprint is None or measured_on in (None, splits_fingerprint):
+        header = "Test-split metrics, each model beside its baselines (all in evaluation_report.md):"
+    else:
+        papers = sum(data["papers_per_split"].values())
+        header = (
+            f"Test-split metrics of an EARLIER snapshot ({papers} papers, splits {measured_on}), not of "
+            "the papers read now: they describe the models as evaluated then. A refit on this "
+            f"snapshot measures them again: `{REFIT_COMMAND}`. Each model beside its baselines:"
+        )
+    return [header] + [f"  {name:<{width}}  {values}" for name, values in rows]
 
 
 def topic_update_lines(report: dict[str, Any]) -> list[str]:
@@ -89,8 +106,7 @@ def topic_update_lines(report: dict[str, Any]) -> list[str]:
     if report["refit_advised"]:
         lines.append(
             f"  That is above topic_update.max_outlier_share_before ({threshold:.1%}): a refit or "
-            "a new study is advised, `kedro run --params topic_tuning.study_name=<new>,"
-            "classifier_tuning.study_name=<new>`."
+            f"a new study is advised, `{REFIT_COMMAND}`."
         )
     else:
         lines.append(
@@ -139,10 +155,11 @@ def render_summary(
     ``topic_update_report`` of a run that placed a new snapshot on the saved topic map.
     """
     lines = ["Run finished. Results:"]
+    current = ingestion.get("splits_fingerprint") if ingestion is not None else None
     parts = (
         (ingestion, ingestion_lines, "ingestion"),
         (topic_table, topic_lines, "topic_tuning"),
-        (evaluation_metrics, metric_lines, "evaluation"),
+        (evaluation_metrics, partial(metric_lines, splits_fingerprint=current), "evaluation"),
     )
     for data, render, _ in parts:
         if data is not None:

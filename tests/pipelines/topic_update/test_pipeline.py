@@ -94,6 +94,9 @@ def test_an_update_places_exactly_the_new_and_revised_papers(trained_project, ar
     # The drift report: which model placed which snapshot, and shares of real topics.
     assert report["lineage"]["model_data_fingerprint"] == bundle.config["data_fingerprint"]
     assert report["lineage"]["snapshot_data_fingerprint"] != bundle.config["data_fingerprint"]
+    # The run summary compares the evaluation's papers with these (test_update.py).
+    ingestion = load_dataset(trained_project, "ingestion_summary")
+    assert ingestion["splits_fingerprint"] == report["lineage"]["snapshot_data_fingerprint"]
     assert report["outlier_share"] == pytest.approx(np.mean(placed["topic"] == -1), abs=1e-6)
     assert 0.0 <= report["outlier_share"] <= report["outlier_share_before"] <= 1.0
     assert report["refit_advised"] == (report["outlier_share_before"] > report["max_outlier_share_before"])

@@ -12,7 +12,7 @@ from kedro.pipeline import Node, Pipeline
 from arxiv_pipeline.embedding.lineage import LineageMismatchError, check_embeds_like_model
 from arxiv_pipeline.embedding.vectors import Embeddings
 from arxiv_pipeline.hooks import RunSummaryHooks, summary_logger
-from arxiv_pipeline.reporting.run_summary import topic_update_lines
+from arxiv_pipeline.reporting.run_summary import metric_lines, topic_update_lines
 from arxiv_pipeline.text.templates import text_hashes
 from arxiv_pipeline.topics.settings import TopicUpdate
 from arxiv_pipeline.topics.update import check_previous_assignments, moved_topics
@@ -118,3 +118,20 @@ def test_only_the_run_that_placed_a_snapshot_summarises_it(project, caplog):
         summary_logger.removeHandler(caplog.handler)
     summaries = [record.getMessage() for record in caplog.records if record.name == summary_logger.name]
     assert ["Topic update: placed 21" in summary for summary in summaries] == [True, False]
+
+
+def test_metrics_of_an_earlier_snapshot_are_named_as_such():
+    topic = {"c_npmi": 0.1, "diversity": 0.9, "n_topics": 12, "outlier_share": 0.0}
+    metrics = {
+        "data": {"splits_fingerprint": "d1", "papers_per_split": {"train": 1600, "validation": 200, "test": 200}},
+        "classifier": {"models": {"tuned": {"micro_f1": 0.5, "macro_f1": 0.4, "lrap": 0.6}}},
+        "topics": {"models": {"tuned": {"test": topic}}},
+    }
+    current = metric_lines(metrics, splits_fingerprint="d1")[0]
+    assert current.startswith("Test-split metrics, each model beside its baselines")
+    earlier = metric_lines(metrics, splits_fingerprint="d2")
+    assert earlier[0].startswith("Test-split metrics of an EARLIER snapshot (2000 papers, splits d1)")
+    assert "topic_tuning.study_name=<new>" in earlier[0] and earlier[1:] == metric_lines(metrics)[1:]
+    # Metrics of a run before fingerprints were recorded are shown as they are.
+    unknown = {**metrics, "data": {"papers_per_split": metrics["data"]["papers_per_split"]}}
+    assert metric_lines(unknown, splits_fingerprint="d2")[0] == current

@@ -27,6 +27,7 @@ from arxiv_pipeline.corpus.splitting import (
     SPLITS,
     largest_subset_within,
     nested_subset,
+    splits_fingerprint,
     warn_over_cap,
 )
 from arxiv_pipeline.datasets.embeddings_dataset import SplitEmbeddings
@@ -371,6 +372,7 @@ def collect_metrics(
     split_sizes = paper_splits["split"].value_counts()
     return {
         "data": {
+            "splits_fingerprint": splits_fingerprint(paper_splits),
             "papers_per_split": {split: int(split_sizes.get(split, 0)) for split in SPLITS},
             "labels": len(classifier.config["labels"]),
             "classifier_papers": {

@@ -22,7 +22,7 @@ from arxiv_pipeline.corpus.categories import flatten_category_map
 from arxiv_pipeline.corpus.cleaning import CLEAN_SCHEMA
 from arxiv_pipeline.corpus.config import IngestionParams
 from arxiv_pipeline.corpus.parsing import PARSED_SCHEMA, parse_block
-from arxiv_pipeline.corpus.splitting import split_papers
+from arxiv_pipeline.corpus.splitting import split_papers, splits_fingerprint
 from arxiv_pipeline.datasets.snapshot_dataset import SnapshotSource
 
 logger = logging.getLogger(__name__)
@@ -244,6 +244,8 @@ def summarise_ingestion(
             split: {str(size): int(n) for size, n in row.items()}
             for split, row in sizes.iterrows()
         },
+        # What the evaluation's metrics are compared with: are they of these papers?
+        "splits_fingerprint": splits_fingerprint(paper_splits),
     }
     logger.log(
         logging.WARNING if summary["is_demo"] else logging.INFO,
