@@ -18,14 +18,17 @@ export NO_MKDOCS_2_WARNING := 1
 # torch goes through pip, which honours the machine's pip configuration (where this
 # machine's disk holds the CPU build); everything else through uv, which resolves and
 # downloads in parallel: seconds where pip takes about two minutes. uv keeps the torch
-# already installed, as it satisfies the project's requirement.
+# already installed, as it satisfies the project's requirement. --compile-bytecode: uv
+# leaves packages uncompiled, and where Python may not write its cache
+# (PYTHONDONTWRITEBYTECODE, read-only venvs) every process would compile each module it
+# imports again: about 10 s per process that imports BERTopic and Kedro.
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet uv
 	@echo "make: installing $(TORCH) (a large download) into $(VENV)"
 	$(PYTHON) -m pip install --progress-bar on $(TORCH)
 	@echo "make: installing the project, its tests, Jupyter (kedro jupyter lab) and MkDocs into $(VENV)"
-	$(VENV)/bin/uv pip install --python $(PYTHON) -e ".[test,notebook,docs]"
+	$(VENV)/bin/uv pip install --compile-bytecode --python $(PYTHON) -e ".[test,notebook,docs]"
 	touch $@
 
 # The names ArxivSnapshotDataset looks for beside data/01_raw/arxiv-metadata-oai-snapshot.json.

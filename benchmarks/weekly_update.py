@@ -15,6 +15,9 @@ run (``real_corpus.json`` there records each pipeline's wall seconds and the sna
    round(N × 1.01), N the snapshot's papers):
    its first records are the snapshot's, which is verified record by record (the tool writes
    each record again with ``json.dumps``, so lines are compared as JSON records, not bytes);
+   then gives ``--revise`` (0.3%) of the first run's papers, chosen by a hash of their id, a
+   new version whose abstract has a sentence appended (the tool's own revisions repeat a
+   paper's text, which leaves it unchanged);
 3. times the documented weekly update in a child process (wall time and peak RSS, as
    ``real_corpus.py`` measures a pipeline)::
 
@@ -49,6 +52,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -78,6 +82,11 @@ SPLITS = ("train", "validation", "test")
 FULL_SNAPSHOT_GROWN = re.compile(r"snapshot_\d+\.jsonl\.gz")
 #: The embeddings pipeline's line per model and split (encoding.py).
 ENCODED_LINE = re.compile(r"(\S+)/(train|validation|test): (\d+) texts encoded")
+#: What a revision adds to an abstract, and the date of its new version.
+REVISION_SENTENCE = (
+    "In this version we correct an error in the main proof and extend the discussion."
+)
+REVISION_DATE = "Mon, 1 Dec 2026 00:00:00 GMT"
 #: Rows of the split matrices compared at a time.
 COMPARE_ROWS = 65_536
 
@@ -91,6 +100,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--grow", type=float, default=0.01, help="new papers, as a share of the snapshot's"
     )
+    parser.add_argument(
+        "--revise", type=float, default=0.003,
+        help="papers of the first run given a revised abstract, as a share of them "
+        "(scale_snapshot.py's own revisions repeat the text: they are unchanged papers)",
+    )  # fmt: skip
     parser.add_argument(
         "--source", type=Path,
         help="the real papers the snapshot was grown from (default: ../shared/data/"
@@ -288,6 +302,35 @@ def grow(snapshot: Path, source: Path, share: float, folder: Path) -> dict[str, 
     }
 
 
+def is_revised(paper_id: str, share: float) -> bool:
+    """Whether the paper is among the ``share`` revised, by a hash of its id alone."""
+    digest = hashlib.blake2b(paper_id.encode(), digest_size=8, key=b"weekly_update").digest()
+    return int.from_bytes(digest, "big") < share * 2**64
+
+
+def revise(grown: dict[str, Any], share: float, folder: Path) -> dict[str, Any]:
+    """The grown snapshot with a new version of ``share`` of the first run's papers.
+
+    A revised paper's line gets a sentence appended to its abstract and a version entry, as
+    arXiv's next snapshot carries a paper's latest version on its one line.
+    """
+    source = Path(grown["path"])
+    target = folder / source.name.replace(".jsonl.gz", f"_revised{share:g}.jsonl.gz")
+    partial = target.with_name(target.name + ".partial.gz")
+    revised = 0
+    with gzip.open(partial, "wt", encoding="utf-8") as sink:
+        for number, record in enumerate(records(source)):
+            if number < grown["records_before"] and is_revised(record["id"], share):
+                record["abstract"] = record["abstract"].rstrip() + f" {REVISION_SENTENCE}\n"
+                versions = record.get("versions") or []
+                version = {"version": f"v{len(versions) + 1}", "created": REVISION_DATE}
+                record["versions"] = [*versions, version]
+                revised += 1
+            sink.write(json.dumps(record) + "\n")
+    partial.rename(target)
+    return {**grown, "path": str(target), "grown_path": grown["path"], "revised": revised}
+
+
 def encoded_per_model(log: Path) -> dict[str, int]:
     """Texts each model encoded, summed over splits, from the embeddings log lines."""
     encoded: dict[str, int] = defaultdict(int)
@@ -448,7 +491,10 @@ def report(state: dict[str, Any], first: dict[str, Any], rows: list[list[str]]) 
         f"First run: {grown['papers_before']:,} papers ({Path(first['inputs']['snapshot']).name}), "
         f"{first_seconds:.0f} s in all (the sum of its pipelines in `real_corpus.json`), "
         f"environment {state['env'] or 'base'}. Grown {state['grow']:.0%} with `scale_snapshot.py` on "
-        f"{Path(grown['source']).name} to {grown['papers']:,} papers: {counts['new']:,} new, "
+        f"{Path(grown['source']).name} to {grown['papers']:,} papers"
+        + (f", {grown['revised']:,} of the first run's papers ({state['revise']:.1%}) given a new version "
+           "with a sentence appended to the abstract" if grown.get("revised") else "")
+        + f": {counts['new']:,} new, "
         f"{counts['revised']:,} revised, {counts['unchanged']:,} unchanged, {counts['dropped']:,} dropped.",
         f"Preparation (untimed in the checks): the project's conf copied over the folder's "
         f"(files replaced: {conf}); the embeddings pipeline run on the first snapshot in "
@@ -472,10 +518,10 @@ def main(argv: list[str] | None = None) -> str:
     snapshot = first_snapshot(first["inputs"], workdir)
     first_seconds = sum(run["seconds"] for run in first["pipelines"].values())
     state_file = workdir / STATE
-    inputs = {"env": args.env, "grow": args.grow}
+    inputs = {"env": args.env, "grow": args.grow, "revise": args.revise}
     state = json.loads(state_file.read_text()) if state_file.is_file() else dict(inputs)
-    if any(state[key] != value for key, value in inputs.items()):
-        held = {key: state[key] for key in inputs}
+    if any(state.get(key, 0.0) != value for key, value in inputs.items()):
+        held = {key: state.get(key, 0.0) for key in inputs}
         raise SystemExit(
             f"weekly_update: {workdir} holds an update with {held}, not {inputs}: pass the same "
             "arguments, or run it on another copy of the first run."
@@ -492,7 +538,8 @@ def main(argv: list[str] | None = None) -> str:
         state["prepare"], state["models"] = prepare(workdir, snapshot, params, args.env)
         save()
     if "grown" not in state:
-        state["grown"] = grow(snapshot, source, args.grow, workdir / RECORD)
+        grown = grow(snapshot, source, args.grow, workdir / RECORD)
+        state["grown"] = revise(grown, args.revise, workdir / RECORD) if args.revise else grown
         save()
     elif state["grown"]["source"] != str(source):
         raise SystemExit(
