@@ -21,7 +21,9 @@ CLASSIFIER_HEADLINE = ("micro_f1", "macro_f1", "lrap")
 TOPIC_HEADLINE = ("c_npmi", "diversity", "n_topics", "outlier_share")
 
 #: New studies and models on the snapshot read now; the earlier studies stay as they are.
-REFIT_COMMAND = "kedro run --params topic_tuning.study_name=<new>,classifier_tuning.study_name=<new>"
+REFIT_COMMAND = (
+    "kedro run --params topic_tuning.study_name=<new>,classifier_tuning.study_name=<new>"
+)
 
 OPEN_COMMANDS = [
     ("kedro viz", "the pipelines, with every figure and report previewed"),
@@ -57,12 +59,16 @@ def topic_lines(topic_table: pd.DataFrame) -> list[str]:
 
 def _values(metrics: dict[str, Any], names: tuple[str, ...]) -> str:
     return ", ".join(
-        f"{name} {metrics[name]:.3f}" if isinstance(metrics[name], float) else f"{name} {metrics[name]}"
+        f"{name} {metrics[name]:.3f}"
+        if isinstance(metrics[name], float)
+        else f"{name} {metrics[name]}"
         for name in names
     )
 
 
-def metric_lines(evaluation_metrics: dict[str, Any], splits_fingerprint: str | None = None) -> list[str]:
+def metric_lines(
+    evaluation_metrics: dict[str, Any], splits_fingerprint: str | None = None
+) -> list[str]:
     """The headline test metrics of each model beside its baselines, from ``metrics.json``.
 
     ``splits_fingerprint``: that of the papers read now (``ingestion_summary``). Metrics
@@ -81,7 +87,9 @@ def metric_lines(evaluation_metrics: dict[str, Any], splits_fingerprint: str | N
     data = evaluation_metrics["data"]
     measured_on = data.get("splits_fingerprint")
     if splits_fingerprint is None or measured_on in (None, splits_fingerprint):
-        header = "Test-split metrics, each model beside its baselines (all in evaluation_report.md):"
+        header = (
+            "Test-split metrics, each model beside its baselines (all in evaluation_report.md):"
+        )
     else:
         papers = sum(data["papers_per_split"].values())
         header = (
@@ -134,7 +142,9 @@ def atlas_lines(atlas: str) -> list[str]:
 def command_lines(study_names: list[str]) -> list[str]:
     """The commands that open the results; one dashboard command per stored study."""
     commands = OPEN_COMMANDS[:1]
-    commands += [(f"kedro studies dashboard {name}", f"the Optuna study '{name}'") for name in study_names]
+    commands += [
+        (f"kedro studies dashboard {name}", f"the Optuna study '{name}'") for name in study_names
+    ]
     commands += OPEN_COMMANDS[1:]
     width = max(len(command) for command, _ in commands)
     return ["Open them with:"] + [f"  {command:<{width}}  {what}" for command, what in commands]

@@ -37,7 +37,11 @@ REPORT = {
 
 def embeddings(model_hash: str) -> Embeddings:
     cache_key = {**IDENTITY, "model_hash": model_hash, "text_fingerprint": "t2", "rows": 3}
-    return Embeddings(np.array(["a", "b", "c"], dtype=object), np.zeros((3, 2), np.float32), {"cache_key": cache_key})
+    return Embeddings(
+        np.array(["a", "b", "c"], dtype=object),
+        np.zeros((3, 2), np.float32),
+        {"cache_key": cache_key},
+    )
 
 
 def test_other_splits_are_allowed_but_not_another_encoder():
@@ -71,7 +75,11 @@ def test_moved_topics_compare_shares_among_placed_and_previous_papers():
     previous = np.array([0, 0, 0, 0, 1, 1, 1, -1])  # shares 0.5, 0.375, 0.125
     placed = np.array([1, 2, 2, 2])  # shares 0.25 (topic 1), 0.75 (topic 2, new)
     moved = moved_topics(placed, previous, np.array([0, 0, 1]), {0: ["a"], 1: ["b"], 2: ["c"]}, 3)
-    assert [(topic["topic"], topic["change"]) for topic in moved] == [(2, 0.75), (0, -0.5), (-1, -0.125)]
+    assert [(topic["topic"], topic["change"]) for topic in moved] == [
+        (2, 0.75),
+        (0, -0.5),
+        (-1, -0.125),
+    ]
     assert moved[0] == {
         "topic": 2,
         "coarse_topic": 1,
@@ -86,7 +94,10 @@ def test_moved_topics_compare_shares_among_placed_and_previous_papers():
 
 @pytest.mark.parametrize(
     ("values", "key"),
-    [({"max_outlier_share_before": 1.5}, "max_outlier_share_before"), ({"moved_topics": 0}, "moved_topics")],
+    [
+        ({"max_outlier_share_before": 1.5}, "max_outlier_share_before"),
+        ({"moved_topics": 0}, "moved_topics"),
+    ],
 )
 def test_bad_settings_are_refused_naming_the_key(values, key):
     with pytest.raises(ValueError, match=f"topic_update.{key}"):
@@ -100,38 +111,55 @@ def test_the_summary_advises_a_refit_above_the_threshold():
         "kept the topics of 1998 and dropped 1; 40.0% of the placed papers are outliers before "
         "outlier reduction (5.0% after)."
     )
-    assert "above topic_update.max_outlier_share_before (30.0%): a refit or a new study is advised" in advised[1]
+    assert (
+        "above topic_update.max_outlier_share_before (30.0%): a refit or a new study is advised"
+        in advised[1]
+    )
     within = topic_update_lines({**REPORT, "outlier_share_before": 0.2, "refit_advised": False})
     assert "no refit is needed" in within[1]
 
 
 def test_only_the_run_that_placed_a_snapshot_summarises_it(project, caplog):
     catalog = DataCatalog({"topic_update_report": MemoryDataset(REPORT)})
-    update = Pipeline([Node(lambda: None, inputs=None, outputs="topic_update_report", name="update")])
+    update = Pipeline(
+        [Node(lambda: None, inputs=None, outputs="topic_update_report", name="update")]
+    )
     summary_logger.addHandler(caplog.handler)
     try:
         for pipeline in (update, Pipeline([])):
             RunSummaryHooks().after_pipeline_run(
-                run_params={"project_path": str(project)}, run_result={}, pipeline=pipeline, catalog=catalog
+                run_params={"project_path": str(project)},
+                run_result={},
+                pipeline=pipeline,
+                catalog=catalog,
             )
     finally:
         summary_logger.removeHandler(caplog.handler)
-    summaries = [record.getMessage() for record in caplog.records if record.name == summary_logger.name]
+    summaries = [
+        record.getMessage() for record in caplog.records if record.name == summary_logger.name
+    ]
     assert ["Topic update: placed 21" in summary for summary in summaries] == [True, False]
 
 
 def test_metrics_of_an_earlier_snapshot_are_named_as_such():
     topic = {"c_npmi": 0.1, "diversity": 0.9, "n_topics": 12, "outlier_share": 0.0}
     metrics = {
-        "data": {"splits_fingerprint": "d1", "papers_per_split": {"train": 1600, "validation": 200, "test": 200}},
+        "data": {
+            "splits_fingerprint": "d1",
+            "papers_per_split": {"train": 1600, "validation": 200, "test": 200},
+        },
         "classifier": {"models": {"tuned": {"micro_f1": 0.5, "macro_f1": 0.4, "lrap": 0.6}}},
         "topics": {"models": {"tuned": {"test": topic}}},
     }
     current = metric_lines(metrics, splits_fingerprint="d1")[0]
     assert current.startswith("Test-split metrics, each model beside its baselines")
     earlier = metric_lines(metrics, splits_fingerprint="d2")
-    assert earlier[0].startswith("Test-split metrics of an EARLIER snapshot (2000 papers, splits d1)")
-    assert "topic_tuning.study_name=<new>" in earlier[0] and earlier[1:] == metric_lines(metrics)[1:]
+    assert earlier[0].startswith(
+        "Test-split metrics of an EARLIER snapshot (2000 papers, splits d1)"
+    )
+    assert (
+        "topic_tuning.study_name=<new>" in earlier[0] and earlier[1:] == metric_lines(metrics)[1:]
+    )
     # Metrics of a run before fingerprints were recorded are shown as they are.
     unknown = {**metrics, "data": {"papers_per_split": metrics["data"]["papers_per_split"]}}
     assert metric_lines(unknown, splits_fingerprint="d2")[0] == current
