@@ -35,6 +35,7 @@ def test_the_snapshot_cpu_environment_embeds_with_tfidf_svd_only_and_validates(p
     # Nothing asks for embeddings the profile does not make.
     assert topic_tuning.search_space["embedding_model"]["choices"] == ["tfidf_svd"]
     assert classifier_tuning.embedding_model == "tfidf_svd"
+    assert topic_tuning.word_embedding_model is None  # no sentence-transformers model to rank words
     evaluation = params["evaluation"]
     assert isinstance(evaluation, EvaluationParams)
     assert evaluation.seeds == (topic_tuning.seed,) and evaluation.tfidf_logreg["C"] == [10.0]
