@@ -130,17 +130,27 @@ def _candidates(summary: dict[str, Any]) -> list[str]:
             "NMI category": [c["nmi_primary"] for c in candidates],
             "NMI archive": [c["nmi_archive"] for c in candidates],
             "stability (ARI between seeds)": [c["stability_ari"] for c in candidates],
+            f"{measure} std over seeds": [c.get("seed_std") for c in candidates],
         }
     )
     frame = frame.astype(object).where(frame.notna(), None)
+    trial = summary["recommended"]["trial"]
+    if any(c["stability_ari"] is None for c in candidates):
+        rule = f"Stability was not measured (`stability_seeds` below 2): the best score ships (trial {trial})."
+    else:
+        rule = (
+            "Stability is the mean adjusted Rand index between the validation papers' topics of "
+            "fits under different seeds on the tuning subset (1: identical), beside the standard "
+            "deviation of their scores. The best candidate's lead over another counts only beyond "
+            "that deviation: of the candidates within one standard deviation of the best score, "
+            f"the most stable ships (trial {trial})."
+        )
     return [
         "## The choice at the final size",
         "",
         "A trial's score on the tuning subset forecasts its score when refitted on the final "
         f"model's papers. The {len(candidates)} leading trials were refitted at the final size "
-        f"and scored on validation; the best there ships (trial {summary['recommended']['trial']}). "
-        "Stability is the mean adjusted Rand index between the validation papers' topics of "
-        "fits under different seeds on the tuning subset (1: identical).",
+        f"and scored on validation (one fit each). {rule}",
         "",
         frame.to_markdown(index=False, floatfmt=".4f", missingval="-"),
         "",

@@ -4,10 +4,16 @@ Trials fit on a small nested subset of train, so a trial's held-out score is a f
 what its configuration scores when fitted on the final model's papers, and forecasts of
 different configurations err differently (HDBSCAN's sizes scale with the papers; k-means'
 topics do not). The leading trials are therefore refitted at the final size and scored on
-the same held-out papers, and the best of them ships (multi-fidelity selection: many cheap
-trials, a few expensive confirmations). Each candidate also records its stability: the
-mean adjusted Rand index between the held-out papers' topics under different seeds, fitted
-on the trials' subset.
+the same held-out papers (multi-fidelity selection: many cheap trials, a few expensive
+confirmations). Each candidate also records its stability: the mean adjusted Rand index
+between the held-out papers' topics under different seeds, fitted on the trials' subset,
+and the spread of its held-out score over those seeds.
+
+A final-size score is one fit under one seed, so candidates whose scores differ by less
+than the seeds' spread are not told apart by it: :func:`choose_candidate` ships the most
+stable of the candidates within one standard deviation of the best score (the
+one-standard-error rule of model selection, with stability as the tie-breaker: the map a
+rerun under another seed would reproduce best).
 """
 
 from __future__ import annotations
@@ -48,22 +54,49 @@ class HeldOutScoring:
         return metrics | assignment_metrics(before, after, self.labels, f"{self.split}_")
 
 
+@dataclass(frozen=True)
+class Stability:
+    """How a configuration's held-out topics and score move with the seed.
+
+    Attributes
+    ----------
+    ari
+        Mean adjusted Rand index between the held-out papers' topics of each pair of
+        seeds (1.0: every seed groups them alike).
+    scores
+        The held-out score (``measure``) of each seed's fit.
+    """
+
+    ari: float
+    scores: tuple[float, ...]
+
+    @property
+    def score_std(self) -> float:
+        """Standard deviation of the held-out score over the seeds (ddof 1)."""
+        return float(np.std(self.scores, ddof=1))
+
+
 def stability(
     documents: Mapping[str, Sequence[str]],
     vectors: Mapping[str, np.ndarray],
     params: dict[str, Any],
     seeds: Sequence[int],
-    split: str,
+    scoring: HeldOutScoring,
+    measure: str,
     chunk_size: int,
-) -> float:
-    """Mean adjusted Rand index between ``split``'s topics of fits under each pair of seeds.
+) -> Stability:
+    """A configuration fitted under each of ``seeds`` (at least 2), on all of
+    ``documents["train"]`` (the trials' subset), and scored on ``scoring.split``.
 
-    Each fit is on all of ``documents["train"]`` (the trials' subset); 1.0 means every seed
-    groups the held-out papers alike. ``chunk_size``: see :func:`.refit.refit`.
+    ``chunk_size``: see :func:`.refit.refit`.
     """
     fitted = np.ones(len(documents["train"]), dtype=bool)
-    runs = [refit(documents, vectors, params, seed, fitted, chunk_size).after[split] for seed in seeds]
-    return float(np.mean([adjusted_rand_score(a, b) for a, b in itertools.combinations(runs, 2)]))
+    fits = [refit(documents, vectors, params, seed, fitted, chunk_size) for seed in seeds]
+    topics = [fit.after[scoring.split] for fit in fits]
+    return Stability(
+        ari=float(np.mean([adjusted_rand_score(a, b) for a, b in itertools.combinations(topics, 2)])),
+        scores=tuple(scoring.score(fit)[measure] for fit in fits),
+    )
 
 
 @dataclass(frozen=True)
@@ -74,9 +107,11 @@ class Candidate:
     trial_value: float
     fit: Refit
     scores: dict[str, float]
+    stability: Stability | None = None
 
     def summary(self, measure: str) -> dict[str, Any]:
-        """What the report shows: the trial's forecast beside the final-size score."""
+        """What the report shows: the trial's forecast beside the final-size score, and
+        its stability (None where not measured)."""
         final = self.scores[measure]
         return {
             "trial": self.trial,
@@ -84,7 +119,36 @@ class Candidate:
             "final_value": final,
             "carry_over": final / self.trial_value if self.trial_value else float("nan"),
             **self.scores,
+            "stability_ari": self.stability.ari if self.stability else None,
+            "seed_std": self.stability.score_std if self.stability else None,
         }
+
+
+def choose_candidate(candidates: Sequence[Candidate], measure: str) -> Candidate:
+    """The candidate that ships: the most stable of those whose final-size ``measure`` is
+    within one standard deviation (over seeds, :class:`Stability`) of the best's.
+
+    Where the best candidate's stability was not measured, the best ships. Ties in
+    stability go to the higher score.
+    """
+    best = max(candidates, key=lambda candidate: candidate.scores[measure])
+    if best.stability is None:
+        return best
+    floor = best.scores[measure] - best.stability.score_std
+    tied = [candidate for candidate in candidates if candidate.scores[measure] >= floor and candidate.stability]
+    chosen = max(tied, key=lambda candidate: (candidate.stability.ari, candidate.scores[measure]))
+    logger.info(
+        "Trial %d ships: %d candidate(s) within one standard deviation over seeds (%.4f) of "
+        "the best %s (trial %d, %.4f), and of those the most stable (ARI %.3f).",
+        chosen.trial,
+        len(tied),
+        best.stability.score_std,
+        measure,
+        best.trial,
+        best.scores[measure],
+        chosen.stability.ari,
+    )
+    return chosen
 
 
 def refit_candidate(

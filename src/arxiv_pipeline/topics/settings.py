@@ -67,7 +67,9 @@ class TopicTuning(StudySettings):
         (:mod:`.candidates`); 1 ships the best trial as it is.
     stability_seeds
         Seeds each candidate is fitted under on the trials' subset to measure its
-        stability (ARI of the validation papers' topics between seeds); below 2: not measured.
+        stability (ARI of the validation papers' topics between seeds, and the spread of
+        its score), by which candidates within the best's spread are told apart
+        (:func:`.candidates.choose_candidate`); below 2: not measured.
     min_coarse_topics, max_coarse_topics
         The fewest and the most topics the coarse level may have (:mod:`.levels`).
     word_settings

@@ -99,7 +99,7 @@ def make_studies(project: Path) -> optuna.Study:
     candidate = {
         "trial": best.number, "trial_value": best.value, "final_value": best.value * 0.95,
         "carry_over": 0.95, "n_topics": 7, "c_npmi": 0.08, "nmi_primary": 0.5,
-        "nmi_archive": 0.4, "stability_ari": 0.9,
+        "nmi_archive": 0.4, "stability_ari": 0.9, "seed_std": 0.012,
     }  # fmt: skip
     final = {
         "trial": best.number,
@@ -155,6 +155,8 @@ def test_reports_of_every_study_and_how_many_categories(project):
     assert summary["candidates"][0]["stability_ari"] == 0.9
     assert "The 1 leading trials were refitted at the final size" in report
     assert "|          0.9500 |" in report  # final / trial
+    assert "within one standard deviation of the best score, the most stable ships" in report
+    assert "c_npmi std over seeds |" in report and report.count(" 0.0120 |") == 1
     assert "merge into **3 coarse topics**" in report and "2: 0.310, 3: 0.420" in report
     figure = json.loads((reporting / "topic_report/topic_counts_figure.json").read_text())
     assert len(figure["data"]) == 6  # three panels, each with the trials and the final model's

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -20,7 +21,14 @@ from arxiv_pipeline.text.templates import SplitTexts, text_hashes
 from arxiv_pipeline.topics.agreement import taxonomy_agreement, taxonomy_labels
 from arxiv_pipeline.topics.assignment import HeldOutPapers, assignment_metrics
 from arxiv_pipeline.topics.bundle import TopicModelBundle
-from arxiv_pipeline.topics.candidates import Candidate, HeldOutScoring, refit_candidate, stability
+from arxiv_pipeline.topics.candidates import (
+    Candidate,
+    HeldOutScoring,
+    Stability,
+    choose_candidate,
+    refit_candidate,
+    stability,
+)
 from arxiv_pipeline.topics.corpus import TopicCorpus, select
 from arxiv_pipeline.topics.model import coherence_reference, hdbscan_sizes
 from arxiv_pipeline.topics.objective import TopicObjective, fit_params
@@ -170,7 +178,8 @@ def fit_final_topic_model(
     topic_tuning: TopicTuning,
 ) -> tuple[TopicModelBundle, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """The final topic map: the study's leading trials refitted at the final size, the best
-    one kept, its coarse level chosen, and every paper of every split given both topics.
+    and most stable kept, its coarse level chosen, and every paper of every split given both
+    topics.
 
     The ``topic_tuning.final_candidates`` best feasible trials (distinct parameters) are
     each fitted on the nested subset of train that ``topic_tuning.final_size_fraction`` and
@@ -179,8 +188,10 @@ def fit_final_topic_model(
     study's first seed (size-free parameters converted with its document count), every
     other paper of every split assigned by ``transform`` and the trial's outlier
     reduction, ``topic_tuning.assign_chunk_size`` papers at a time; each is scored on the
-    whole validation split, and the one of the highest ``topic_tuning.measure`` there
-    ships (:mod:`arxiv_pipeline.topics.candidates`). Its topic words are chosen by held-out
+    whole validation split and fitted under ``topic_tuning.stability_seeds`` seeds on the
+    trials' subset; of those within one standard deviation over seeds of the highest
+    ``topic_tuning.measure``, the most stable ships
+    (:func:`~arxiv_pipeline.topics.candidates.choose_candidate`). Its topic words are chosen by held-out
     coherence and diversity among the c-TF-IDF words of ``topic_tuning.word_settings`` and
     the ``topic_tuning.word_representations`` (:mod:`arxiv_pipeline.topics.words`), and its
     fine topics are merged into a coarse level (:mod:`arxiv_pipeline.topics.levels`).
@@ -233,7 +244,8 @@ def fit_final_topic_model(
         _refit_candidate(trial, corpus, texts, fitted, scoring, trial_fraction, topic_tuning)
         for trial in trials
     ]
-    chosen, params, _ = max(candidates, key=lambda entry: entry[0].scores[config.measure])
+    chosen = choose_candidate([candidate for candidate, _ in candidates], config.measure)
+    params = next(params for candidate, params in candidates if candidate is chosen)
     fit, key = chosen.fit, params["embedding_model"]
     fit_documents = select(texts["train"], fitted)
     params, words = choose_words(
@@ -308,13 +320,15 @@ def _refit_candidate(
     scoring: HeldOutScoring,
     trial_fraction: float,
     topic_tuning: TopicTuning,
-) -> tuple[Candidate, dict[str, Any], float | None]:
-    """A trial refitted at the final size under the study's first seed, its parameters and stability."""
+) -> tuple[Candidate, dict[str, Any]]:
+    """A trial refitted at the final size under the study's first seed, with its stability,
+    and its parameters."""
     params = fit_params(trial.params, _used_models(topic_tuning)[0])
     vectors = {split: corpus.vectors(split, params["embedding_model"]) for split in SPLITS}
     seed = topic_tuning.objective_config().seeds[0]
     candidate = refit_candidate(trial, params, documents, vectors, seed, fitted, scoring, topic_tuning.assign_chunk_size)
-    return candidate, params, _stability(corpus, documents, vectors, params, trial_fraction, topic_tuning)
+    measured = _stability(corpus, documents, vectors, params, trial_fraction, scoring, topic_tuning)
+    return dataclasses.replace(candidate, stability=measured), params
 
 
 def _stability(
@@ -323,8 +337,9 @@ def _stability(
     vectors: dict[str, np.ndarray],
     params: dict[str, Any],
     trial_fraction: float,
+    scoring: HeldOutScoring,
     topic_tuning: TopicTuning,
-) -> float | None:
+) -> Stability | None:
     """A candidate's stability on the trials' subset (:func:`.candidates.stability`), or None."""
     if topic_tuning.stability_seeds < 2:
         return None
@@ -334,7 +349,8 @@ def _stability(
         {"train": vectors["train"][subset], "validation": vectors["validation"]},
         params,
         range(topic_tuning.seed, topic_tuning.seed + topic_tuning.stability_seeds),
-        "validation",
+        scoring,
+        topic_tuning.measure,
         topic_tuning.assign_chunk_size,
     )
 
@@ -344,7 +360,7 @@ def _final_metrics(
     params: dict[str, Any],
     seed: int,
     fitted: np.ndarray,
-    candidates: list[tuple[Candidate, dict[str, Any], float | None]],
+    candidates: list[tuple[Candidate, dict[str, Any]]],
     topic_map: TopicMap,
     topic_tuning: TopicTuning,
     labels: dict[str, dict[str, np.ndarray]],
@@ -362,10 +378,7 @@ def _final_metrics(
         "final_max_papers": topic_tuning.final_max_papers,
         "fit_documents": fit_documents,
         "hdbscan": {"min_cluster_size": size, "min_samples": samples},
-        "candidates": [
-            candidate.summary(topic_tuning.measure) | {"stability_ari": stable}
-            for candidate, _, stable in candidates
-        ],
+        "candidates": [candidate.summary(topic_tuning.measure) for candidate, _ in candidates],
         "coarse": {
             "n_topics": topic_map.choice.n_topics,
             "chosen_by": "validation nmi_archive",
