@@ -135,7 +135,7 @@ def choose_candidate(candidates: Sequence[Candidate], measure: str) -> Candidate
     if best.stability is None:
         return best
     floor = best.scores[measure] - best.stability.score_std
-    tied = [candidate for candidate in candidates if candidate.scores[measure] >= floor and candidate.stability]
+    tied = [c for c in candidates if c is best or (c.stability and c.scores[measure] >= floor)]
     chosen = max(tied, key=lambda candidate: (candidate.stability.ari, candidate.scores[measure]))
     logger.info(
         "Trial %d ships: %d candidate(s) within one standard deviation over seeds (%.4f) of "
