@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import _figures
+import numpy as np
 import real_corpus
 from _project import REPO_ROOT
 
@@ -152,7 +153,41 @@ def report(states: dict[int, dict[str, Any]]) -> str:
         f"(seconds per paper relative to {smallest:,} papers; 1.00 = linear).",
         real_corpus.table(header, rows),
         "Completeness: " + "; ".join(checks) + ".",
+        *projection(states, max(SIZES)),
     ]) + "\n"  # fmt: skip
+
+
+def projection(states: dict[int, dict[str, Any]], target: int) -> list[str]:
+    """Each pipeline's cost at ``target`` papers on a line through the measured sizes.
+
+    A least-squares line (a fixed cost plus a cost per paper) through every measured size,
+    for wall time and for peak RSS; empty until two sizes below ``target`` are measured.
+    A forecast, not a measurement: costs that grow faster than linearly beyond the largest
+    measured size are missed.
+    """
+    sizes = sorted(size for size in states if size < target and _run(states[size], "all"))
+    if len(sizes) < 2:
+        return []
+    rows = []
+    for name in (*real_corpus.PIPELINES, "all"):
+        runs = [_run(states[size], name) for size in sizes]
+        time_line = np.polyfit(sizes, [run["seconds"] for run in runs], 1)
+        peak = np.polyval(np.polyfit(sizes, [run["peak_rss_mb"] for run in runs], 1), target)
+        rows.append([
+            name if name != "all" else "**all** (peak: the largest pipeline's)",
+            f"{time_line[0] * 1000:.2f}",
+            f"{np.polyval(time_line, target) / 60:.0f}",
+            f"{peak / 1024:.1f}",
+        ])  # fmt: skip
+    return [
+        f"Projected to {target:,} papers, not measured: per pipeline, a line (fixed cost plus "
+        f"cost per paper) fitted through the {len(sizes)} measured sizes "
+        f"({', '.join(f'{size:,}' for size in sizes)}), for wall time and for peak RSS.",
+        real_corpus.table(
+            ["pipeline", "seconds per 1,000 more papers", f"minutes at {target:,}", f"peak RSS GB at {target:,}"],
+            rows,
+        ),
+    ]
 
 
 def _run(state: dict[str, Any], name: str) -> dict[str, float] | None:
