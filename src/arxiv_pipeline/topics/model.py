@@ -46,6 +46,7 @@ TOPIC_PARAMETER_RULES = {
     "hdbscan.min_samples": ParameterRule("int", low=1, high=100_000),
     "hdbscan.min_cluster_fraction": ParameterRule("float", low=1e-6, high=0.5),
     "hdbscan.min_samples_ratio": ParameterRule("float", low=1e-3, high=1.0),
+    "hdbscan.max_min_samples": ParameterRule("int", low=1, high=100_000),
     "hdbscan.cluster_selection_epsilon": ParameterRule("float", low=0.0, high=10.0),
     "hdbscan.cluster_selection_method": ParameterRule("categorical", choices=("eom", "leaf")),
     "cluster": ParameterRule("categorical", choices=CLUSTERERS),
@@ -70,6 +71,11 @@ TOPIC_DEFAULTS = {
     "hdbscan.min_samples": None,
     "hdbscan.min_cluster_fraction": None,
     "hdbscan.min_samples_ratio": None,
+    # HDBSCAN finds every fitted paper's min_samples nearest neighbours at once: fitted
+    # papers x min_samples x 16 bytes. A ratio drawn on the tuning subset asked for 4,678
+    # at 160,000 papers (12 GB) and was killed for memory; 500 bounds it to 2 GB at
+    # topic_tuning.final_max_papers (250,000).
+    "hdbscan.max_min_samples": 500,
     "hdbscan.cluster_selection_epsilon": 0.0,
     "hdbscan.cluster_selection_method": "eom",
     "cluster": "hdbscan",
@@ -119,10 +125,23 @@ def hdbscan_sizes(params: dict[str, Any], n_documents: int) -> tuple[int, int | 
     ``hdbscan.min_samples_ratio`` (a share of that min_cluster_size, at least 1) carry
     over from a tuning subset to a larger final fit; where they are None the absolute
     ``hdbscan.min_cluster_size`` / ``hdbscan.min_samples`` are used as they are.
+    ``min_samples`` (or ``min_cluster_size``, which HDBSCAN takes where it is None) is at
+    most ``hdbscan.max_min_samples``, which bounds the memory of HDBSCAN's neighbour search.
     """
     fraction, ratio = params["hdbscan.min_cluster_fraction"], params["hdbscan.min_samples_ratio"]
     size = params["hdbscan.min_cluster_size"] if fraction is None else max(2, round(fraction * n_documents))
     samples = params["hdbscan.min_samples"] if ratio is None else max(1, round(ratio * size))
+    ceiling = params["hdbscan.max_min_samples"]
+    # HDBSCAN takes min_samples = min_cluster_size where it is None.
+    if (size if samples is None else samples) > ceiling:
+        logger.info(
+            "HDBSCAN's min_samples is %d, not %d, on %d papers: hdbscan.max_min_samples bounds "
+            "the memory of its neighbour search.",
+            ceiling,
+            size if samples is None else samples,
+            n_documents,
+        )
+        samples = ceiling
     return int(size), None if samples is None else int(samples)
 
 

@@ -201,3 +201,13 @@ def test_size_free_hdbscan_parameters_scale_with_the_fit():
     assert hdbscan_sizes(params, 94_000) == (940, 235)
     assert hdbscan_sizes(params, 50) == (2, 1)  # HDBSCAN's least sizes
     assert hdbscan_sizes(fit_params({"hdbscan.min_cluster_size": 30}, "svd"), 94_000) == (30, None)
+
+
+def test_min_samples_is_capped_where_the_neighbour_search_would_outgrow_memory():
+    # The ratio a 500,000-paper study drew: 4,678 neighbours of 159,856 papers (12 GB).
+    drawn = {"hdbscan.min_cluster_fraction": 0.045, "hdbscan.min_samples_ratio": 0.65}
+    assert hdbscan_sizes(fit_params(drawn, "svd"), 159_856) == (7_194, 500)
+    assert hdbscan_sizes(fit_params(drawn, "svd"), 5_000) == (225, 146)  # below the cap
+    # HDBSCAN takes min_samples = min_cluster_size where it is None: capped alike.
+    sizes = fit_params({"hdbscan.min_cluster_size": 2_000, "hdbscan.max_min_samples": 300}, "svd")
+    assert hdbscan_sizes(sizes, 94_000) == (2_000, 300)
