@@ -161,10 +161,14 @@ def refit_candidate(
     scoring: HeldOutScoring,
     chunk_size: int,
 ) -> Candidate:
-    """A trial's configuration fitted on the ``fitted`` training papers, every split assigned
-    ``chunk_size`` papers at a time (:func:`.refit.refit`)."""
+    """A trial's configuration fitted on the ``fitted`` training papers, the scored split
+    assigned ``chunk_size`` papers at a time (:func:`.refit.refit`).
+
+    The other papers wait for :func:`.refit.assign_rest`: only the candidate that ships
+    needs them, and assigning them is most of a refit's time on a large corpus.
+    """
     start = time.perf_counter()
-    fit = refit(documents, vectors, params, seed, fitted, chunk_size)
+    fit = refit(documents, vectors, params, seed, fitted, chunk_size, splits=(scoring.split,))
     candidate = Candidate(trial.number, float(trial.value), fit, scoring.score(fit))
     logger.info(
         "Candidate trial %d at the final size: %d topics, %s; %.0f s.",

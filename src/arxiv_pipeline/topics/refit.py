@@ -7,7 +7,8 @@ final model's seed, on the same papers, the evaluation finds the final model's t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,13 +35,21 @@ class Refit:
     reducer
         The reducer fitted on the training papers the model was fitted on.
     before, after
-        Per split, each paper's topic before and after the trial's outlier reduction.
+        Per split assigned so far, each paper's topic before and after the trial's outlier
+        reduction.
+    fitted
+        Which training papers the model was fitted on.
+    own_before, own_after
+        The fitted papers' topics from the fit, before and after outlier reduction.
     """
 
     model: BERTopic
     reducer: Any
     before: dict[str, np.ndarray]
     after: dict[str, np.ndarray]
+    fitted: np.ndarray
+    own_before: np.ndarray
+    own_after: np.ndarray
 
 
 def refit(
@@ -50,6 +59,7 @@ def refit(
     seed: int,
     fitted: np.ndarray,
     chunk_size: int,
+    splits: Collection[str] | None = None,
 ) -> Refit:
     """Fit BERTopic with ``params`` under ``seed`` on the ``fitted`` training papers; assign all.
 
@@ -70,20 +80,40 @@ def refit(
         Which training papers (in order) the model is fitted on.
     chunk_size
         Papers assigned at a time; the topics do not depend on it.
+    splits
+        The splits whose papers are assigned (default: all of ``documents``); the others
+        wait for :func:`assign_rest`. Train's fitted papers always have their topics.
     """
     fit_documents, fit_vectors = select(documents["train"], fitted), vectors["train"][fitted]
     reducer, reduced = ReductionCache(1).get(params["embedding_model"], fit_vectors, params, seed)
     model = fit_topic_model(fit_documents, fit_vectors, reduced, params, seed, prediction_data=True)
     own = np.asarray(model.topics_, dtype=np.int64)
-    before, after = {}, {}
-    for split, texts in documents.items():
-        rest = np.flatnonzero(~fitted) if split == "train" else np.arange(len(texts))
+    outliers_reduced = reduce_outliers(model, fit_documents, own, fit_vectors, params)
+    fit = Refit(model, reducer, {}, {}, fitted, own, outliers_reduced)
+    return assign_rest(fit, documents, vectors, params, chunk_size, splits)
+
+
+def assign_rest(
+    fit: Refit,
+    documents: Mapping[str, Sequence[str]],
+    vectors: Mapping[str, np.ndarray],
+    params: dict[str, Any],
+    chunk_size: int,
+    splits: Collection[str] | None = None,
+) -> Refit:
+    """``fit`` with the papers of ``splits`` (default: all of ``documents``) assigned where
+    they are not yet, as :func:`refit` assigns them."""
+    before, after = dict(fit.before), dict(fit.after)
+    for split in documents if splits is None else splits:
+        if split in after:
+            continue
+        texts = documents[split]
+        rest = np.flatnonzero(~fit.fitted) if split == "train" else np.arange(len(texts))
         before[split] = np.full(len(texts), -1, dtype=np.int64)
         after[split] = before[split].copy()
         before[split][rest], after[split][rest] = assign_in_chunks(
-            model, reducer, texts, vectors[split], params, chunk_size, rest
+            fit.model, fit.reducer, texts, vectors[split], params, chunk_size, rest
         )
         if split == "train":
-            before[split][fitted] = own
-            after[split][fitted] = reduce_outliers(model, fit_documents, own, fit_vectors, params)
-    return Refit(model, reducer, before, after)
+            before[split][fit.fitted], after[split][fit.fitted] = fit.own_before, fit.own_after
+    return dataclasses.replace(fit, before=before, after=after)

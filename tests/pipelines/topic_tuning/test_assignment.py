@@ -8,7 +8,7 @@ from arxiv_pipeline.topics.assignment import assign_in_chunks, assign_topics, re
 from arxiv_pipeline.topics.corpus import TopicCorpus
 from arxiv_pipeline.topics.objective import fit_params
 from arxiv_pipeline.topics.reduction import make_reducer, reduce_in_chunks, reduce_with
-from arxiv_pipeline.topics.refit import refit
+from arxiv_pipeline.topics.refit import assign_rest, refit
 from tests.conftest import load_dataset
 from tests.workflows import embedded_copy
 
@@ -58,9 +58,14 @@ def test_every_paper_of_every_split_gets_its_one_batch_topic(project, arxiv_samp
     assert 0 < fitted.sum() < len(fitted)
     batch = refit(documents, vectors, PARAMS, 42, fitted, chunk_size=10**6)
     chunked = refit(texts, vectors, PARAMS, 42, fitted, chunk_size=37)
+    # A candidate assigns validation only; the rest, assigned once it ships, is the same.
+    candidate = refit(texts, vectors, PARAMS, 42, fitted, chunk_size=37, splits=("validation",))
+    assert set(candidate.after) == {"validation"}
+    completed = assign_rest(candidate, texts, vectors, PARAMS, chunk_size=37)
     for split in SPLITS:
-        np.testing.assert_array_equal(chunked.before[split], batch.before[split])
-        np.testing.assert_array_equal(chunked.after[split], batch.after[split])
+        for found in (chunked, completed):
+            np.testing.assert_array_equal(found.before[split], batch.before[split])
+            np.testing.assert_array_equal(found.after[split], batch.after[split])
     # HDBSCAN left outliers, and the outlier reduction placed some of them.
     outliers = [(batch.before[split] == -1).sum() - (batch.after[split] == -1).sum() for split in SPLITS]
     assert min(outliers) > 0

@@ -33,7 +33,7 @@ from arxiv_pipeline.topics.corpus import TopicCorpus, select
 from arxiv_pipeline.topics.model import coherence_reference, hdbscan_sizes
 from arxiv_pipeline.topics.objective import TopicObjective, fit_params
 from arxiv_pipeline.topics.reduction import ReductionCache
-from arxiv_pipeline.topics.refit import Refit
+from arxiv_pipeline.topics.refit import Refit, assign_rest
 from arxiv_pipeline.topics.selection import leading_trials
 from arxiv_pipeline.topics.settings import TopicTuning
 from arxiv_pipeline.topics.topic_map import TopicMap, build_topic_map
@@ -185,10 +185,10 @@ def fit_final_topic_model(
     each fitted on the nested subset of train that ``topic_tuning.final_size_fraction`` and
     ``topic_tuning.final_max_papers`` leave
     (:meth:`~arxiv_pipeline.topics.settings.TopicTuning.final_fraction`) under the
-    study's first seed (size-free parameters converted with its document count), every
-    other paper of every split assigned by ``transform`` and the trial's outlier
-    reduction, ``topic_tuning.assign_chunk_size`` papers at a time; each is scored on the
-    whole validation split and fitted under ``topic_tuning.stability_seeds`` seeds on the
+    study's first seed (size-free parameters converted with its document count), the
+    validation papers assigned by ``transform`` and the trial's outlier reduction,
+    ``topic_tuning.assign_chunk_size`` papers at a time (every other paper of every split
+    only for the one that ships); each is scored on the whole validation split and fitted under ``topic_tuning.stability_seeds`` seeds on the
     trials' subset; of those within one standard deviation over seeds of the highest
     ``topic_tuning.measure``, the most stable ships
     (:func:`~arxiv_pipeline.topics.candidates.choose_candidate`). Its topic words are chosen by held-out
@@ -246,7 +246,9 @@ def fit_final_topic_model(
     ]
     chosen = choose_candidate([candidate for candidate, _ in candidates], config.measure)
     params = next(params for candidate, params in candidates if candidate is chosen)
-    fit, key = chosen.fit, params["embedding_model"]
+    key = params["embedding_model"]
+    split_vectors = {split: corpus.vectors(split, key) for split in SPLITS}
+    fit = assign_rest(chosen.fit, texts, split_vectors, params, topic_tuning.assign_chunk_size)
     fit_documents = select(texts["train"], fitted)
     params, words = choose_words(
         fit.model,
@@ -259,11 +261,10 @@ def fit_final_topic_model(
         scoring.reference,
         config.topn,
     )
-    vectors = corpus.vectors("train", key)
     topic_map = build_topic_map(
         fit.model,
         fit_documents,
-        vectors[fitted],
+        split_vectors["train"][fitted],
         corpus.ids("train")[fitted],
         fit.after["train"][fitted],
         fit.after["validation"],
