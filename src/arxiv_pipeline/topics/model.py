@@ -72,8 +72,8 @@ TOPIC_DEFAULTS = {
     "hdbscan.min_cluster_fraction": None,
     "hdbscan.min_samples_ratio": None,
     # HDBSCAN finds every fitted paper's min_samples nearest neighbours at once: fitted
-    # papers x min_samples x 16 bytes. A ratio drawn on the tuning subset asked for 4,678
-    # at 160,000 papers (12 GB) and was killed for memory; 500 bounds it to 2 GB at
+    # papers x min_samples x 16 bytes. A ratio drawn on a small tuning subset can ask for
+    # thousands at the final size (tens of GB); 500 bounds it to 2 GB at
     # topic_tuning.final_max_papers (250,000).
     "hdbscan.max_min_samples": 500,
     "hdbscan.cluster_selection_epsilon": 0.0,
@@ -132,13 +132,13 @@ def hdbscan_sizes(params: dict[str, Any], n_documents: int) -> tuple[int, int | 
     size = params["hdbscan.min_cluster_size"] if fraction is None else max(2, round(fraction * n_documents))
     samples = params["hdbscan.min_samples"] if ratio is None else max(1, round(ratio * size))
     ceiling = params["hdbscan.max_min_samples"]
-    # HDBSCAN takes min_samples = min_cluster_size where it is None.
-    if (size if samples is None else samples) > ceiling:
+    wanted = size if samples is None else samples  # HDBSCAN's min_samples where it is None
+    if wanted > ceiling:
         logger.info(
             "HDBSCAN's min_samples is %d, not %d, on %d papers: hdbscan.max_min_samples bounds "
             "the memory of its neighbour search.",
             ceiling,
-            size if samples is None else samples,
+            wanted,
             n_documents,
         )
         samples = ceiling

@@ -188,11 +188,11 @@ def fit_final_topic_model(
     study's first seed (size-free parameters converted with its document count), the
     validation papers assigned by ``transform`` and the trial's outlier reduction,
     ``topic_tuning.assign_chunk_size`` papers at a time (every other paper of every split
-    only for the one that ships); each is scored on the whole validation split and fitted under ``topic_tuning.stability_seeds`` seeds on the
-    trials' subset; of those within one standard deviation over seeds of the highest
-    ``topic_tuning.measure``, the most stable ships
-    (:func:`~arxiv_pipeline.topics.candidates.choose_candidate`). Its topic words are chosen by held-out
-    coherence and diversity among the c-TF-IDF words of ``topic_tuning.word_settings`` and
+    only for the one that ships). Each is scored on the whole validation split and fitted
+    under ``topic_tuning.stability_seeds`` seeds on the trials' subset; of those within one
+    standard deviation over seeds of the highest ``topic_tuning.measure``, the most stable
+    ships (:func:`~arxiv_pipeline.topics.candidates.choose_candidate`). Its topic words are
+    chosen by held-out coherence and diversity among the c-TF-IDF words of ``topic_tuning.word_settings`` and
     the ``topic_tuning.word_representations`` (:mod:`arxiv_pipeline.topics.words`), and its
     fine topics are merged into a coarse level (:mod:`arxiv_pipeline.topics.levels`).
 
