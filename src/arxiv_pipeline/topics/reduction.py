@@ -50,8 +50,12 @@ def _finite(reduced: np.ndarray) -> np.ndarray:
 
 
 def reduce_with(reducer: UMAP | PCA, embeddings: np.ndarray) -> np.ndarray:
-    """Embeddings of papers a fitted reducer was not fitted on, reduced as its training papers were."""
-    return _finite(reducer.transform(embeddings))
+    """Embeddings of papers a fitted reducer was not fitted on, reduced as its training papers were.
+
+    One batch of :func:`reduce_in_chunks`: with UMAP, a paper's reduction does not depend
+    on the other papers of its batch.
+    """
+    return next(reduce_in_chunks(reducer, embeddings, [np.arange(len(embeddings))]))
 
 
 #: umap-learn's transform optimises a batch of at most this many papers for
@@ -69,12 +73,14 @@ def reduce_in_chunks(
     PCA reduces each paper on its own. UMAP's ``transform`` does not: it scales the
     batch's edge weights (new papers to training papers) by the batch's heaviest edge and
     optimises for a number of epochs that depends on the batch's size
-    (:data:`UMAP_SMALL_BATCH`). So a first pass over the chunks finds the paper of the
-    heaviest edge of all, and each chunk is transformed with that paper appended (its own
-    row dropped), for the epochs of the whole batch. Papers are then reduced as in one
-    batch, exactly where UMAP's neighbour search is exact (fitted on fewer than 4,096
-    papers); above, pynndescent's search draws random starting points in sequence
-    through a batch, so a few papers may find other neighbours.
+    (:data:`UMAP_SMALL_BATCH`). So each chunk is transformed with one of the reducer's
+    training papers appended (its row dropped): its edge to itself has UMAP's largest
+    weight, 1, so every batch is scaled alike, as a batch large enough to hold a copy of
+    a training paper would be. The epochs are those of one batch of all the chunks. A
+    paper is then reduced as in one batch, exactly where UMAP's neighbour search is exact
+    (fitted on fewer than 4,096 papers); above, pynndescent's search draws random
+    starting points in sequence through a batch, so a few papers may find other
+    neighbours. Each paper's neighbours are searched once.
 
     Parameters
     ----------
@@ -94,28 +100,17 @@ def reduce_in_chunks(
 
     if reducer is None:
         yield from (embeddings[rows] for rows in chunks)
-    elif not isinstance(reducer, UMAP) or len(chunks) < 2:
-        yield from (reduce_with(reducer, embeddings[rows]) for rows in chunks)
+    elif not isinstance(reducer, UMAP):
+        yield from (_finite(reducer.transform(embeddings[rows])) for rows in chunks)
     else:
-        anchor = embeddings[[_heaviest_edge_row(reducer, embeddings, chunks)]]
+        # umap-learn keeps the papers it was fitted on (its neighbour search needs them).
+        anchor = np.asarray(reducer._raw_data[:1], dtype=embeddings.dtype)
         papers = sum(len(rows) for rows in chunks)
         epochs = UMAP_SMALL_BATCH_EPOCHS if papers <= UMAP_SMALL_BATCH else UMAP_LARGE_BATCH_EPOCHS
         # A set n_epochs makes transform run n_epochs // 3 epochs, whatever the batch's size.
         with _set(reducer, n_epochs=3 * epochs if reducer.n_epochs is None else reducer.n_epochs):
             for rows in chunks:
-                yield reduce_with(reducer, np.vstack([embeddings[rows], anchor]))[:-1]
-
-
-def _heaviest_edge_row(reducer: UMAP, embeddings: np.ndarray, chunks: Sequence[np.ndarray]) -> int:
-    """The row, among all chunks, of the paper with the heaviest edge to a training paper."""
-    heaviest, row = -np.inf, -1
-    with _set(reducer, transform_mode="graph"):
-        for rows in chunks:
-            graph = reducer.transform(embeddings[rows])  # sparse: papers x training papers
-            at = int(np.argmax(graph.data))
-            if graph.data[at] > heaviest:
-                heaviest, row = graph.data[at], int(rows[graph.row[at]])
-    return row
+                yield _finite(reducer.transform(np.vstack([embeddings[rows], anchor])))[:-1]
 
 
 @contextmanager
