@@ -35,17 +35,21 @@ def classifier_tuning(**overrides: Any) -> ClassifierTuning:
     return ClassifierTuning(**{**_parameters()["classifier_tuning"], **overrides})
 
 
-def paper_splits_by_size(train_per_size: dict[float, int]) -> pd.DataFrame:
-    """paper_splits with this many train papers in each size bucket, and 10 validation papers.
+def paper_splits_by_size(
+    train_per_size: dict[float, int], validation_per_size: dict[float, int] | None = None
+) -> pd.DataFrame:
+    """paper_splits with this many train papers in each size bucket, and validation papers
+    likewise (default: 10, all in the whole split).
 
     Ids are row numbers and splits categorical (no Python string per paper: quick at
     millions of papers); subsets are counted as on the real dataset.
     """
-    sizes = np.repeat(list(train_per_size), list(train_per_size.values()))
+    validation_per_size = validation_per_size or {1.0: 10}
+    sizes = [np.repeat(list(per_size), list(per_size.values())) for per_size in (train_per_size, validation_per_size)]
     return pd.DataFrame({
-        "id": np.arange(len(sizes) + 10),
+        "id": np.arange(sum(map(len, sizes))),
         "split": pd.Categorical.from_codes(
-            np.repeat([0, 1], [len(sizes), 10]), ["train", "validation"]
+            np.repeat([0, 1], [len(sizes[0]), len(sizes[1])]), ["train", "validation"]
         ),
-        "size_fraction": np.concatenate([sizes, np.ones(10)]),
+        "size_fraction": np.concatenate(sizes),
     })

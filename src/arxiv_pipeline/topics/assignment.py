@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class HeldOutPapers:
-    """The papers trials are judged on (the whole validation split).
+    """The papers trials are judged on (validation, or its subset within ``validation_max_papers``).
 
     Attributes
     ----------

@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
@@ -32,6 +32,9 @@ from .assignment import assignment_metrics
 from .coherence import CoherenceScorer
 from .model import score_topics
 from .refit import Refit, refit
+
+if TYPE_CHECKING:
+    from bertopic import BERTopic
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +50,13 @@ class HeldOutScoring:
 
     def score(self, fit: Refit) -> dict[str, float]:
         """Coherence, diversity, n_topics and agreement (of the split's final topics)."""
-        metrics = score_topics(fit.model, self.reference, self.topn, 0.0).as_dict()
-        metrics.pop("fit_seconds")
-        metrics.pop("outlier_share")  # the fit's own papers', not the held-out split's
         before, after = fit.before[self.split], fit.after[self.split]
-        return metrics | assignment_metrics(before, after, self.labels, f"{self.split}_")
+        return self.topic_scores(fit.model) | assignment_metrics(before, after, self.labels, f"{self.split}_")
+
+    def topic_scores(self, model: BERTopic) -> dict[str, float]:
+        """The model's topic words' coherence against the split, their diversity, n_topics."""
+        metrics = score_topics(model, self.reference, self.topn, 0.0).as_dict()
+        return {name: metrics[name] for name in ("c_npmi", "c_v", "diversity", "n_topics")}
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,11 @@ class TopicTuning(StudySettings):
         The most papers any topic model (the final one, its candidates, the evaluation's
         refits and baselines) is fitted on: the largest nested subset within
         ``final_size_fraction`` that holds no more (:meth:`final_fraction`); None: no cap.
+    validation_max_papers
+        The most validation papers trials and the final model's candidates are scored
+        on: the largest nested subset of validation that holds no more
+        (:meth:`validation_fraction`); None: the whole split. Every validation paper
+        still gets a topic from the model that ships.
     assign_chunk_size
         Papers assigned to topics at a time (reduction, clustering, outlier reduction),
         which bounds the memory assignment takes; the topics do not depend on it.
@@ -103,6 +108,7 @@ class TopicTuning(StudySettings):
     second_measure: str = "diversity"
     final_size_fraction: float = 1.0
     final_max_papers: int | None = 250_000
+    validation_max_papers: int | None = 50_000
     assign_chunk_size: int = 50_000
     constraints: dict[str, float | None] = field(default_factory=dict)
     final_candidates: int = 3
@@ -120,8 +126,9 @@ class TopicTuning(StudySettings):
             "topn", "n_seeds", "reduction_cache_size", "final_candidates", "min_coarse_topics", "max_coarse_topics",
             "assign_chunk_size",
         )
-        if self.final_max_papers is not None:
-            self.require_counts("final_max_papers")
+        for cap in ("final_max_papers", "validation_max_papers"):
+            if getattr(self, cap) is not None:
+                self.require_counts(cap)
         if not (type(self.stability_seeds) is int and self.stability_seeds >= 0):
             raise ValueError(f"topic_tuning.stability_seeds must be a whole number >= 0, got {self.stability_seeds!r}.")
         if self.final_trial != "best" and not (isinstance(self.final_trial, int) and self.final_trial >= 0):
@@ -208,6 +215,15 @@ class TopicTuning(StudySettings):
                 "topic_tuning.size_fraction."
             )
         return fraction
+
+    def validation_fraction(self, paper_splits: pd.DataFrame) -> float:
+        """The nested subset of validation that trials and candidates are scored on.
+
+        The largest nested subset holding at most ``validation_max_papers`` papers
+        (:func:`~arxiv_pipeline.corpus.splitting.largest_subset_within`; the smallest
+        subset where even that holds more); 1.0, the whole split, within the cap.
+        """
+        return largest_subset_within(paper_splits, "validation", self.validation_max_papers)
 
     @property
     def seeds(self) -> tuple[int, ...]:

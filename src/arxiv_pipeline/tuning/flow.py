@@ -58,6 +58,7 @@ def tune(
     build_objective: Callable[[], TuningObjective],
     embedding_models: dict[str, Any],
     labels: Sequence[str] | None = None,
+    validation_fraction: float = 1.0,
 ) -> optuna.Study:
     """Check the study's data, then run it to ``settings.n_trials`` complete trials.
 
@@ -83,6 +84,8 @@ def tune(
         What the provenance records of each embedding model.
     labels
         The label vocabulary, for a study whose trials depend on it.
+    validation_fraction
+        The nested subset of validation trials are scored on.
 
     Raises
     ------
@@ -91,7 +94,7 @@ def tune(
     """
     store = settings.store(catalog_store)
     used = {f"{key}__{split}": stored[key] for split, stored in embeddings.items() for key in keys}
-    fingerprint = data_fingerprint(used, size_fraction, labels)
+    fingerprint = data_fingerprint(used, size_fraction, labels, validation_fraction)
     check_data(store, fingerprint, settings.KEY)
     objective = build_objective()
     sampler = sampler_factory(

@@ -77,14 +77,21 @@ def provenance(
 
 
 def data_fingerprint(
-    embeddings: Mapping[str, Embeddings], size_fraction: float, labels: Sequence[str] | None = None
+    embeddings: Mapping[str, Embeddings],
+    size_fraction: float,
+    labels: Sequence[str] | None = None,
+    validation_fraction: float = 1.0,
 ) -> str:
-    """What a study's trials depend on: the subset, the label vocabulary (if any) and the texts.
+    """What a study's trials depend on: the subsets, the label vocabulary (if any) and the texts.
 
     The texts are known by each embeddings input's text fingerprint (its cache key), so
     the fingerprint costs nothing to compute: ``size_fraction=1.0;labels=…;minilm__train:…``.
+    A validation subset (``validation_fraction`` below 1.0) is named after the training
+    subset; the whole split is not, so studies scored on all of it keep their fingerprint.
     """
     parts = [f"size_fraction={size_fraction}"]
+    if validation_fraction < 1.0:
+        parts.append(f"validation_size_fraction={validation_fraction}")
     if labels is not None:
         parts.append("labels=" + hashlib.blake2b("\n".join(labels).encode(), digest_size=8).hexdigest())
     texts = sorted(

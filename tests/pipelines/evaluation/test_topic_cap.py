@@ -27,16 +27,20 @@ def test_the_final_model_and_the_evaluation_fit_on_the_capped_subset(project, ar
     sizes = splits.loc[splits["split"] == "train", "size_fraction"]
     # One paper short of the whole split: the largest nested subset within the cap is 0.4.
     cap, capped = len(sizes) - 1, int((sizes <= 0.4).sum())
+    # The same for validation: trials and candidates are scored on its 0.4 subset.
+    validation = splits.loc[splits["split"] == "validation", "size_fraction"]
+    validation_cap, scored = len(validation) - 1, int((validation <= 0.4).sum())
     logger = logging.getLogger(topic_tuning_nodes.__name__)
     logger.addHandler(caplog.handler)
     try:
-        tune(
+        study = tune(
             embedded,
             KMEANS_SPACE,
             figures=False,
             n_trials=2,
             size_fraction=0.1,
             final_max_papers=cap,
+            validation_max_papers=validation_cap,
             assign_chunk_size=97,
         )
     finally:
@@ -45,10 +49,19 @@ def test_the_final_model_and_the_evaluation_fit_on_the_capped_subset(project, ar
         f"The final topic model is fitted on {capped} of {len(sizes)} training papers: the nested "
         f"subset 0.4 (final_size_fraction 1, final_max_papers {cap}); every paper is assigned 97 at a time."
     ) in caplog.messages
+    assert any(
+        f"are scored on {scored} validation papers (the nested subset 0.4; validation_max_papers {validation_cap})"
+        in message
+        for message in caplog.messages
+    )
+    # A study scored on other validation papers is not comparable: its fingerprint says which.
+    assert "validation_size_fraction=0.4;" in study.user_attrs["provenance"]["data_fingerprint"]
     final = load_dataset(embedded, "final_topic_metrics")
     assert (final["fit_documents"], final["fit_size_fraction"], final["final_max_papers"]) == (capped, 0.4, cap)
+    assert final["scored_validation_papers"] == scored
     assert final["validation"]["n_topics"] >= 6
-    # Every paper of every split has a topic, train's papers outside the subset included.
+    # Every paper of every split has a topic, train's and validation's papers outside the
+    # subsets included.
     assignments = load_dataset(embedded, "topic_assignments")
     assert len(assignments) == len(splits) and set(assignments["id"]) == set(splits["id"])
 

@@ -93,3 +93,27 @@ def test_a_cap_below_the_trials_subset_is_refused():
     # auto resolves to 0.1 here (0.05 holds fewer than 5,000 papers): 0.05 would be smaller.
     with pytest.raises(ValueError, match=r"the nested subset 0.05 of train, smaller than the trials' \(0.1\)"):
         topic_tuning(final_max_papers=9000).final_fraction(paper_splits_by_size(REAL_TRAIN))
+
+
+#: The 2.5 million papers' validation split, about 250,000 papers, in its nested subsets.
+FULL_SNAPSHOT_VALIDATION = {0.05: 12_500, 0.1: 12_500, 0.4: 75_000, 1.0: 150_000}
+
+
+@pytest.mark.parametrize(
+    ("cap", "expected"),
+    [
+        (50_000, 0.1),  # the default: 25,000 papers of the full snapshot's validation
+        (100_000, 0.4),
+        (250_000, 1.0),
+        (None, 1.0),
+        (10_000, 0.05),  # below the smallest subset: that subset
+    ],
+)
+def test_trials_are_scored_on_the_largest_validation_subset_within_the_cap(cap, expected):
+    settings = topic_tuning(validation_max_papers=cap)
+    assert settings.validation_fraction(paper_splits_by_size({1.0: 10}, FULL_SNAPSHOT_VALIDATION)) == expected
+
+
+def test_the_validation_cap_must_be_a_count():
+    with pytest.raises(ValueError, match="topic_tuning.validation_max_papers must be a whole number of at least 1"):
+        topic_tuning(validation_max_papers=0)

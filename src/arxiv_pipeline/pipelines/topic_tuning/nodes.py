@@ -97,8 +97,8 @@ def tune_topic_model(
     """Run the topic study to ``topic_tuning.n_trials`` complete trials.
 
     Topics are fit on the training split (its ``size_fraction`` subset) and scored on
-    the whole validation split, whatever the subset: held-out coherence, and the
-    validation papers' topics (``transform``) against the arXiv taxonomy and as an
+    validation (its subset within ``validation_max_papers``): held-out coherence, and
+    the validation papers' topics (``transform``) against the arXiv taxonomy and as an
     outlier share. The study lives in the storage ``topic_tuning.storage`` names, and
     ``topic_tuning.n_workers`` processes run its trials.
     """
@@ -107,18 +107,23 @@ def tune_topic_model(
         topic_tuning.space, list(train_embeddings), "topic_tuning.search_space.embedding_model", *keys
     )
     fraction = topic_tuning.trial_fraction(paper_splits)
+    validation_fraction = topic_tuning.validation_fraction(paper_splits)
     embeddings = {"train": train_embeddings, "validation": validation_embeddings}
     cache = ReductionCache(topic_tuning.reduction_cache_size)
 
     def build_objective() -> TopicObjective:
         texts = {"train": train_texts, "validation": validation_texts}
-        corpus = TopicCorpus(paper_splits, texts, embeddings, {"train": fraction})
+        fractions = {"train": fraction, "validation": validation_fraction}
+        corpus = TopicCorpus(paper_splits, texts, embeddings, fractions)
         logger.info(
-            "Topic trials fit on %d training papers (size_fraction %s: %g) and are scored on %d validation papers.",
+            "Topic trials fit on %d training papers (size_fraction %s: %g) and are scored on %d "
+            "validation papers (the nested subset %g; validation_max_papers %s).",
             len(corpus.ids("train")),
             topic_tuning.size_fraction,
             fraction,
             len(corpus.ids("validation")),
+            validation_fraction,
+            topic_tuning.validation_max_papers,
         )
         validation = corpus.documents("validation")
         return TopicObjective(
@@ -144,6 +149,7 @@ def tune_topic_model(
         fraction,
         build_objective,
         embedding_models={key: train_embeddings[key].metadata["cache_key"] for key in keys},
+        validation_fraction=validation_fraction,
     )
     logger.info(
         "Topic study '%s': %d trials; reductions in this process computed %d times, reused %d times.",
@@ -188,8 +194,9 @@ def fit_final_topic_model(
     study's first seed (size-free parameters converted with its document count), the
     validation papers assigned by ``transform`` and the trial's outlier reduction,
     ``topic_tuning.assign_chunk_size`` papers at a time (every other paper of every split
-    only for the one that ships). Each is scored on the whole validation split and fitted
-    under ``topic_tuning.stability_seeds`` seeds on the trials' subset; of those within one
+    only for the one that ships). Each is scored on the validation papers trials were
+    scored on (``topic_tuning.validation_max_papers``) and fitted under
+    ``topic_tuning.stability_seeds`` seeds on the trials' subset; of those within one
     standard deviation over seeds of the highest ``topic_tuning.measure``, the most stable
     ships (:func:`~arxiv_pipeline.topics.candidates.choose_candidate`). Its topic words are
     chosen by held-out coherence and diversity among the c-TF-IDF words of ``topic_tuning.word_settings`` and
@@ -213,17 +220,21 @@ def fit_final_topic_model(
     study = topic_tuning.store(topic_study).load()
     trials = _candidate_trials(study, topic_tuning)
     split_texts = {"train": train_texts, "validation": validation_texts, "test": test_texts}
-    corpus = TopicCorpus(
-        paper_splits,
-        split_texts,
-        {"train": train_embeddings, "validation": validation_embeddings, "test": test_embeddings},
-        1.0,
+    split_embeddings = {"train": train_embeddings, "validation": validation_embeddings, "test": test_embeddings}
+    corpus = TopicCorpus(paper_splits, split_texts, split_embeddings, 1.0)
+    # Candidates are scored on the validation papers trials were scored on.
+    scored = TopicCorpus(
+        paper_splits, split_texts, split_embeddings, {"validation": topic_tuning.validation_fraction(paper_splits)}
     )
     config = topic_tuning.objective_config()
     labels = taxonomy_labels(papers, {split: corpus.ids(split) for split in SPLITS})
     texts = {split: corpus.texts(split) for split in SPLITS}
+    scored_texts = {split: scored.texts(split) for split in SPLITS}
     scoring = HeldOutScoring(
-        "validation", coherence_reference(texts["validation"], "validation"), labels["validation"], config.topn
+        "validation",
+        coherence_reference(scored_texts["validation"], "validation"),
+        taxonomy_labels(papers, {"validation": scored.ids("validation")})["validation"],
+        config.topn,
     )
     fitted = corpus.nested("train", final_fraction)
     logger.info(
@@ -241,14 +252,17 @@ def fit_final_topic_model(
     )
     seed = config.seeds[0]
     candidates = [
-        _refit_candidate(trial, corpus, texts, fitted, scoring, trial_fraction, topic_tuning)
+        _refit_candidate(trial, scored, scored_texts, fitted, scoring, trial_fraction, topic_tuning)
         for trial in trials
     ]
     chosen = choose_candidate([candidate for candidate, _ in candidates], config.measure)
     params = next(params for candidate, params in candidates if candidate is chosen)
     key = params["embedding_model"]
     split_vectors = {split: corpus.vectors(split, key) for split in SPLITS}
-    fit = assign_rest(chosen.fit, texts, split_vectors, params, topic_tuning.assign_chunk_size)
+    whole = scored.size_fraction("validation") == 1.0
+    # Where the candidate assigned a subset of validation, the whole split is assigned anew.
+    fit = chosen.fit if whole else dataclasses.replace(chosen.fit, before={}, after={})
+    fit = assign_rest(fit, texts, split_vectors, params, topic_tuning.assign_chunk_size)
     fit_documents = select(texts["train"], fitted)
     params, words = choose_words(
         fit.model,
@@ -273,11 +287,10 @@ def fit_final_topic_model(
     )
     metrics = _final_metrics(chosen, params, seed, fitted, candidates, topic_map, topic_tuning, labels, fit)
     metrics["fit_size_fraction"] = final_fraction
+    metrics["scored_validation_papers"] = len(scored.ids("validation"))
     metrics["words"] = words
     # Coherence, diversity and n_topics of the shipped topic words, on the validation texts.
-    metrics["validation"] = {
-        name: value for name, value in scoring.score(fit).items() if name in ("c_npmi", "c_v", "diversity", "n_topics")
-    } | metrics["validation"]
+    metrics["validation"] = scoring.topic_scores(fit.model) | metrics["validation"]
     # New documents go through the reducer fitted on train, then the clusterer's prediction.
     fit.model.umap_model = fit.reducer
     bundle = TopicModelBundle(
