@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 from kedro.framework.session import KedroSession
 
 from arxiv_pipeline.classifier.settings import ClassifierTuning
@@ -13,7 +14,7 @@ from arxiv_pipeline.embedding import EmbeddingsParams, TfidfSvdSpec
 from arxiv_pipeline.reporting.settings import EvaluationParams
 from arxiv_pipeline.topics.settings import TopicTuning
 from tests.conftest import REPO_ROOT
-from tests.parameters import embeddings_settings
+from tests.parameters import embeddings_settings, paper_splits_by_size
 from tests.parameters import topic_tuning as base_topic_tuning
 
 ENV = "snapshot_cpu"
@@ -45,3 +46,17 @@ def test_the_snapshot_cpu_environment_embeds_with_tfidf_svd_only_and_validates(p
     assert topic_tuning.n_trials == base_topic_tuning().n_trials
     assert embeddings.encoding == EmbeddingsParams("{abstract}", embeddings_settings()["encoding"]).encoding
     assert "tfidf_svd_fits" in catalog.keys()
+    # The whole snapshot's 2,000,000 training and 250,000 validation papers, spread over the
+    # profile's nested subsets as ingestion spreads them: trials fit on about 10,000
+    # papers, the final model on about 200,000, and are scored on about 25,000.
+    sizes = np.asarray(params["ingestion"].split.size_fractions)
+    per_size = {
+        split: dict(zip(sizes, np.diff(np.concatenate([[0.0], sizes])) * papers, strict=True))
+        for split, papers in (("train", 2_000_000), ("validation", 250_000))
+    }
+    snapshot = paper_splits_by_size(*({size: round(n) for size, n in per_size[split].items()} for split in per_size))
+    assert (
+        topic_tuning.trial_fraction(snapshot),
+        topic_tuning.final_fraction(snapshot),
+        topic_tuning.validation_fraction(snapshot),
+    ) == (0.005, 0.1, 0.1)
