@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .agreement import taxonomy_agreement
-from .reduction import PrecomputedReduction, reduce_in_chunks
+from .reduction import PrecomputedReduction, reduce_chunk, transform_epochs
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
@@ -65,13 +65,16 @@ def assign_in_chunks(
     params: Mapping[str, Any] | None,
     chunk_size: int,
     rows: np.ndarray | None = None,
+    n_jobs: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Topics of papers a model was not fitted on, ``chunk_size`` papers at a time.
 
     Each chunk is reduced (:func:`.reduction.reduce_in_chunks`: as one batch of all the
     papers would be), assigned by :func:`assign_topics` and its outliers reduced by
     :func:`reduce_outliers`; each of these treats a paper on its own, so the topics do not
-    depend on ``chunk_size``.
+    depend on ``chunk_size``, nor on ``n_jobs``: with more than one, the chunks are
+    assigned in that many processes, each holding a copy of the model and the reducer
+    (UMAP's transform runs on one core under a seed).
 
     Parameters
     ----------
@@ -86,21 +89,42 @@ def assign_in_chunks(
         The fit's parameters (``outliers.*``), or None: no outlier reduction.
     rows
         The papers to assign (row numbers); None: all.
+    n_jobs
+        Processes assigning chunks at once (joblib's ``n_jobs``: -1 is every core).
 
     Returns
     -------
     tuple
         The papers' topics before and after outlier reduction, in the order of ``rows``.
     """
+    from sklearn.utils.parallel import Parallel, delayed
+
     rows = np.arange(len(documents)) if rows is None else rows
     chunks = [rows[start : start + chunk_size] for start in range(0, len(rows), chunk_size)]
+    epochs = transform_epochs(reducer, len(rows))
+    # A generator: the chunks in flight (two per process) bound the memory, not the papers.
+    assigned = Parallel(n_jobs=n_jobs if len(chunks) > 1 else 1, return_as="generator")(
+        delayed(_assign_chunk)(model, reducer, [documents[row] for row in chunk], embeddings[chunk], params, epochs)
+        for chunk in chunks
+    )
     before, after = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
-    for chunk, reduced in zip(chunks, reduce_in_chunks(reducer, embeddings, chunks), strict=True):
-        texts, vectors = [documents[row] for row in chunk], embeddings[chunk]
-        topics = assign_topics(model, texts, vectors, reduced)
-        before.append(topics)
-        after.append(topics if params is None else reduce_outliers(model, texts, topics, vectors, params))
+    for chunk_before, chunk_after in assigned:
+        before.append(chunk_before)
+        after.append(chunk_after)
     return np.concatenate(before), np.concatenate(after)
+
+
+def _assign_chunk(
+    model: BERTopic,
+    reducer: UMAP | PCA | None,
+    texts: list[str],
+    vectors: np.ndarray,
+    params: Mapping[str, Any] | None,
+    epochs: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One chunk of :func:`assign_in_chunks`: its topics before and after outlier reduction."""
+    topics = assign_topics(model, texts, vectors, reduce_chunk(reducer, vectors, epochs))
+    return topics, topics if params is None else reduce_outliers(model, texts, topics, vectors, params)
 
 
 def reduce_outliers(

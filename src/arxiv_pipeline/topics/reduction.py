@@ -55,7 +55,7 @@ def reduce_with(reducer: UMAP | PCA, embeddings: np.ndarray) -> np.ndarray:
     One batch of :func:`reduce_in_chunks`: with UMAP, a paper's reduction does not depend
     on the other papers of its batch.
     """
-    return next(reduce_in_chunks(reducer, embeddings, [np.arange(len(embeddings))]))
+    return reduce_chunk(reducer, embeddings, transform_epochs(reducer, len(embeddings)))
 
 
 #: umap-learn's transform optimises a batch of at most this many papers for
@@ -76,11 +76,11 @@ def reduce_in_chunks(
     (:data:`UMAP_SMALL_BATCH`). So each chunk is transformed with one of the reducer's
     training papers appended (its row dropped): its edge to itself has UMAP's largest
     weight, 1, so every batch is scaled alike, as a batch large enough to hold a copy of
-    a training paper would be. The epochs are those of one batch of all the chunks. A
-    paper is then reduced as in one batch, exactly where UMAP's neighbour search is exact
-    (fitted on fewer than 4,096 papers); above, pynndescent's search draws random
-    starting points in sequence through a batch, so a few papers may find other
-    neighbours. Each paper's neighbours are searched once.
+    a training paper would be. The epochs are those of one batch of all the chunks
+    (:func:`transform_epochs`). A paper is then reduced as in one batch, exactly where
+    UMAP's neighbour search is exact (fitted on fewer than 4,096 papers); above,
+    pynndescent's search draws random starting points in sequence through a batch, so a
+    few papers may find other neighbours. Each paper's neighbours are searched once.
 
     Parameters
     ----------
@@ -96,21 +96,33 @@ def reduce_in_chunks(
     numpy.ndarray
         Each chunk's reduction, in the order of ``chunks``.
     """
+    epochs = transform_epochs(reducer, sum(len(rows) for rows in chunks))
+    for rows in chunks:
+        yield reduce_chunk(reducer, embeddings[rows], epochs)
+
+
+def transform_epochs(reducer: UMAP | PCA | None, papers: int) -> int | None:
+    """The epochs UMAP's ``transform`` runs on one batch of ``papers`` papers (None: not UMAP)."""
     from umap import UMAP
 
+    if not isinstance(reducer, UMAP):
+        return None
+    if reducer.n_epochs is not None:
+        return int(reducer.n_epochs // 3)
+    return UMAP_SMALL_BATCH_EPOCHS if papers <= UMAP_SMALL_BATCH else UMAP_LARGE_BATCH_EPOCHS
+
+
+def reduce_chunk(reducer: UMAP | PCA | None, embeddings: np.ndarray, epochs: int | None) -> np.ndarray:
+    """One chunk of :func:`reduce_in_chunks`: UMAP runs ``epochs`` (:func:`transform_epochs`)."""
     if reducer is None:
-        yield from (embeddings[rows] for rows in chunks)
-    elif not isinstance(reducer, UMAP):
-        yield from (_finite(reducer.transform(embeddings[rows])) for rows in chunks)
-    else:
-        # umap-learn keeps the papers it was fitted on (its neighbour search needs them).
-        anchor = np.asarray(reducer._raw_data[:1], dtype=embeddings.dtype)
-        papers = sum(len(rows) for rows in chunks)
-        epochs = UMAP_SMALL_BATCH_EPOCHS if papers <= UMAP_SMALL_BATCH else UMAP_LARGE_BATCH_EPOCHS
-        # A set n_epochs makes transform run n_epochs // 3 epochs, whatever the batch's size.
-        with _set(reducer, n_epochs=3 * epochs if reducer.n_epochs is None else reducer.n_epochs):
-            for rows in chunks:
-                yield _finite(reducer.transform(np.vstack([embeddings[rows], anchor])))[:-1]
+        return embeddings
+    if epochs is None:
+        return _finite(reducer.transform(embeddings))
+    # umap-learn keeps the papers it was fitted on (its neighbour search needs them).
+    anchor = np.asarray(reducer._raw_data[:1], dtype=embeddings.dtype)
+    # A set n_epochs makes transform run n_epochs // 3 epochs, whatever the batch's size.
+    with _set(reducer, n_epochs=3 * epochs):
+        return _finite(reducer.transform(np.vstack([embeddings, anchor])))[:-1]
 
 
 @contextmanager

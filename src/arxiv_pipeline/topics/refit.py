@@ -100,9 +100,11 @@ def assign_rest(
     params: dict[str, Any],
     chunk_size: int,
     splits: Collection[str] | None = None,
+    n_jobs: int = 1,
 ) -> Refit:
     """``fit`` with the papers of ``splits`` (default: all of ``documents``) assigned where
-    they are not yet, as :func:`refit` assigns them."""
+    they are not yet, as :func:`refit` assigns them; ``n_jobs`` processes at once
+    (:func:`.assignment.assign_in_chunks`: the topics do not depend on it)."""
     before, after = dict(fit.before), dict(fit.after)
     for split in documents if splits is None else splits:
         if split in after:
@@ -112,7 +114,7 @@ def assign_rest(
         before[split] = np.full(len(texts), -1, dtype=np.int64)
         after[split] = before[split].copy()
         before[split][rest], after[split][rest] = assign_in_chunks(
-            fit.model, fit.reducer, texts, vectors[split], params, chunk_size, rest
+            fit.model, fit.reducer, texts, vectors[split], params, chunk_size, rest, n_jobs
         )
         if split == "train":
             before[split][fit.fitted], after[split][fit.fitted] = fit.own_before, fit.own_after

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -60,6 +61,9 @@ class TopicTuning(StudySettings):
     assign_chunk_size
         Papers assigned to topics at a time (reduction, clustering, outlier reduction),
         which bounds the memory assignment takes; the topics do not depend on it.
+    assign_jobs
+        Processes assigning the final model's chunks at once; None: one per core this
+        process may run on (:attr:`assign_processes`). The topics do not depend on it.
     reduction_cache_size
         Reductions kept in memory for reuse by later trials.
     final_trial
@@ -110,6 +114,7 @@ class TopicTuning(StudySettings):
     final_max_papers: int | None = 250_000
     validation_max_papers: int | None = 50_000
     assign_chunk_size: int = 50_000
+    assign_jobs: int | None = None
     constraints: dict[str, float | None] = field(default_factory=dict)
     final_candidates: int = 3
     stability_seeds: int = 3
@@ -126,7 +131,7 @@ class TopicTuning(StudySettings):
             "topn", "n_seeds", "reduction_cache_size", "final_candidates", "min_coarse_topics", "max_coarse_topics",
             "assign_chunk_size",
         )
-        for cap in ("final_max_papers", "validation_max_papers"):
+        for cap in ("final_max_papers", "validation_max_papers", "assign_jobs"):
             if getattr(self, cap) is not None:
                 self.require_counts(cap)
         if not (type(self.stability_seeds) is int and self.stability_seeds >= 0):
@@ -224,6 +229,11 @@ class TopicTuning(StudySettings):
         subset where even that holds more); 1.0, the whole split, within the cap.
         """
         return largest_subset_within(paper_splits, "validation", self.validation_max_papers)
+
+    @property
+    def assign_processes(self) -> int:
+        """``assign_jobs``, or where None the cores this process may run on."""
+        return self.assign_jobs or len(os.sched_getaffinity(0))
 
     @property
     def seeds(self) -> tuple[int, ...]:

@@ -42,12 +42,13 @@ def test_the_final_model_and_the_evaluation_fit_on_the_capped_subset(project, ar
             final_max_papers=cap,
             validation_max_papers=validation_cap,
             assign_chunk_size=97,
+            assign_jobs=2,
         )
     finally:
         logger.removeHandler(caplog.handler)
     assert (
         f"The final topic model is fitted on {capped} of {len(sizes)} training papers: the nested "
-        f"subset 0.4 (final_size_fraction 1, final_max_papers {cap}); every paper is assigned 97 at a time."
+        f"subset 0.4 (final_size_fraction 1, final_max_papers {cap}); every paper is assigned 97 at a time, in 2 processes."
     ) in caplog.messages
     assert any(
         f"are scored on {scored} validation papers (the nested subset 0.4; validation_max_papers {validation_cap})"

@@ -239,13 +239,15 @@ def fit_final_topic_model(
     fitted = corpus.nested("train", final_fraction)
     logger.info(
         "The final topic model is fitted on %d of %d training papers: the nested subset %g "
-        "(final_size_fraction %g, final_max_papers %s); every paper is assigned %d at a time.",
+        "(final_size_fraction %g, final_max_papers %s); every paper is assigned %d at a time, "
+        "in %d processes.",
         fitted.sum(),
         len(fitted),
         final_fraction,
         topic_tuning.final_size_fraction,
         topic_tuning.final_max_papers,
         topic_tuning.assign_chunk_size,
+        topic_tuning.assign_processes,
     )
     warn_over_cap(
         int(fitted.sum()), topic_tuning.final_max_papers, "topic_tuning.final_max_papers", "the topic models are fitted"
@@ -262,7 +264,9 @@ def fit_final_topic_model(
     whole = scored.size_fraction("validation") == 1.0
     # Where the candidate assigned a subset of validation, the whole split is assigned anew.
     fit = chosen.fit if whole else dataclasses.replace(chosen.fit, before={}, after={})
-    fit = assign_rest(fit, texts, split_vectors, params, topic_tuning.assign_chunk_size)
+    fit = assign_rest(
+        fit, texts, split_vectors, params, topic_tuning.assign_chunk_size, n_jobs=topic_tuning.assign_processes
+    )
     fit_documents = select(texts["train"], fitted)
     params, words = choose_words(
         fit.model,
