@@ -98,6 +98,7 @@ def tuned_bertopic(
     n_coarse: int,
     chunk_size: int,
     embedder: WordEmbedder | None = None,
+    n_jobs: int = 1,
 ) -> tuple[FittedTopics, FittedTopics]:
     """The chosen trial's configuration refitted on the train documents under ``seed``,
     at both levels.
@@ -120,13 +121,16 @@ def tuned_bertopic(
         Papers assigned at a time.
     embedder
         The word embedder of ``params["representation"]`` (:func:`.words.embedder_of`).
+    n_jobs
+        Processes assigning chunks at once (:func:`.assignment.assign_in_chunks`).
 
     Returns
     -------
     tuple
         The fine level and the coarse level.
     """
-    fit = refit(documents, vectors, params, seed, np.ones(len(documents["train"]), dtype=bool), chunk_size)
+    fitted = np.ones(len(documents["train"]), dtype=bool)
+    fit = refit(documents, vectors, params, seed, fitted, chunk_size, n_jobs=n_jobs)
     if params.get("representation") is not None:  # the fit gave it plain c-TF-IDF words
         give_words(fit.model, documents["train"], params, embedder, seed)
     fine = FittedTopics(topic_words(fit.model), fit.after)
@@ -138,20 +142,26 @@ def tuned_bertopic(
 
 
 def default_bertopic(
-    documents: Mapping[str, Sequence[str]], vectors: Mapping[str, np.ndarray], seed: int, chunk_size: int
+    documents: Mapping[str, Sequence[str]],
+    vectors: Mapping[str, np.ndarray],
+    seed: int,
+    chunk_size: int,
+    n_jobs: int = 1,
 ) -> FittedTopics:
     """BERTopic with its default parameters fitted on the train documents, applied to the others.
 
     The defaults are BERTopic's (UMAP 15 neighbours, 5 components; HDBSCAN
     min_cluster_size 10), with two changes that make the comparison fair: UMAP is
     seeded, and topic words leave out English stop words, as the tuned model's do.
+    ``n_jobs`` processes assign the other splits' chunks at once.
     """
     reducer = make_reducer(TOPIC_DEFAULTS, seed)
     reduced = np.nan_to_num(reducer.fit_transform(vectors["train"])).astype(np.float32)
     model = fit_topic_model(
         documents["train"], vectors["train"], reduced, TOPIC_DEFAULTS, seed, prediction_data=True
     )
-    return FittedTopics(topic_words(model), _assign_every_split(model, reducer, documents, vectors, chunk_size))
+    assignments = _assign_every_split(model, reducer, documents, vectors, chunk_size, n_jobs)
+    return FittedTopics(topic_words(model), assignments)
 
 
 def kmeans(
@@ -213,11 +223,14 @@ def _assign_every_split(
     documents: Mapping[str, Sequence[str]],
     vectors: Mapping[str, np.ndarray],
     chunk_size: int,
+    n_jobs: int = 1,
 ) -> dict[str, np.ndarray]:
     """Train's topics from the fit, every other split's from ``transform`` (no outlier reduction)."""
     assignments = {"train": np.asarray(model.topics_)}
     for split in documents.keys() - {"train"}:
-        assignments[split], _ = assign_in_chunks(model, reducer, documents[split], vectors[split], None, chunk_size)
+        assignments[split], _ = assign_in_chunks(
+            model, reducer, documents[split], vectors[split], None, chunk_size, n_jobs=n_jobs
+        )
     return assignments
 
 

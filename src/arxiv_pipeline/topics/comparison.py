@@ -72,6 +72,7 @@ def fit_over_seeds(
     settings: EvaluationParams,
     chunk_size: int,
     embedder: WordEmbedder | None = None,
+    n_jobs: int = 1,
 ) -> dict[str, list[FittedTopics]]:
     """The tuned configuration, BERTopic defaults, LDA and the k-means yardsticks, each
     fitted once per seed.
@@ -99,6 +100,8 @@ def fit_over_seeds(
         Papers assigned at a time (``topic_tuning.assign_chunk_size``).
     embedder
         The tuned model's word embedder (:func:`.words.embedder_of`), for its refits' words.
+    n_jobs
+        Processes assigning the BERTopic models' chunks at once (``topic_tuning.assign_jobs``).
 
     Returns
     -------
@@ -122,12 +125,12 @@ def fit_over_seeds(
         both = (
             final
             if seed == final_topic_metrics["seed"]
-            else _logged_levels(lambda: tuned_bertopic(documents, vectors, params, seed, n_coarse, chunk_size, embedder))
+            else _logged_levels(lambda: tuned_bertopic(documents, vectors, params, seed, n_coarse, chunk_size, embedder, n_jobs))
         )
         for name, level in zip(levels, both, strict=True):
             fitted[name].append(level)
         fitted["default_bertopic"].append(
-            _logged("BERTopic defaults", lambda: default_bertopic(documents, vectors, seed, chunk_size))
+            _logged("BERTopic defaults", lambda: default_bertopic(documents, vectors, seed, chunk_size, n_jobs))
         )
         fitted["lda"].append(_logged("LDA", lambda: lda(bags, n_topics, seed, lda_settings, chunk_size)))
         for name, k in sizes.items():

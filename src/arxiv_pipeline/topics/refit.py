@@ -60,6 +60,7 @@ def refit(
     fitted: np.ndarray,
     chunk_size: int,
     splits: Collection[str] | None = None,
+    n_jobs: int = 1,
 ) -> Refit:
     """Fit BERTopic with ``params`` under ``seed`` on the ``fitted`` training papers; assign all.
 
@@ -83,6 +84,8 @@ def refit(
     splits
         The splits whose papers are assigned (default: all of ``documents``); the others
         wait for :func:`assign_rest`. Train's fitted papers always have their topics.
+    n_jobs
+        Processes assigning chunks at once; the topics do not depend on it.
     """
     fit_documents, fit_vectors = select(documents["train"], fitted), vectors["train"][fitted]
     reducer, reduced = ReductionCache(1).get(params["embedding_model"], fit_vectors, params, seed)
@@ -90,7 +93,7 @@ def refit(
     own = np.asarray(model.topics_, dtype=np.int64)
     outliers_reduced = reduce_outliers(model, fit_documents, own, fit_vectors, params)
     fit = Refit(model, reducer, {}, {}, fitted, own, outliers_reduced)
-    return assign_rest(fit, documents, vectors, params, chunk_size, splits)
+    return assign_rest(fit, documents, vectors, params, chunk_size, splits, n_jobs)
 
 
 def assign_rest(

@@ -62,8 +62,9 @@ class TopicTuning(StudySettings):
         Papers assigned to topics at a time (reduction, clustering, outlier reduction),
         which bounds the memory assignment takes; the topics do not depend on it.
     assign_jobs
-        Processes assigning the final model's chunks at once; None: one per core this
-        process may run on (:attr:`assign_processes`). The topics do not depend on it.
+        Processes assigning chunks at once, for the final model and the evaluation's
+        BERTopic models; None: one per core this process may run on
+        (:attr:`assign_processes`). The topics do not depend on it.
     reduction_cache_size
         Reductions kept in memory for reuse by later trials.
     final_trial

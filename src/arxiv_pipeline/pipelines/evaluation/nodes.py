@@ -252,7 +252,8 @@ def fit_topic_baselines(
     Every model is fitted on the final model's training papers (``final_topic_metrics``'
     ``fit_size_fraction``: the nested subset of ``topic_tuning.final_size_fraction`` under
     ``topic_tuning.final_max_papers``) and assigns the held-out splits
-    ``topic_tuning.assign_chunk_size`` papers at a time. The tuned model's refits get
+    ``topic_tuning.assign_chunk_size`` papers at a time, in ``topic_tuning.assign_jobs``
+    processes. The tuned model's refits get
     their words as the final model's did: its vectorizer and representation model, with
     the word embedding model it records, from ``embeddings.models``
     (:func:`~arxiv_pipeline.topics.words.embedder_of`).
@@ -294,6 +295,7 @@ def fit_topic_baselines(
         evaluation,
         topic_tuning.assign_chunk_size,
         embedder_of(final_topic_metrics["params"], embeddings),
+        topic_tuning.assign_processes,
     )
 
 
