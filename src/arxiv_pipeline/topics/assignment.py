@@ -69,7 +69,7 @@ def assign_in_chunks(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Topics of papers a model was not fitted on, ``chunk_size`` papers at a time.
 
-    Each chunk is reduced (:func:`.reduction.reduce_in_chunks`: as one batch of all the
+    Each chunk is reduced (:func:`.reduction.reduce_chunk`: as one batch of all the
     papers would be), assigned by :func:`assign_topics` and its outliers reduced by
     :func:`reduce_outliers`; each of these treats a paper on its own, so the topics do not
     depend on ``chunk_size``, nor on ``n_jobs``: with more than one, the chunks are

@@ -9,7 +9,7 @@ one reduction through :class:`ReductionCache`, and BERTopic receives it through
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -52,8 +52,8 @@ def _finite(reduced: np.ndarray) -> np.ndarray:
 def reduce_with(reducer: UMAP | PCA, embeddings: np.ndarray) -> np.ndarray:
     """Embeddings of papers a fitted reducer was not fitted on, reduced as its training papers were.
 
-    One batch of :func:`reduce_in_chunks`: with UMAP, a paper's reduction does not depend
-    on the other papers of its batch.
+    One chunk of :func:`reduce_chunk` holding them all: with UMAP, a paper's reduction
+    does not depend on the other papers of its batch.
     """
     return reduce_chunk(reducer, embeddings, transform_epochs(reducer, len(embeddings)))
 
@@ -63,42 +63,6 @@ def reduce_with(reducer: UMAP | PCA, embeddings: np.ndarray) -> np.ndarray:
 UMAP_SMALL_BATCH = 10_000
 UMAP_SMALL_BATCH_EPOCHS = 100
 UMAP_LARGE_BATCH_EPOCHS = 30
-
-
-def reduce_in_chunks(
-    reducer: UMAP | PCA | None, embeddings: np.ndarray, chunks: Sequence[np.ndarray]
-) -> Iterator[np.ndarray]:
-    """Each chunk's embeddings reduced as one ``transform`` of all the chunks' rows would.
-
-    PCA reduces each paper on its own. UMAP's ``transform`` does not: it scales the
-    batch's edge weights (new papers to training papers) by the batch's heaviest edge and
-    optimises for a number of epochs that depends on the batch's size
-    (:data:`UMAP_SMALL_BATCH`). So each chunk is transformed with one of the reducer's
-    training papers appended (its row dropped): its edge to itself has UMAP's largest
-    weight, 1, so every batch is scaled alike, as a batch large enough to hold a copy of
-    a training paper would be. The epochs are those of one batch of all the chunks
-    (:func:`transform_epochs`). A paper is then reduced as in one batch, exactly where
-    UMAP's neighbour search is exact (fitted on fewer than 4,096 papers); above,
-    pynndescent's search draws random starting points in sequence through a batch, so a
-    few papers may find other neighbours. Each paper's neighbours are searched once.
-
-    Parameters
-    ----------
-    reducer
-        A reducer :func:`make_reducer` built and fitted, or None: the embeddings as they are.
-    embeddings
-        The papers' embeddings; rows of ``chunks`` index it.
-    chunks
-        Row numbers of each chunk.
-
-    Yields
-    ------
-    numpy.ndarray
-        Each chunk's reduction, in the order of ``chunks``.
-    """
-    epochs = transform_epochs(reducer, sum(len(rows) for rows in chunks))
-    for rows in chunks:
-        yield reduce_chunk(reducer, embeddings[rows], epochs)
 
 
 def transform_epochs(reducer: UMAP | PCA | None, papers: int) -> int | None:
@@ -113,7 +77,29 @@ def transform_epochs(reducer: UMAP | PCA | None, papers: int) -> int | None:
 
 
 def reduce_chunk(reducer: UMAP | PCA | None, embeddings: np.ndarray, epochs: int | None) -> np.ndarray:
-    """One chunk of :func:`reduce_in_chunks`: UMAP runs ``epochs`` (:func:`transform_epochs`)."""
+    """One chunk's embeddings reduced as in one ``transform`` of every chunk of its batch.
+
+    PCA reduces each paper on its own. UMAP's ``transform`` does not: it scales the
+    batch's edge weights (new papers to training papers) by the batch's heaviest edge and
+    optimises for a number of epochs that depends on the batch's size
+    (:data:`UMAP_SMALL_BATCH`). So the chunk is transformed with one of the reducer's
+    training papers appended (its row dropped): its edge to itself has UMAP's largest
+    weight, 1, so every chunk is scaled alike, as a batch large enough to hold a copy of
+    a training paper would be; and for ``epochs``, those of one batch of all the chunks
+    (:func:`transform_epochs`). A paper is then reduced as in one batch, exactly where
+    UMAP's neighbour search is exact (fitted on fewer than 4,096 papers); above,
+    pynndescent's search draws random starting points in sequence through a batch, so a
+    few papers may find other neighbours. Each paper's neighbours are searched once.
+
+    Parameters
+    ----------
+    reducer
+        A reducer :func:`make_reducer` built and fitted, or None: the embeddings as they are.
+    embeddings
+        The chunk's embeddings.
+    epochs
+        :func:`transform_epochs` of the whole batch (None for PCA or no reducer).
+    """
     if reducer is None:
         return embeddings
     if epochs is None:

@@ -7,7 +7,12 @@ from arxiv_pipeline.corpus.splitting import SPLITS
 from arxiv_pipeline.topics.assignment import assign_in_chunks, assign_topics, reduce_outliers
 from arxiv_pipeline.topics.corpus import TopicCorpus
 from arxiv_pipeline.topics.objective import fit_params
-from arxiv_pipeline.topics.reduction import make_reducer, reduce_in_chunks, reduce_with
+from arxiv_pipeline.topics.reduction import (
+    make_reducer,
+    reduce_chunk,
+    reduce_with,
+    transform_epochs,
+)
 from arxiv_pipeline.topics.refit import assign_rest, refit
 from tests.conftest import load_dataset
 from tests.workflows import embedded_copy
@@ -34,7 +39,8 @@ def test_umap_reduces_chunks_as_one_batch_of_them_all(papers, sizes):
     new = points[20:]
     whole = reduce_with(reducer, new)
     chunks = chunks_of(np.arange(papers), sizes)
-    np.testing.assert_array_equal(np.vstack(list(reduce_in_chunks(reducer, new, chunks))), whole)
+    epochs = transform_epochs(reducer, papers)
+    np.testing.assert_array_equal(np.vstack([reduce_chunk(reducer, new[rows], epochs) for rows in chunks]), whole)
     # UMAP's own transform of each chunk alone reduces them otherwise: it scales each
     # chunk by its own heaviest edge.
     alone = np.vstack([reducer.transform(new[rows]) for rows in chunks])
