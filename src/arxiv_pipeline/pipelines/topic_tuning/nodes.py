@@ -293,7 +293,7 @@ def fit_final_topic_model(
     metrics["fit_size_fraction"] = final_fraction
     metrics["scored_validation_papers"] = len(scored.ids("validation"))
     metrics["words"] = words
-    # Coherence, diversity and n_topics of the shipped topic words, on the validation texts.
+    # Coherence, diversity and n_topics of the shipped topic words, on the scored validation papers.
     metrics["validation"] = scoring.topic_scores(fit.model) | metrics["validation"]
     # New documents go through the reducer fitted on train, then the clusterer's prediction.
     fit.model.umap_model = fit.reducer
