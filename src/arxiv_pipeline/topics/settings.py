@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -10,6 +9,7 @@ import optuna
 import pandas as pd
 
 from arxiv_pipeline.corpus.splitting import largest_subset_within
+from arxiv_pipeline.embedding.cpu_runtime import current_cpu
 from arxiv_pipeline.tuning.settings import StudySettings
 
 from .agreement import AGREEMENT_METRICS
@@ -234,7 +234,7 @@ class TopicTuning(StudySettings):
     @property
     def assign_processes(self) -> int:
         """``assign_jobs``, or where None the cores this process may run on."""
-        return self.assign_jobs or len(os.sched_getaffinity(0))
+        return self.assign_jobs or current_cpu().cores
 
     @property
     def seeds(self) -> tuple[int, ...]:

@@ -117,3 +117,12 @@ def test_trials_are_scored_on_the_largest_validation_subset_within_the_cap(cap, 
 def test_the_validation_cap_must_be_a_count():
     with pytest.raises(ValueError, match="topic_tuning.validation_max_papers must be a whole number of at least 1"):
         topic_tuning(validation_max_papers=0)
+
+
+def test_assignment_runs_in_a_process_per_core_unless_told():
+    from arxiv_pipeline.embedding.cpu_runtime import current_cpu
+
+    assert topic_tuning().assign_processes == current_cpu().cores >= 1
+    assert topic_tuning(assign_jobs=3).assign_processes == 3
+    with pytest.raises(ValueError, match="topic_tuning.assign_jobs must be a whole number of at least 1"):
+        topic_tuning(assign_jobs=0)
