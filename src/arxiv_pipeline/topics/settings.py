@@ -132,9 +132,9 @@ class TopicTuning(StudySettings):
             "topn", "n_seeds", "reduction_cache_size", "final_candidates", "min_coarse_topics", "max_coarse_topics",
             "assign_chunk_size",
         )
-        for cap in ("final_max_papers", "validation_max_papers", "assign_jobs"):
-            if getattr(self, cap) is not None:
-                self.require_counts(cap)
+        for optional_count in ("final_max_papers", "validation_max_papers", "assign_jobs"):
+            if getattr(self, optional_count) is not None:
+                self.require_counts(optional_count)
         if not (type(self.stability_seeds) is int and self.stability_seeds >= 0):
             raise ValueError(f"topic_tuning.stability_seeds must be a whole number >= 0, got {self.stability_seeds!r}.")
         if self.final_trial != "best" and not (isinstance(self.final_trial, int) and self.final_trial >= 0):

@@ -230,10 +230,12 @@ def fit_final_topic_model(
     labels = taxonomy_labels(papers, {split: corpus.ids(split) for split in SPLITS})
     texts = {split: corpus.texts(split) for split in SPLITS}
     scored_texts = {split: scored.texts(split) for split in SPLITS}
+    # The scored papers' labels, taken from the whole split's rather than read again.
+    kept = corpus.nested("validation", scored.size_fraction("validation"))
     scoring = HeldOutScoring(
         "validation",
         coherence_reference(scored_texts["validation"], "validation"),
-        taxonomy_labels(papers, {"validation": scored.ids("validation")})["validation"],
+        {level: values[kept] for level, values in labels["validation"].items()},
         config.topn,
     )
     fitted = corpus.nested("train", final_fraction)
