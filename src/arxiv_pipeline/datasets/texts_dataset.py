@@ -57,7 +57,9 @@ class SplitTextsDataset(AbstractDataset[SplitTexts, SplitTexts]):
         return SplitTexts(
             split=metadata["split"],
             ids=table["id"].combine_chunks(),
-            texts=table["text"].combine_chunks(),
+            # Large strings: a file written before texts were (a string column) may
+            # pass 2 GiB, which a string array cannot hold in one piece.
+            texts=table["text"].cast(pa.large_string()).combine_chunks(),
             fingerprint=metadata["fingerprint"],
         )
 

@@ -18,6 +18,12 @@ from arxiv_pipeline.corpus.splitting import SPLITS
 TEMPLATE_FIELDS = ("title", "abstract")
 # Texts hashed at a time: bounds the Python strings alive while fingerprinting.
 _HASH_BLOCK = 65_536
+#: Papers read from ``papers`` at a time by :func:`texts_of_papers`.
+READ_BATCH = 65_536
+# Texts are Arrow large strings (64-bit offsets): the texts of a split pass 2 GiB at the
+# whole snapshot (2 million training papers of about 1.4 KB), where a string array of
+# them can no longer be concatenated or taken from.
+_TEXT_TYPE = pa.large_string()
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,8 @@ class SplitTexts:
     split
         ``train``, ``validation`` or ``test``.
     ids, texts
-        Paper ids and their texts, as Arrow arrays (compact, and cheap to slice).
+        Paper ids and their texts, as Arrow arrays (compact, and cheap to slice); the
+        texts are large strings.
     fingerprint
         :func:`fingerprint` of the ids, texts and template.
     """
@@ -64,20 +71,21 @@ class TextChunks(Sequence[str]):
         return self.texts[int(self.rows[papers])].as_py()
 
 
-def render_texts(table: pa.Table, template: str) -> pa.Array:
+def render_texts(table: pa.Table | pa.RecordBatch, template: str) -> pa.Array:
     """Fill ``template`` (Python format syntax, fields ``{title}`` and ``{abstract}``) per row.
 
-    Done column-wise in Arrow: no Python string per paper.
+    Done column-wise in Arrow: no Python string per paper. The result is a large string
+    array, whatever the size.
 
     Raises
     ------
     ValueError
         If the template uses another field, a format spec or a conversion, or no field.
     """
-    parts: list[pa.ChunkedArray | str] = []
+    parts: list[pa.ChunkedArray | pa.Array | pa.Scalar] = []
     for literal, field, format_spec, conversion in string.Formatter().parse(template):
         if literal:
-            parts.append(literal)
+            parts.append(pa.scalar(literal, _TEXT_TYPE))
         if field is None:
             continue
         if field not in TEMPLATE_FIELDS or format_spec or conversion:
@@ -85,12 +93,44 @@ def render_texts(table: pa.Table, template: str) -> pa.Array:
                 f"embeddings.text_template {template!r}: only the plain fields "
                 f"{', '.join('{' + name + '}' for name in TEMPLATE_FIELDS)} are allowed."
             )
-        parts.append(table[field])
-    if not any(isinstance(part, pa.ChunkedArray) for part in parts):
+        parts.append(table[field].cast(_TEXT_TYPE))
+    if all(isinstance(part, pa.Scalar) for part in parts):
         raise ValueError(
             f"embeddings.text_template {template!r} uses neither {{title}} nor {{abstract}}."
         )
-    return pc.binary_join_element_wise(*parts, "").combine_chunks()
+    texts = pc.binary_join_element_wise(*parts, pa.scalar("", _TEXT_TYPE))
+    return texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+
+
+def texts_of_papers(
+    papers: pq.ParquetFile, ids: pa.Array, template: str, batch_size: int = READ_BATCH
+) -> TextChunks:
+    """The text (:func:`render_texts`) of each paper of ``ids``, in the order of ``ids``.
+
+    ``papers`` is read ``batch_size`` papers at a time and only the wanted rows are
+    rendered, so memory holds the wanted texts once (twice while their batches are
+    joined) and one batch, never every column of every paper. The texts stay in the
+    order they were read; the returned rows put them in the order of ``ids``.
+
+    Returns
+    -------
+    TextChunks
+        ``rows[i]`` is the row of ``texts`` holding the text of ``ids[i]``, -1 where
+        ``papers`` holds no such id.
+    """
+    # One hash table of the wanted ids, looked up by every batch.
+    wanted = pd.Index(ids.to_pandas())
+    found, positions = [], [np.empty(0, dtype=np.int64)]
+    for batch in papers.iter_batches(batch_size=batch_size, columns=["id", *TEMPLATE_FIELDS]):
+        rows = wanted.get_indexer(batch.column("id").to_pandas())
+        kept = rows >= 0
+        if kept.any():
+            found.append(render_texts(batch.filter(pa.array(kept)), template))
+            positions.append(rows[kept])
+    position = np.concatenate(positions)
+    rows = np.full(len(ids), -1, dtype=np.int64)
+    rows[position] = np.arange(len(position))
+    return TextChunks(pa.chunked_array(found, _TEXT_TYPE).combine_chunks(), rows)
 
 
 def fingerprint(ids: pa.Array, texts: pa.Array, template: str) -> str:
@@ -138,7 +178,9 @@ def build_embedding_texts(
     """The text of every paper of each split, in the split's order in ``paper_splits``.
 
     The one place the template is applied and the texts are fingerprinted: every later
-    node reads the stored ``<split>_texts``.
+    node reads the stored ``<split>_texts``. Each split's papers are read from ``papers``
+    a batch at a time (:func:`texts_of_papers`), so memory holds the texts, not every
+    column of every paper.
 
     Raises
     ------
@@ -149,19 +191,18 @@ def build_embedding_texts(
     found = set(paper_splits["split"].unique())
     if found != set(SPLITS):
         raise ValueError(f"paper_splits holds the splits {sorted(found)}; expected {list(SPLITS)}.")
-    table = papers.read(columns=["id", *TEMPLATE_FIELDS])
-    texts = render_texts(table, text_template)
-    paper_ids = table["id"].combine_chunks()
     result = {}
     for split in SPLITS:
         ids = pa.array(paper_splits.loc[paper_splits["split"] == split, "id"], pa.string())
-        rows = pc.index_in(ids, value_set=paper_ids)
-        if rows.null_count:
+        read = texts_of_papers(papers, ids, text_template)
+        missing = int((read.rows < 0).sum())
+        if missing:
             raise ValueError(
-                f"{rows.null_count} papers of split '{split}' in paper_splits are not in papers: "
-                "run `kedro run --pipelines ingestion` again."
+                f"{missing} papers of split '{split}' in paper_splits are not in papers: run "
+                "`kedro run --pipelines ingestion` again."
             )
-        split_texts = texts.take(rows)
+        split_texts = read.texts.take(pa.array(read.rows))
+        del read  # the texts in the order they were read: memory for the next split
         result[split] = SplitTexts(
             split, ids, split_texts, fingerprint(ids, split_texts, text_template)
         )

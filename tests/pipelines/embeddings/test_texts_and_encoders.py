@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from kedro.io import DatasetError
 
@@ -27,7 +28,7 @@ from arxiv_pipeline.embedding.tfidf_svd import (
     tfidf_svd_identity,
 )
 from arxiv_pipeline.embedding.vectors import EmbeddingsEnd, EmbeddingsRows, EmbeddingsStart
-from arxiv_pipeline.text.templates import SplitTexts, fingerprint, render_texts
+from arxiv_pipeline.text.templates import SplitTexts, fingerprint, render_texts, texts_of_papers
 from tests.parameters import embeddings_settings
 
 PAPERS = pa.table(
@@ -39,6 +40,18 @@ ENCODING = {"device": "cpu", "batch_size": 8, "fp16": False, "chunk_size": 4}
 def test_the_template_joins_title_and_abstract_as_written():
     assert render_texts(PAPERS, "{title}. {abstract}").to_pylist() == ["On $x$. A.", "Q?. B"]
     assert render_texts(PAPERS, "{{{abstract}}}").to_pylist() == ["{A.}", "{B}"]
+
+
+def test_texts_are_read_a_batch_at_a_time_in_the_order_asked_as_large_strings(tmp_path: Path):
+    """Large strings: at the whole snapshot a split's texts pass 2 GiB, which a string array
+    can neither be concatenated to nor taken from (Arrow's offset overflow)."""
+    papers = pa.table({name: [f"{name[0]}{i}" for i in range(7)] for name in ("id", "title", "abstract")})
+    pq.write_table(papers, tmp_path / "papers.parquet", row_group_size=3)
+    wanted = pa.array(["i6", "i0", "unknown", "i3", "i4"])
+    texts = texts_of_papers(pq.ParquetFile(tmp_path / "papers.parquet"), wanted, "{title}: {abstract}", batch_size=2)
+    assert texts.texts.type == pa.large_string()
+    assert texts.rows[2] == -1  # not in papers
+    assert [texts[i] for i in (0, 1, 3, 4)] == ["t6: a6", "t0: a0", "t3: a3", "t4: a4"]
 
 
 @pytest.mark.parametrize("template", ["{authors}: {abstract}", "{title!r}", "{title:>9}", "text"])
