@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 SPLITS = ("train", "validation", "test")
 
 
-def _hash_positions(ids: Sequence[str], seed: int) -> np.ndarray:
+def hash_positions(ids: Sequence[str], seed: int) -> np.ndarray:
     """Two independent positions in ``[0, 1)`` per id, from a keyed hash of the id alone.
 
     Parameters
@@ -103,7 +103,7 @@ def split_papers(
     """
     check_fractions(fractions, size_fractions)
     sorted_ids = _sorted_unique(ids)
-    positions = _hash_positions(sorted_ids, seed)
+    positions = hash_positions(sorted_ids, seed)
     # Name order, so the YAML's order of the splits does not matter.
     split_names = sorted(fractions)
     boundaries = np.cumsum([fractions[name] for name in split_names])[:-1]

@@ -20,7 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from arxiv_pipeline.text.templates import TEMPLATE_FIELDS, TextChunks, render_texts
+from arxiv_pipeline.corpus.splitting import hash_positions
+from arxiv_pipeline.text.templates import TextChunks, texts_of_papers
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
@@ -57,6 +58,11 @@ class TopicViews:
         Seed of that draw: the same seed gives the same figure.
     chunk_size
         Papers whose texts are counted at a time for each month's topic words.
+    month_topic_papers
+        The papers of a topic in a month whose texts give its words that month: where it
+        has more, those first by a keyed hash of the id (keyed with ``seed``), so adding
+        papers changes a sample only by the new papers that enter it. ``None``: all of
+        them. The papers and shares always count every paper.
     """
 
     trend_months: int = 6
@@ -66,6 +72,7 @@ class TopicViews:
     document_map_papers: int = 5000
     seed: int = 0
     chunk_size: int = 10_000
+    month_topic_papers: int | None = 200
 
     def __post_init__(self) -> None:
         for name, low in (
@@ -76,8 +83,11 @@ class TopicViews:
             ("document_map_papers", 1),
             ("seed", 0),
             ("chunk_size", 1),
+            ("month_topic_papers", 1),
         ):
             value = getattr(self, name)
+            if name == "month_topic_papers" and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"topic_views.{name} must be an integer >= {low}, got {value!r}.")
 
@@ -112,42 +122,63 @@ class AssignedPapers:
     Attributes
     ----------
     frame
-        ``topic`` and ``month`` of each paper.
+        ``topic`` and ``month`` of each paper, and ``text_row``: its row in ``texts``, -1
+        for a paper whose words are not counted (outside its month and topic's sample).
     texts
-        Their texts (Arrow, compact), made Python strings a chunk at a time
-        (:class:`~arxiv_pipeline.text.templates.TextChunks`).
+        The texts of the papers whose words are counted, made Python strings a chunk at
+        a time.
     """
 
     frame: pd.DataFrame
-    texts: pa.Array
+    texts: TextChunks
 
 
-def assigned_papers(papers: pq.ParquetFile, topic_assignments: pd.DataFrame, template: str) -> AssignedPapers:
-    """The assigned papers' topics, months and texts, in ``topic_assignments``' order.
+def assigned_papers(
+    papers: pq.ParquetFile,
+    topic_assignments: pd.DataFrame,
+    template: str,
+    month_topic_papers: int | None = None,
+    seed: int = 0,
+) -> AssignedPapers:
+    """The assigned papers' topics and months, and the texts of the papers whose words count.
 
-    The text is rendered with ``template``, the one the topic model was built on.
+    The text is rendered with ``template``, the one the topic model was built on. Of each
+    topic in each month, the first ``month_topic_papers`` papers by a hash of the id keyed
+    with ``seed`` have their texts read (all where ``None``): see
+    :attr:`TopicViews.month_topic_papers`.
 
     Raises
     ------
     ValueError
         If an assigned paper is not in ``papers`` (ingestion ran again after topic_tuning).
     """
-    table = papers.read(columns=["id", *TEMPLATE_FIELDS, "update_date"])
-    rows = pc.index_in(pa.array(topic_assignments["id"], pa.string()), value_set=table["id"])
+    ids = pa.array(topic_assignments["id"], pa.string())
+    dates = papers.read(columns=["id", "update_date"])
+    rows = pc.index_in(ids, value_set=dates["id"])
     if rows.null_count:
         raise ValueError(
             f"{rows.null_count} papers of topic_assignments are not in papers: run topic_tuning "
             "again after ingestion."
         )
-    table = table.take(rows)
-    ids = table["id"].to_pandas()
     frame = pd.DataFrame(
         {
             "topic": topic_assignments["topic"].astype(int).to_numpy(),
-            "month": paper_months(ids, table["update_date"].to_pandas()).to_numpy(),
+            "month": paper_months(ids.to_pandas(), dates["update_date"].take(rows).to_pandas()),
         }
     )
-    return AssignedPapers(frame, render_texts(table, template))
+    counted = _word_sample(frame, ids, month_topic_papers, seed)
+    frame["text_row"] = np.where(counted, np.cumsum(counted) - 1, -1)
+    return AssignedPapers(frame, texts_of_papers(papers, ids.filter(pa.array(counted)), template))
+
+
+def _word_sample(frame: pd.DataFrame, ids: pa.Array, cap: int | None, seed: int) -> np.ndarray:
+    """Whether each paper is among the first ``cap`` of its month and topic by keyed hash."""
+    if cap is None:
+        return np.ones(len(frame), dtype=bool)
+    key = pd.Series(hash_positions(ids.to_pylist(), seed)[:, 0], index=frame.index)
+    # Papers without a month fall in no group: a NaN rank, never counted.
+    rank = key.groupby([frame["month"], frame["topic"]]).rank(method="first")
+    return (rank <= cap).to_numpy()
 
 
 def _month_counts(model: BERTopic, texts: TextChunks, topics: np.ndarray, chunk_size: int) -> csr_matrix:
@@ -201,9 +232,10 @@ def topic_shares_over_time(
 
     Papers are counted per month and topic from the assignments. The words are BERTopic's
     ``topics_over_time`` words (the month's c-TF-IDF averaged with the topic's global
-    one): the month's texts are counted ``chunk_size`` papers at a time
-    (:func:`_month_counts`), one month after another, so memory holds one chunk of
-    texts and one month's counts per topic. Shares are of all papers the model assigned in the
+    one) of the papers whose texts ``papers`` holds (all, or a sample of each month and
+    topic): the month's texts are counted ``chunk_size`` papers at a time
+    (:func:`_month_counts`), one month after another, so memory holds one month's
+    counts per topic. Shares are of all papers the model assigned in the
     month, outliers (topic -1) included, so a month's shares sum to 1.
 
     ``papers`` is :func:`assigned_papers`; papers without a month, and months with fewer
@@ -220,8 +252,10 @@ def topic_shares_over_time(
     global_ctfidf = normalize(model.c_tf_idf_, axis=1, norm="l1")
     parts = []
     for month, group in frame.groupby("month", sort=True):
-        topics = group["topic"].to_numpy()
-        counts = _month_counts(model, TextChunks(papers.texts, group.index.to_numpy()), topics, chunk_size)
+        counted = group[group["text_row"] >= 0]
+        topics = counted["topic"].to_numpy()
+        month_texts = TextChunks(papers.texts.texts, papers.texts.rows[counted["text_row"].to_numpy()])
+        counts = _month_counts(model, month_texts, topics, chunk_size)
         words = _month_words(model, counts, topics, global_ctfidf)
         sizes = group.groupby("topic").size()
         parts.append(

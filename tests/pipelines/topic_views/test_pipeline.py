@@ -11,7 +11,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from arxiv_pipeline.hooks import summary_logger
-from arxiv_pipeline.text.templates import TextChunks
 from arxiv_pipeline.topics.views import assigned_papers, topic_shares_over_time
 from tests.conftest import load_dataset, run_pipelines
 from tests.workflows import reported_copy
@@ -113,7 +112,7 @@ def test_shares_follow_months_through_bertopic(trained_project):
 
     # BERTopic's own, on every text at once (it normalises the model's c-TF-IDF in place:
     # run last).
-    documents = TextChunks(assigned.texts, np.arange(len(kept)))[:]
+    documents = assigned.texts[: len(kept)]
     own = bundle.model.topics_over_time(documents, kept["month"].tolist(), topics=kept["topic"].tolist())
     own_words = dict(zip(zip(pd.to_datetime(own["Timestamp"]), own["Topic"]), own["Words"], strict=True))
     assert shares.set_index(["month", "topic"])["words"].to_dict() == own_words

@@ -14,7 +14,13 @@ from arxiv_pipeline.topics.taxonomy import (
     taxonomy_table,
     topic_crosstab,
 )
-from arxiv_pipeline.topics.views import TopicViews, paper_months, topic_trends, trends_report
+from arxiv_pipeline.topics.views import (
+    TopicViews,
+    assigned_papers,
+    paper_months,
+    topic_trends,
+    trends_report,
+)
 
 
 def test_months_come_from_new_and_old_style_ids():
@@ -30,6 +36,36 @@ def test_an_id_in_neither_scheme_takes_the_update_date_month_or_none():
     months = paper_months(ids, dates)
     assert months.iloc[:3].dt.strftime("%Y-%m").tolist() == ["2007-04", "2010-05", "2011-02"]
     assert pd.isna(months.iloc[3])
+
+
+def _papers_and_assignments(tmp_path, n: int) -> tuple[pq.ParquetFile, pd.DataFrame]:
+    """``n`` papers, ids over two months, topics 0 and 1 in turn; written in small row groups."""
+    ids = [f"{2501 + i % 2}.{i:05d}" for i in range(n)]
+    table = pa.table({"id": ids, "title": ids, "abstract": ["words"] * n, "update_date": [None] * n})
+    path = tmp_path / f"papers_{n}.parquet"
+    pq.write_table(table, path, row_group_size=7)
+    return pq.ParquetFile(path), pd.DataFrame({"id": ids, "topic": [i // 2 % 2 for i in range(n)]})
+
+
+def test_words_are_counted_on_a_stable_keyed_sample_of_each_month_and_topic(tmp_path):
+    """At most 5 papers of each month and topic have their texts read; papers added later can
+    only push a paper out of its sample, never one in."""
+    papers, assignments = _papers_and_assignments(tmp_path, 40)
+    assigned = assigned_papers(papers, assignments, "{title}", month_topic_papers=5, seed=3)
+    frame = assigned.frame.assign(id=assignments["id"])
+    counted = frame[frame["text_row"] >= 0]
+    assert counted.groupby(["month", "topic"]).size().tolist() == [5, 5, 5, 5]
+    # Each counted paper's text is its own (the template is the title, the title the id).
+    assert [assigned.texts[row] for row in counted["text_row"]] == counted["id"].tolist()
+
+    papers, more = _papers_and_assignments(tmp_path, 60)
+    grown = assigned_papers(papers, more, "{title}", month_topic_papers=5, seed=3).frame
+    counted_later = set(more["id"][grown["text_row"] >= 0])
+    assert counted_later & set(assignments["id"]) <= set(counted["id"])
+    other_seed = assigned_papers(papers, more, "{title}", month_topic_papers=5, seed=4).frame
+    assert set(more["id"][other_seed["text_row"] >= 0]) != counted_later
+    everything = assigned_papers(papers, more, "{title}").frame
+    assert (everything["text_row"] == np.arange(60)).all()
 
 
 def shares_frame() -> pd.DataFrame:
@@ -77,7 +113,7 @@ def test_the_report_lists_rising_and_falling_topics_with_their_labels():
 
 
 @pytest.mark.parametrize(
-    "key", ["trend_months", "min_month_papers", "n_trending", "top_categories", "document_map_papers"]
+    "key", ["trend_months", "min_month_papers", "n_trending", "top_categories", "document_map_papers", "month_topic_papers"]
 )
 def test_bad_settings_name_their_key(key):
     with pytest.raises(ValueError, match=f"topic_views.{key}"):

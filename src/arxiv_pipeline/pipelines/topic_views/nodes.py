@@ -31,9 +31,16 @@ def track_topic_shares(
     papers: pq.ParquetFile,
     topic_views: TopicViews,
 ) -> pd.DataFrame:
-    """Each topic's share of each month's assigned papers, and its words in that month
-    (the month's texts read ``topic_views.chunk_size`` at a time)."""
-    assigned = assigned_papers(papers, topic_assignments, topic_model.config["text_template"])
+    """Each topic's share of each month's assigned papers, and its words in that month (from
+    at most ``topic_views.month_topic_papers`` of its papers there, their texts read
+    ``topic_views.chunk_size`` at a time)."""
+    assigned = assigned_papers(
+        papers,
+        topic_assignments,
+        topic_model.config["text_template"],
+        topic_views.month_topic_papers,
+        topic_views.seed,
+    )
     return topic_shares_over_time(
         topic_model.model, assigned, topic_views.min_month_papers, topic_views.chunk_size
     )
