@@ -242,3 +242,22 @@ def test_a_matrix_left_unfinished_leaves_no_partial_file(tmp_path: Path):
     del dataset
     gc.collect()
     assert not list(tmp_path.rglob("*.partial"))
+
+
+def test_stored_texts_load_memory_mapped_without_copying(tmp_path: Path):
+    """At the whole snapshot the training texts are about 3 GB: a load that decompressed
+    them would hold them (twice while joining) in every pipeline that reads them."""
+    from arxiv_pipeline.datasets.texts_dataset import SplitTextsDataset
+
+    texts = pa.array([f"text {i} " * 50 for i in range(2000)], pa.large_string())
+    dataset = SplitTextsDataset(str(tmp_path / "train.arrow"))
+    dataset.save(SplitTexts("train", pa.array([str(i) for i in range(2000)]), texts, "f1"))
+    allocated = pa.total_allocated_bytes()
+    loaded = dataset.load()
+    assert pa.total_allocated_bytes() == allocated  # nothing copied into Arrow's memory
+    assert (loaded.split, loaded.fingerprint) == ("train", "f1")
+    assert loaded.texts.equals(texts) and loaded.ids.to_pylist()[-1] == "1999"
+
+    pq.write_table(pa.table({"id": ["a"], "text": ["b"]}), tmp_path / "old.arrow")
+    with pytest.raises(DatasetError, match=r"old\.arrow' is not an Arrow IPC file"):
+        SplitTextsDataset(str(tmp_path / "old.arrow")).load()
