@@ -1,4 +1,5 @@
-"""Project hooks: runtime parameters checked by name, and the summary a ``kedro run`` ends with."""
+"""Project hooks: runtime parameters checked by name, Arrow's freed memory returned after
+each node, and the summary a ``kedro run`` ends with."""
 
 from __future__ import annotations
 
@@ -78,6 +79,23 @@ class RuntimeParamsHooks:
         patterns = loader.config_patterns["parameters"]
         known = known_names((conf / env for env in envs if env), patterns)
         check_runtime_params(loader.runtime_params, known)
+
+
+class ArrowMemoryHooks:
+    """Return the memory Arrow's allocator holds free to the system after each node.
+
+    Arrow allocates through mimalloc, which keeps freed memory for its own reuse: after a
+    node that read or joined gigabytes of Arrow data, that memory stays with the process
+    while the next nodes allocate through NumPy. Reading 1.1 GB of texts from Parquet left
+    2.9 GB resident, 1.3 GB once released.
+    """
+
+    @hook_impl
+    def after_node_run(self) -> None:
+        # Import here: pyarrow is loaded by then; the settings module stays cheap to import.
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
 
 
 class RunSummaryHooks:

@@ -4,7 +4,7 @@ import warnings
 
 from kedro.config import OmegaConfigLoader
 
-from arxiv_pipeline.hooks import RunSummaryHooks, RuntimeParamsHooks
+from arxiv_pipeline.hooks import ArrowMemoryHooks, RunSummaryHooks, RuntimeParamsHooks
 
 # Kedro 1.7 registers its config resolvers through an OmegaConf call that OmegaConf now
 # deprecates. The warning is Kedro's to fix and would greet users on every run.
@@ -12,9 +12,10 @@ warnings.filterwarnings(
     "ignore", message=r"register_new_resolver\(\) is deprecated", category=UserWarning
 )
 
-# A mistyped --params name fails before anything runs; every run ends with a summary of
-# its results and the commands that open them.
-HOOKS = (RuntimeParamsHooks(), RunSummaryHooks())
+# A mistyped --params name fails before anything runs; Arrow's freed memory goes back to
+# the system after every node; every run ends with a summary of its results and the
+# commands that open them.
+HOOKS = (RuntimeParamsHooks(), ArrowMemoryHooks(), RunSummaryHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
