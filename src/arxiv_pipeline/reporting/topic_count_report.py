@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from arxiv_pipeline.topics.model import DIVERSITY_TOPK
+
 
 def write_topic_count_report(summary: dict[str, Any]) -> str:
     """The short markdown answer to "how many categories?" from :func:`summarize_topic_counts`."""
@@ -181,7 +183,7 @@ def _words(summary: dict[str, Any]) -> list[str]:
         "validation c_npmi being plain c-TF-IDF; then representation models re-ranking its "
         "words with word embeddings (mmr, keybert). The words of the highest validation c_npmi "
         "among plain c-TF-IDF and the representations at least as diverse ship (diversity: "
-        "the share of distinct words among all topics' top 25).",
+        f"the share of distinct words among all topics' top {DIVERSITY_TOPK}).",
         "",
         frame.to_markdown(index=False, floatfmt=".4f", missingval="-"),
         "",
