@@ -125,12 +125,12 @@ class AssignedPapers:
         ``topic`` and ``month`` of each paper, and ``text_row``: its row in ``texts``, -1
         for a paper whose words are not counted (outside its month and topic's sample).
     texts
-        The texts of the papers whose words are counted, made Python strings a chunk at
-        a time.
+        The texts of the papers whose words are counted (Arrow, compact), made Python
+        strings a chunk at a time (:class:`~arxiv_pipeline.text.templates.TextChunks`).
     """
 
     frame: pd.DataFrame
-    texts: TextChunks
+    texts: pa.Array
 
 
 def assigned_papers(
@@ -254,7 +254,7 @@ def topic_shares_over_time(
     for month, group in frame.groupby("month", sort=True):
         counted = group[group["text_row"] >= 0]
         topics = counted["topic"].to_numpy()
-        month_texts = TextChunks(papers.texts.texts, papers.texts.rows[counted["text_row"].to_numpy()])
+        month_texts = TextChunks(papers.texts, counted["text_row"].to_numpy())
         counts = _month_counts(model, month_texts, topics, chunk_size)
         words = _month_words(model, counts, topics, global_ctfidf)
         sizes = group.groupby("topic").size()

@@ -112,7 +112,7 @@ def test_shares_follow_months_through_bertopic(trained_project):
 
     # BERTopic's own, on every text at once (it normalises the model's c-TF-IDF in place:
     # run last).
-    documents = assigned.texts[: len(kept)]
+    documents = assigned.texts.slice(0, len(kept)).to_pylist()
     own = bundle.model.topics_over_time(documents, kept["month"].tolist(), topics=kept["topic"].tolist())
     own_words = dict(zip(zip(pd.to_datetime(own["Timestamp"]), own["Topic"]), own["Words"], strict=True))
     assert shares.set_index(["month", "topic"])["words"].to_dict() == own_words

@@ -56,7 +56,7 @@ def test_words_are_counted_on_a_stable_keyed_sample_of_each_month_and_topic(tmp_
     counted = frame[frame["text_row"] >= 0]
     assert counted.groupby(["month", "topic"]).size().tolist() == [5, 5, 5, 5]
     # Each counted paper's text is its own (the template is the title, the title the id).
-    assert [assigned.texts[row] for row in counted["text_row"]] == counted["id"].tolist()
+    assert assigned.texts.take(pa.array(counted["text_row"])).to_pylist() == counted["id"].tolist()
 
     papers, more = _papers_and_assignments(tmp_path, 60)
     grown = assigned_papers(papers, more, "{title}", month_topic_papers=5, seed=3).frame
