@@ -44,7 +44,11 @@ class ArrowParquetDataset(AbstractDataset[ArrowData, pq.ParquetFile]):
         self._save_args = {"compression": "zstd", **(save_args or {})}
 
     def load(self) -> pq.ParquetFile:
-        return pq.ParquetFile(self._filepath)
+        # Not pre-buffered: a pre-buffering ParquetFile keeps every column chunk it has
+        # read until it is closed (1.4 GB after one pass over the ids, titles and
+        # abstracts of 2.5 million papers), and on a local disk it read them 3.4 times
+        # slower.
+        return pq.ParquetFile(self._filepath, pre_buffer=False)
 
     def save(self, data: ArrowData) -> None:
         batches = _as_batches(data)
