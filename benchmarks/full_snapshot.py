@@ -7,7 +7,10 @@ runs every pipeline of the default ``kedro run`` in its own child process, under
 environment (default ``snapshot_cpu``, the CPU-only profile for the whole snapshot), in a
 work folder per size, and prints per pipeline and size:
 
-- wall time and peak RSS (the child and the processes it waited for, ``os.wait4``);
+- wall time and peak RSS (the child and the processes it waited for, ``os.wait4``), and
+  the peak anonymous memory of the child and its processes together, which leaves out the
+  pages of memory-mapped files that RSS counts (``real_corpus.AnonymousMemoryPeak``; a
+  dash for runs measured before it was);
 - growth against linear: the pipeline's seconds per paper at that size divided by its
   seconds per paper at the smallest size (1.00 = linear; the goal is at most 1.2).
 
@@ -128,7 +131,7 @@ def report(states: dict[int, dict[str, Any]]) -> str:
     """Wall time, peak RSS and growth against linear, per pipeline and size, as markdown."""
     sizes = sorted(states)
     smallest = sizes[0]
-    header = ["pipeline"] + [f"{size:,}: min / GB / growth" for size in sizes]
+    header = ["pipeline"] + [f"{size:,}: min / GB / anon GB / growth" for size in sizes]
     rows = []
     for name in (*real_corpus.PIPELINES, "all"):
         cells = [name if name != "all" else "**all**"]
@@ -138,8 +141,9 @@ def report(states: dict[int, dict[str, Any]]) -> str:
                 cells.append("—")
                 continue
             growth = (run["seconds"] / base["seconds"]) / (size / smallest)
+            anonymous = f"{run['peak_anon_mb'] / 1024:.1f}" if run.get("peak_anon_mb") else "—"
             cells.append(
-                f"{run['seconds'] / 60:.1f} / {run['peak_rss_mb'] / 1024:.1f} / {growth:.2f}"
+                f"{run['seconds'] / 60:.1f} / {run['peak_rss_mb'] / 1024:.1f} / {anonymous} / {growth:.2f}"
             )
         rows.append(cells)
     checks = [
@@ -149,7 +153,8 @@ def report(states: dict[int, dict[str, Any]]) -> str:
         for size in sizes
     ]  # fmt: skip
     return "\n\n".join([
-        "Per pipeline and corpus size: wall minutes / peak RSS GB / growth against linear "
+        "Per pipeline and corpus size: wall minutes / peak RSS GB / peak anonymous memory GB "
+        "(all its processes together; — where not measured) / growth against linear "
         f"(seconds per paper relative to {smallest:,} papers; 1.00 = linear).",
         real_corpus.table(header, rows),
         "Completeness: " + "; ".join(checks) + ".",
@@ -197,9 +202,11 @@ def _run(state: dict[str, Any], name: str) -> dict[str, float] | None:
         return runs.get(name)
     if set(runs) != set(real_corpus.PIPELINES):
         return None
+    anonymous = [run.get("peak_anon_mb") for run in runs.values()]
     return {
         "seconds": sum(run["seconds"] for run in runs.values()),
         "peak_rss_mb": max(run["peak_rss_mb"] for run in runs.values()),
+        **({"peak_anon_mb": max(anonymous)} if all(anonymous) else {}),
     }
 
 
