@@ -6,6 +6,7 @@ import pytest
 from arxiv_pipeline.corpus.splitting import SPLITS
 from arxiv_pipeline.topics.assignment import assign_in_chunks, assign_topics, reduce_outliers
 from arxiv_pipeline.topics.corpus import TopicCorpus
+from arxiv_pipeline.topics.model import compact_prediction_data
 from arxiv_pipeline.topics.objective import fit_params
 from arxiv_pipeline.topics.reduction import (
     make_reducer,
@@ -49,6 +50,21 @@ def test_umap_reduces_chunks_as_one_batch_of_them_all(papers, sizes):
     assert np.array_equal(reduce_with(reducer, new[:3]), whole[:3]) == (papers <= 10_000)
     # The reducer is left as it was fitted.
     assert reducer.n_epochs is None
+
+
+def test_a_fitted_clusterer_keeps_its_core_distances_not_its_neighbour_matrix():
+    from hdbscan import HDBSCAN, approximate_predict
+
+    points = np.random.default_rng(0).normal(size=(600, 5))
+    clusterer = HDBSCAN(min_samples=50, prediction_data=True).fit(points)
+    distances = clusterer.prediction_data_.core_distances
+    assert distances.base is not None and distances.base.size >= 600 * 50  # hdbscan's view
+    before = approximate_predict(clusterer, points[:100])
+    compact_prediction_data(clusterer)
+    assert clusterer.prediction_data_.core_distances.base is None
+    np.testing.assert_array_equal(clusterer.prediction_data_.core_distances, distances)
+    for got, expected in zip(approximate_predict(clusterer, points[:100]), before, strict=True):
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_every_paper_of_every_split_gets_its_one_batch_topic(project, arxiv_sample):
