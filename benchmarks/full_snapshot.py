@@ -23,18 +23,21 @@ so no quality figure is read from them (the real-corpus benchmark has those).
 
 Resumable: the grown snapshots are written once; rerunning with the same arguments skips
 the pipelines each work folder records as done (see ``real_corpus.py``). Each pipeline's log
-is ``<work root>/<size>/logs/<pipeline>.log``.
+is ``<work root>/<size>/logs/<pipeline>.log``. ``--report-only`` writes the table of what the
+work folders hold so far, running nothing (a run still going is left as it is).
 
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/full_snapshot.py                       # 118k .. 2.5M: hours
     .venv/bin/python benchmarks/full_snapshot.py --sizes 118180 500000
     .venv/bin/python benchmarks/full_snapshot.py --env base --sizes 30000 118180
+    .venv/bin/python benchmarks/full_snapshot.py --sizes 2500000 --report-only
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -71,6 +74,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="a work folder per size and the grown snapshots",
     )  # fmt: skip
     parser.add_argument("--figures", type=Path, help="default: docs/figures/full_snapshot.md")
+    parser.add_argument(
+        "--report-only", action="store_true",
+        help="write the table of the pipelines the work folders hold, running nothing",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -110,6 +117,12 @@ def run_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
     return state
 
 
+def measured_state(size: int, workroot: Path) -> dict[str, Any] | None:
+    """What the work folder of ``size`` papers records so far, or None where it has nothing."""
+    state_file = workroot / str(size) / real_corpus.STATE
+    return json.loads(state_file.read_text()) if state_file.is_file() else None
+
+
 def completeness(workdir: Path, env: str) -> dict[str, Any]:
     """Papers without a topic at either level, and the complete outputs missing, of a run."""
     from kedro.framework.session import KedroSession
@@ -140,22 +153,16 @@ def report(states: dict[int, dict[str, Any]]) -> str:
             if run is None or base is None:
                 cells.append("—")
                 continue
-            growth = (run["seconds"] / base["seconds"]) / (size / smallest)
+            # One size alone has nothing to grow from.
+            growth = f"{(run['seconds'] / base['seconds']) / (size / smallest):.2f}" if len(sizes) > 1 else "—"
             anonymous = f"{run['peak_anon_mb'] / 1024:.1f}" if run.get("peak_anon_mb") else "—"
-            cells.append(
-                f"{run['seconds'] / 60:.1f} / {run['peak_rss_mb'] / 1024:.1f} / {anonymous} / {growth:.2f}"
-            )
+            cells.append(f"{run['seconds'] / 60:.1f} / {run['peak_rss_mb'] / 1024:.1f} / {anonymous} / {growth}")
         rows.append(cells)
-    checks = [
-        f"{size:,} papers: {states[size]['complete']['without_topic']} without a topic; "
-        + (f"missing {', '.join(states[size]['complete']['missing_outputs'])}"
-           if states[size]["complete"]["missing_outputs"] else "every complete output present")
-        for size in sizes
-    ]  # fmt: skip
+    checks = [f"{size:,} papers: {_completeness_line(states[size])}" for size in sizes]
     return "\n\n".join([
         "Per pipeline and corpus size: wall minutes / peak RSS GB / peak anonymous memory GB "
         "(all its processes together; — where not measured) / growth against linear "
-        f"(seconds per paper relative to {smallest:,} papers; 1.00 = linear).",
+        f"(seconds per paper relative to {smallest:,} papers; 1.00 = linear; — for one size alone).",
         real_corpus.table(header, rows),
         "Completeness: " + "; ".join(checks) + ".",
         *projection(states, max(SIZES)),
@@ -195,6 +202,19 @@ def projection(states: dict[int, dict[str, Any]], target: int) -> list[str]:
     ]
 
 
+def _completeness_line(state: dict[str, Any]) -> str:
+    """What a size's completeness checks found, or which pipelines it has not run yet."""
+    if "complete" not in state:
+        missing = [name for name in real_corpus.PIPELINES if name not in state["pipelines"]]
+        return f"not checked: {', '.join(missing)} not run yet"
+    complete = state["complete"]
+    outputs = (
+        f"missing {', '.join(complete['missing_outputs'])}"
+        if complete["missing_outputs"] else "every complete output present"
+    )  # fmt: skip
+    return f"{complete['without_topic']} without a topic; {outputs}"
+
+
 def _run(state: dict[str, Any], name: str) -> dict[str, float] | None:
     """One pipeline's measurement, or the whole run's (``all``: summed time, largest peak)."""
     runs = state["pipelines"]
@@ -215,7 +235,13 @@ def main(argv: list[str] | None = None) -> str:
     # Absolute before any work folder is entered.
     args.source, args.workroot = args.source.resolve(), args.workroot.resolve()
     args.workroot.mkdir(parents=True, exist_ok=True)
-    states = {size: run_size(size, args) for size in sorted(args.sizes)}
+    if args.report_only:
+        found = {size: measured_state(size, args.workroot) for size in sorted(args.sizes)}
+        states = {size: state for size, state in found.items() if state is not None}
+        if not states:
+            raise SystemExit(f"full_snapshot: no measured size in {args.workroot}")
+    else:
+        states = {size: run_size(size, args) for size in sorted(args.sizes)}
     text = report(states)
     measured_on = next(iter(states.values())).get("machine") or _figures.machine()
     print(f"Measured on: {measured_on}.\n\n{text}")
