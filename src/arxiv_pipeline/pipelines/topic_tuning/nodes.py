@@ -261,6 +261,10 @@ def fit_final_topic_model(
     ]
     chosen = choose_candidate([candidate for candidate, _ in candidates], config.measure)
     params = next(params for candidate, params in candidates if candidate is chosen)
+    # From here only the chosen candidate's fit is used: the others' (each a reducer and a
+    # clustering of the final model's papers) are let go before every paper is assigned.
+    candidate_summaries = [candidate.summary(config.measure) for candidate, _ in candidates]
+    del candidates
     key = params["embedding_model"]
     split_vectors = {split: corpus.vectors(split, key) for split in SPLITS}
     whole = scored.size_fraction("validation") == 1.0
@@ -291,7 +295,7 @@ def fit_final_topic_model(
         labels["validation"]["archive"],
         (topic_tuning.min_coarse_topics, topic_tuning.max_coarse_topics),
     )
-    metrics = _final_metrics(chosen, params, seed, fitted, candidates, topic_map, topic_tuning, labels, fit)
+    metrics = _final_metrics(chosen, params, seed, fitted, candidate_summaries, topic_map, topic_tuning, labels, fit)
     metrics["fit_size_fraction"] = final_fraction
     metrics["scored_validation_papers"] = len(scored.ids("validation"))
     metrics["words"] = words
@@ -380,7 +384,7 @@ def _final_metrics(
     params: dict[str, Any],
     seed: int,
     fitted: np.ndarray,
-    candidates: list[tuple[Candidate, dict[str, Any]]],
+    candidate_summaries: list[dict[str, Any]],
     topic_map: TopicMap,
     topic_tuning: TopicTuning,
     labels: dict[str, dict[str, np.ndarray]],
@@ -398,7 +402,7 @@ def _final_metrics(
         "final_max_papers": topic_tuning.final_max_papers,
         "fit_documents": fit_documents,
         "hdbscan": {"min_cluster_size": size, "min_samples": samples},
-        "candidates": [candidate.summary(topic_tuning.measure) for candidate, _ in candidates],
+        "candidates": candidate_summaries,
         "coarse": {
             "n_topics": topic_map.choice.n_topics,
             "chosen_by": "validation nmi_archive",
