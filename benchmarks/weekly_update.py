@@ -27,8 +27,9 @@ run (``real_corpus.json`` there records each pipeline's wall seconds and the sna
 4. checks, one table row each: the update's wall time is at most 5% of the first run's
    (the sum of its pipelines' seconds in ``real_corpus.json``); each model encoded exactly the
    distinct texts of the new and revised papers that the first run lacked (the embeddings
-   log's ``<model>/<split>: N texts encoded`` lines); every paper of the first run keeps its split and nested size; the unchanged papers'
-   vectors are bitwise the same and their fine and coarse topics too; every paper has a topic;
+   log's ``<model>/<split>: N texts encoded`` lines); every paper of the first run keeps its
+   split and nested size; the unchanged papers' vectors are bitwise the same and their fine
+   and coarse topics too; every paper has a topic;
    a month that now has ``topic_views.min_month_papers`` papers appears in the topics over time.
 
 The table is written to ``docs/figures/weekly_update.md`` (or ``--figures``). The update
@@ -344,18 +345,22 @@ def paper_changes(before: Path, after: dict[str, Any]) -> tuple[pd.DataFrame, di
     unchanged and dropped papers."""
     old = pd.concat([pd.read_parquet(before / f"{split}.hashes.parquet") for split in SPLITS])
     new = pd.concat([text_hashes_of(after[f"{split}_texts"]) for split in SPLITS])
+    # Nullable integers: the outer merge would otherwise fill the papers missing on one side
+    # with NaN and turn the 64-bit hashes into floats, which round away their low bits.
+    old, new = (hashes.astype({"text_hash": "UInt64"}) for hashes in (old, new))
     papers = old.merge(new, on="id", how="outer", suffixes=("_before", "_after"), indicator=True)
     both = papers["_merge"] == "both"
     papers["unchanged"] = both & (papers["text_hash_before"] == papers["text_hash_after"])
-    placed = (papers["_merge"] == "right_only") | (both & ~papers["unchanged"])
+    added, revised = papers["_merge"] == "right_only", both & ~papers["unchanged"]
     counts = {
-        "new": int((papers["_merge"] == "right_only").sum()),
-        "revised": int((both & ~papers["unchanged"]).sum()),
+        "new": int(added.sum()),
+        "revised": int(revised.sum()),
         "unchanged": int(papers["unchanged"].sum()),
         "dropped": int((papers["_merge"] == "left_only").sum()),
-        # What the cache lacks: a new or revised paper whose text another paper of the
-        # first run had (grown abstracts can repeat one) is taken from the cache.
-        "unseen_texts": papers.loc[placed, "text_hash_after"]
+        # What the cache lacks: a text that a paper of the first run had is taken from the
+        # cache, and one text shared by several new papers is encoded once (grown
+        # abstracts can repeat one).
+        "unseen_texts": papers.loc[added | revised, "text_hash_after"]
         .loc[lambda hashes: ~hashes.isin(old["text_hash"])]
         .nunique(),
     }
