@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from .agreement import taxonomy_agreement
 from .reduction import PrecomputedReduction, reduce_chunk, transform_epochs
@@ -108,9 +109,12 @@ def assign_in_chunks(
         for chunk in chunks
     )
     before, after = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
-    for chunk_before, chunk_after in assigned:
-        before.append(chunk_before)
-        after.append(chunk_after)
+    # Millions of papers take most of an hour on a small CPU: say how far it is.
+    with tqdm(total=len(rows), unit="papers", desc="Assigning topics", disable=len(chunks) < 2) as progress:
+        for chunk_before, chunk_after in assigned:
+            before.append(chunk_before)
+            after.append(chunk_after)
+            progress.update(len(chunk_before))
     return np.concatenate(before), np.concatenate(after)
 
 
