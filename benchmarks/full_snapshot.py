@@ -37,7 +37,6 @@ Usage (from the repository root)::
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -115,12 +114,6 @@ def run_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
     state["complete"] = completeness(workdir, args.env)
     real_corpus.save(workdir, state)
     return state
-
-
-def measured_state(size: int, workroot: Path) -> dict[str, Any] | None:
-    """What the work folder of ``size`` papers records so far, or None where it has nothing."""
-    state_file = workroot / str(size) / real_corpus.STATE
-    return json.loads(state_file.read_text()) if state_file.is_file() else None
 
 
 def completeness(workdir: Path, env: str) -> dict[str, Any]:
@@ -236,7 +229,7 @@ def main(argv: list[str] | None = None) -> str:
     args.source, args.workroot = args.source.resolve(), args.workroot.resolve()
     args.workroot.mkdir(parents=True, exist_ok=True)
     if args.report_only:
-        found = {size: measured_state(size, args.workroot) for size in sorted(args.sizes)}
+        found = {size: real_corpus.load(args.workroot / str(size)) for size in sorted(args.sizes)}
         states = {size: state for size, state in found.items() if state is not None}
         if not states:
             raise SystemExit(f"full_snapshot: no measured size in {args.workroot}")

@@ -122,16 +122,14 @@ def prepare(args: argparse.Namespace) -> tuple[Path, dict[str, Any], str]:
     if not args.demo and not args.snapshot.is_file():
         raise SystemExit(f"real_corpus: no snapshot at {args.snapshot}")
     inputs = {"snapshot": None if args.demo else str(args.snapshot), "limit": args.limit, "params": args.params}
-    state_file = workdir / STATE
-    if state_file.is_file():
-        state = json.loads(state_file.read_text())
-        if state["inputs"] != inputs:
-            raise SystemExit(
-                f"real_corpus: {workdir} holds a run of {state['inputs']}, not {inputs}: "
-                "pass the same arguments, another --workdir, or delete that folder."
-            )
-    else:
+    state = load(workdir)
+    if state is None:
         state = {"inputs": inputs, "pipelines": {}, "trial_cost": {}}
+    elif state["inputs"] != inputs:
+        raise SystemExit(
+            f"real_corpus: {workdir} holds a run of {state['inputs']}, not {inputs}: "
+            "pass the same arguments, another --workdir, or delete that folder."
+        )
     if (workdir / "conf").is_dir():
         from kedro.framework.startup import bootstrap_project
 
@@ -236,6 +234,12 @@ def _anonymous_kib(pid: int) -> int:
     except OSError:
         return 0
     return next((int(line.split()[1]) for line in lines if line.startswith("RssAnon:")), 0)
+
+
+def load(workdir: Path) -> dict[str, Any] | None:
+    """The work folder's record (``real_corpus.json``), or None where it has none yet."""
+    state_file = workdir / STATE
+    return json.loads(state_file.read_text()) if state_file.is_file() else None
 
 
 def save(workdir: Path, state: dict[str, Any]) -> None:

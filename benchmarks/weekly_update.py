@@ -118,11 +118,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def first_run(workdir: Path) -> dict[str, Any]:
     """The first run's record (``real_corpus.json``), refused unless every pipeline completed."""
     path = workdir / real_corpus.STATE
-    if not path.is_file():
+    state = real_corpus.load(workdir)
+    if state is None:
         raise SystemExit(
             f"weekly_update: no {path}: pass a folder left by real_corpus.py or full_snapshot.py."
         )
-    state = json.loads(path.read_text())
     missing = [name for name in real_corpus.PIPELINES if name not in state["pipelines"]]
     if missing or state["inputs"]["snapshot"] is None:
         raise SystemExit(
